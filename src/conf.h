@@ -1,0 +1,90 @@
+/*
+ * conf: the configuration file (libconfig syntax) turned into plain C values.
+ * This is the only file that includes <libconfig.h>.
+ *
+ * Every setting is described once, in the settings table in conf.c (name,
+ * scope, type, range, default, help).  That table drives loading, validation,
+ * "did you mean" hints, `echod --settings` and the sample/man page checks.
+ *
+ * Loading never logs and never exits: it returns 0 with a new struct conf, or
+ * -1 with every problem found as "file:line: setting: problem (allowed ...)"
+ * lines in a diagnostics list, so a test can compare exact messages.
+ */
+#ifndef ECHOD_CONF_H
+#define ECHOD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define CONF_NAME_MAX 64
+
+enum conf_proto { CONF_TCP, CONF_UDP };
+
+/* One listener with every default resolved.  Immutable once loaded. */
+struct lconf {
+	char name[CONF_NAME_MAX];
+	enum conf_proto proto;
+	char address[ADDR_STRLEN];	/* as written: "127.0.0.1", "*", "::" */
+	uint16_t port;
+	struct addr bind;		/* parsed address + port */
+	bool dualstack;			/* address "*" */
+	int line;			/* where the listener starts in the file */
+
+	/* per-listener settings; the defaults come from the "defaults" group */
+	double idle_timeout;		/* TCP, seconds; 0 = never */
+	uint32_t max_connections;	/* TCP; 0 = unlimited */
+	uint32_t buffer_size;		/* TCP bytes buffered per connection */
+	uint32_t max_datagram;		/* UDP bytes; larger ones are dropped */
+	bool oneshot;			/* TCP: echo the first read, then close */
+	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
+};
+
+struct conf {
+	char *path;
+	int log_level;			/* LOG_LVL_* */
+	int log_target;			/* CONF_LOG_* */
+	uint32_t workers;		/* 0 = one per CPU */
+	double drain_timeout;		/* seconds */
+	double status_interval;		/* seconds between STATUS/summary updates */
+	char *control_socket;		/* path of the AF_UNIX control socket, "" = none */
+	struct lconf defaults;		/* the listener defaults, resolved */
+	struct lconf *listeners;
+	size_t nlisteners;
+};
+
+enum { CONF_LOG_AUTO, CONF_LOG_STDERR, CONF_LOG_JOURNAL };
+
+struct diags {
+	char **msgs;
+	size_t n, cap;
+};
+
+void diags_init(struct diags *d);
+void diags_free(struct diags *d);
+void diags_add(struct diags *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Load a file.  0 and *out on success; -1 with d filled (at least one entry). */
+int conf_load(const char *path, struct conf **out, struct diags *d);
+/* Load from memory; `name` stands in for the file name in messages. */
+int conf_load_string(const char *text, const char *name, struct conf **out,
+    struct diags *d);
+void conf_free(struct conf *c);
+
+/* Find a listener by name; NULL if absent. */
+const struct lconf *conf_listener(const struct conf *c, const char *name);
+/* Two listeners bind the same socket (protocol, address, port). */
+bool conf_same_socket(const struct lconf *a, const struct lconf *b);
+
+/* The settings table as text, one setting per line:
+ * "scope name type default range help", for docs and tests. */
+void conf_settings_dump(FILE *out);
+
+/* Default config path: SYSCONFDIR "/echod.conf". */
+const char *conf_default_path(void);
+
+#endif
