@@ -413,8 +413,11 @@ accept_limit(struct worker *w, struct wlistener *wl)
 {
 	uint64_t suppressed;
 
-	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
 	worker_pause_accept(wl, MAXCONN_RETRY_SEC);
+	if (wl->at_limit)
+		return;		/* still full at a re-check: said already */
+	wl->at_limit = 1;
+	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
 	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
 		struct log_field f[2] = {
 			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
@@ -498,6 +501,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			    __ATOMIC_RELAXED);
 			continue;
 		}
+		wl->at_limit = 0;
 		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
 		conn_log_open(w, c);
 	}

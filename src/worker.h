@@ -33,6 +33,7 @@ struct wlistener {
 	struct listener *l;
 	struct stats *st;		/* this worker's counters for l */
 	int paused;			/* at max_connections or out of fds */
+	int at_limit;			/* paused by max_connections, logged */
 };
 
 /* Connections with the same idle timeout, least recently active first:
