@@ -254,18 +254,16 @@ worker_join(struct worker *w)
 void
 worker_free(struct worker *w)
 {
-	struct idleq *q, *next;
-
 	if (w == NULL)
 		return;
 	for (size_t i = 0; i < w->nwls; i++)
 		wl_free(w, w->wls[i]);
 	free(w->wls);
-	for (q = w->idleqs; q != NULL; q = next) {
-		next = q->next;
-		ev_timer_stop(w->loop, &q->timer);
-		free(q);
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		ev_timer_stop(w->loop, &w->idleqs[i]->timer);
+		free(w->idleqs[i]);
 	}
+	free(w->idleqs);
 	for (size_t i = 0; i < w->nspare; i++)
 		buf_free(w->spare[i]);
 	free(w->spare);
@@ -314,22 +312,27 @@ worker_conn_closed(struct worker *w)
 	worker_check_drained(w);
 }
 
-struct idleq *
+int
 worker_idleq(struct worker *w, double timeout)
 {
-	struct idleq *q;
+	struct idleq *q, **v;
 
-	for (q = w->idleqs; q != NULL; q = q->next)
-		if (q->timeout == timeout)
-			return q;
+	for (size_t i = 0; i < w->nidleqs; i++)
+		if (w->idleqs[i]->timeout == timeout)
+			return (int)i;
+	if (w->nidleqs == WORKER_MAX_IDLEQS)
+		return -1;
+	v = realloc(w->idleqs, (w->nidleqs + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	w->idleqs = v;
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
-		return NULL;
+		return -1;
 	TAILQ_INIT(&q->conns);
 	q->timeout = timeout;
 	q->w = w;
 	ev_timer_init(&q->timer, tcp_idle_cb, 0, 0);
-	q->next = w->idleqs;
-	w->idleqs = q;
-	return q;
+	w->idleqs[w->nidleqs] = q;
+	return (int)w->nidleqs++;
 }

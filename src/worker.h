@@ -44,8 +44,9 @@ struct idleq {
 	double timeout;			/* 0: never times out */
 	ev_timer timer;
 	struct worker *w;
-	struct idleq *next;
 };
+
+#define WORKER_MAX_IDLEQS 255	/* distinct idle timeouts; an index fits a byte */
 
 enum worker_cmd {
 	WORKER_APPLY,	/* serve exactly the listeners in cmd_set */
@@ -72,7 +73,8 @@ struct worker {
 
 	struct wlistener **wls;		/* listeners being served */
 	size_t nwls;
-	struct idleq *idleqs;
+	struct idleq **idleqs;		/* indexed by conn->qi */
+	size_t nidleqs;
 	uint32_t nconns;
 	int draining;
 	int drained;			/* atomic: read by main */
@@ -102,6 +104,7 @@ void worker_pause_accept(struct wlistener *wl, double retry_after);
 void worker_resume_accept(struct wlistener *wl);
 /* For tcp.c and udp.c: the drain finished when this reaches zero. */
 void worker_conn_closed(struct worker *w);
-struct idleq *worker_idleq(struct worker *w, double timeout);
+/* Index of the idle queue for `timeout` (created on first use), or -1. */
+int worker_idleq(struct worker *w, double timeout);
 
 #endif
