@@ -69,10 +69,24 @@ static int
 open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 {
 	const struct sockaddr *sa = &lc->bind.u.sa;
+	socklen_t salen = lc->bind.len;
 	int type = lc->proto == CONF_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	struct addr fallback;
 	int fd;
 
 	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT && lc->dualstack) {
+		/* "*" on a host without IPv6: all IPv4 addresses then. */
+		static const struct sockaddr_in any4 = { .sin_family = AF_INET };
+		struct sockaddr_in *in4 = &fallback.u.in4;
+
+		*in4 = any4;
+		in4->sin_port = htons(lc->port);
+		fallback.len = sizeof(*in4);
+		sa = &fallback.u.sa;
+		salen = fallback.len;
+		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
@@ -86,7 +100,7 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 	if (lc->proto == CONF_TCP &&
 	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
 		goto fail_opt;
-	if (bind(fd, sa, lc->bind.len) < 0) {
+	if (bind(fd, sa, salen) < 0) {
 		snprintf(err, errlen, "cannot bind %s %s port %u: %s",
 		    listener_proto_name(lc->proto), lc->address, lc->port,
 		    strerror(errno));
@@ -109,13 +123,39 @@ fail:
 static int
 enable_pktinfo(int fd, const struct lconf *lc)
 {
+	int family;
+	socklen_t len = sizeof(family);
+
 	if (lc->proto != CONF_UDP || !addr_is_wildcard(&lc->bind.u.sa))
 		return 0;
-	if (lc->bind.u.sa.sa_family == AF_INET)
+	/* The socket's own family: "*" falls back to IPv4 without IPv6. */
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
+		return -1;
+	if (family == AF_INET)
 		return set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	/* A dual-stack socket reports IPv4 destinations as v4-mapped
 	 * IPV6_PKTINFO too, and accepts that form back when sending. */
 	return set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+}
+
+/* systemd passes blocking sockets: several workers watch one inherited
+ * fd, and a worker that loses the race must get EAGAIN, not block. */
+static int
+prepare_inherited(int fd, const struct lconf *lc, char *err, size_t errlen)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	if ((lc->proto == CONF_TCP &&
+	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) ||
+	    enable_pktinfo(fd, lc) < 0) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Find an unused systemd fd for lc: by FileDescriptorName first, then by
@@ -200,10 +240,8 @@ listener_open(const struct lconf *lc, uint32_t nworkers,
 		l->inherited = true;
 		l->sfd = sfd;
 		sfd->used = true;
-		if (enable_pktinfo(sfd->fd, lc) < 0) {
-			snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		if (prepare_inherited(sfd->fd, lc, err, errlen) < 0)
 			goto fail;
-		}
 	} else {
 		if (reuseport && probe_exclusive(lc, err, errlen) < 0)
 			goto fail;

@@ -155,7 +155,8 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo)
 	uint64_t bytes = 0, toobig = 0;
 	int n, nout = 0;
 
-	batch_prepare(b, wl->l->conf.max_datagram, pktinfo);
+	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
+	    wl->l->conf.max_datagram : UDP_SLOT, pktinfo);
 	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return -1;
