@@ -344,10 +344,8 @@ conn_settle(struct worker *w, struct conn *c)
 {
 	if (c->buf != NULL)
 		return CLOSE_NONE;
-	if (c->state == CONN_PEER_EOF) {
-		shutdown(c->io.fd, SHUT_WR);
-		return CLOSE_DONE;
-	}
+	if (c->state == CONN_PEER_EOF)
+		return CLOSE_DONE;	/* all read: close() sends our FIN */
 	if (c->state == CONN_DRAINING ||
 	    (c->state == CONN_OPEN && c->oneshot_done)) {
 		if (shutdown(c->io.fd, SHUT_WR) < 0)
