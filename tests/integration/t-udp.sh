@@ -22,7 +22,7 @@ listeners = (
 );
 CONF
 
-plan 14
+plan 15
 start_echod "$T/echod.conf" "udp:127.0.0.1:$P" "udp:127.0.0.1:$Q" \
 	"udp:127.0.0.1:$W" || bail "echod did not start"
 
@@ -30,6 +30,8 @@ for size in 0 1 1472 65507; do
 	check "$size-byte datagram echoed exactly, from the address sent to" \
 		"$ECHOPROBE" udp 127.0.0.1 "$P" "$size" --seed "$size" --timeout 5
 done
+check "500 distinct datagrams, each echoed exactly once" \
+	"$ECHOPROBE" udp 127.0.0.1 "$P" 200 --count 500 --timeout 5
 check "reply goes back to the sender's own port" \
 	"$ECHOPROBE" udp 127.0.0.1 "$P" 100 --src 127.0.0.1 --src-port "$S" --timeout 5
 check "max_datagram 1000: a 1000-byte datagram is echoed" \

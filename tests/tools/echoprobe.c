@@ -55,7 +55,8 @@ udp_socket(const struct opts *o, const struct addrinfo *dst)
 
 /* Wait for one datagram from dst; its size, -1 for none, -2 for a bad one. */
 static ssize_t
-udp_reply(int fd, const struct addrinfo *dst, unsigned char *buf, double deadline)
+udp_reply(int fd, const struct addrinfo *dst, unsigned char *buf,
+    double deadline)
 {
 	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = buf, .iov_len = UDP_MAX + 1 };
@@ -82,40 +83,67 @@ udp_reply(int fd, const struct addrinfo *dst, unsigned char *buf, double deadlin
 	return n;
 }
 
-/* udp HOST PORT SIZE: one datagram, expect its exact echo (or, with
- * --expect-none, expect nothing back within --timeout). */
+/* Send one datagram of the stream `seed` and wait for its echo: 0 echoed
+ * exactly, 1 nothing came back, -1 something else came back. */
+static int
+udp_exchange(const struct opts *o, int fd, const struct addrinfo *dst,
+    unsigned char *out, unsigned char *in, size_t size, uint64_t seed)
+{
+	struct rng r;
+	ssize_t n;
+
+	rng_init(&r, seed);
+	rng_fill(&r, out, size);
+	if (sendto(fd, out, size, 0, dst->ai_addr, dst->ai_addrlen) != (ssize_t)size) {
+		printf("sendto %zu bytes: %s\n", size, strerror(errno));
+		return -1;
+	}
+	n = udp_reply(fd, dst, in, now_s() + o->timeout);
+	if (n == -1)
+		return 1;
+	if (n >= 0 && (size_t)n == size && memcmp(in, out, size) == 0)
+		return 0;
+	if (n >= 0)
+		printf("bad echo: %zd bytes, sent %zu\n", n, size);
+	return -1;
+}
+
+/*
+ * udp HOST PORT SIZE: one datagram, expect its exact echo (or, with
+ * --expect-none, nothing back within --timeout).  With --count N, N distinct
+ * datagrams one after the other, each echoed exactly once: a duplicate shows
+ * up as a wrong echo of the next one, or as an extra after the last.
+ */
 static int
 cmd_udp(const struct opts *o)
 {
 	size_t size = strtoul(o->pos[2], NULL, 10);
 	unsigned char *out = malloc(UDP_MAX + 1), *in = malloc(UDP_MAX + 1);
 	struct addrinfo *dst = NULL;
-	struct rng r;
-	ssize_t n;
-	int fd = -1, rc = EX_ERROR;
+	int fd = -1, rc = EX_ERROR, r = 0;
+	uint64_t i;
 
-	if (out == NULL || in == NULL || size > UDP_MAX ||
+	if (out == NULL || in == NULL || size > UDP_MAX || o->count == 0 ||
 	    resolve(o->pos[0], o->pos[1], SOCK_DGRAM, &dst) == -1 ||
 	    (fd = udp_socket(o, dst)) == -1)
 		goto cleanup;
-	rng_init(&r, o->seed);
-	rng_fill(&r, out, size);
-	if (sendto(fd, out, size, 0, dst->ai_addr, dst->ai_addrlen) != (ssize_t)size) {
-		fprintf(stderr, "echoprobe: sendto %zu bytes: %s\n", size, strerror(errno));
-		goto cleanup;
+	for (i = 0; i < o->count && r == 0; i++)
+		r = udp_exchange(o, fd, dst, out, in, size, o->seed + i);
+	if (r == 0 && o->count > 1 && udp_reply(fd, dst, in, now_s() + 0.3) != -1) {
+		printf("an extra datagram came back after the last echo\n");
+		r = -1;
 	}
-	n = udp_reply(fd, dst, in, now_s() + o->timeout);
-	if (n == -1) {
-		printf("none\n");
-		rc = o->expect_none ? 0 : EX_MISMATCH;
-	} else if (n >= 0 && (size_t)n == size && memcmp(in, out, size) == 0) {
-		printf("echoed=%zd\n", n);
-		rc = o->expect_none ? EX_MISMATCH : 0;
-	} else {
-		if (n >= 0)
-			printf("bad echo: %zd bytes, sent %zu\n", n, size);
-		rc = EX_MISMATCH;
-	}
+	if (r == 1)
+		printf("none (datagram %llu)\n", (unsigned long long)i - 1);
+	else if (r == 0 && o->count > 1)
+		printf("echoed=%llu datagrams of %zu bytes\n",
+		    (unsigned long long)o->count, size);
+	else if (r == 0)
+		printf("echoed=%zu\n", size);
+	if (o->expect_none)
+		rc = r == 1 ? 0 : EX_MISMATCH;
+	else
+		rc = r == 0 ? 0 : EX_MISMATCH;
 cleanup:
 	if (fd != -1)
 		close(fd);
@@ -133,14 +161,17 @@ static const struct {
 	const char *usage;
 } cmds[] = {
 	{ "connect", 2, cmd_connect, "HOST PORT" },
-	{ "tcp-stream", 3, cmd_tcp_stream, "HOST PORT BYTES [--chunk N] [--delay S] [--halfclose]" },
+	{ "tcp-stream", 3, cmd_tcp_stream,
+	    "HOST PORT BYTES [--chunk N] [--delay S] [--halfclose]" },
 	{ "tcp-halfclose", 3, cmd_tcp_stream, "HOST PORT BYTES [--chunk N]" },
 	{ "tcp-noread", 3, cmd_tcp_noread, "HOST PORT BYTES [--stall S] [--hold S]" },
-	{ "tcp-pending", 3, cmd_tcp_pending, "HOST PORT BYTES --go-file F [--rcvbuf N]" },
+	{ "tcp-pending", 3, cmd_tcp_pending,
+	    "HOST PORT BYTES --go-file F [--rcvbuf N]" },
 	{ "tcp-send", 3, cmd_tcp_send, "HOST PORT BYTES" },
 	{ "tcp-many", 4, cmd_tcp_many, "HOST PORT CONNS MSGS [--size N]" },
 	{ "hold", 3, cmd_hold, "HOST PORT N [--hold S]" },
-	{ "udp", 3, cmd_udp, "HOST PORT SIZE [--src A] [--src-port P] [--expect-none]" },
+	{ "udp", 3, cmd_udp,
+	    "HOST PORT SIZE [--count N] [--src A] [--src-port P] [--expect-none]" },
 };
 
 static int
@@ -179,6 +210,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->chunk = strtoul(v, NULL, 10);
 		else if (strcmp(a, "--size") == 0)
 			o->size = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--count") == 0)
+			o->count = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--seed") == 0)
 			o->seed = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--timeout") == 0)
@@ -206,8 +239,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .chunk = 16384, .size = 100, .seed = 1, .timeout = 10,
-	    .hold = 30, .stall = 1 };
+	struct opts o = { .chunk = 16384, .size = 100, .count = 1, .seed = 1,
+	    .timeout = 10, .hold = 30, .stall = 1 };
 	struct rlimit rl;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

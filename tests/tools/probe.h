@@ -22,6 +22,7 @@ struct opts {
 	int npos;
 	size_t chunk;		/* bytes per write */
 	size_t size;		/* tcp-many: bytes per message */
+	uint64_t count;		/* udp: datagrams to exchange */
 	uint64_t seed;
 	double timeout;		/* overall limit of an exchange */
 	double hold;		/* hold/noread: how long to keep connections */
@@ -45,9 +46,10 @@ int rng_verify(struct rng *r, const unsigned char *p, size_t n, uint64_t base);
 double now_s(void);
 /* Milliseconds left until deadline, for poll(); 0 when past. */
 int ms_until(double deadline);
-int resolve(const char *host, const char *port, int socktype, struct addrinfo **res);
+int resolve(const char *host, const char *port, int socktype,
+    struct addrinfo **res);
 
-/* Start a non-blocking connect to pos[0]:pos[1]; the caller waits for POLLOUT. */
+/* Start a non-blocking connect to pos[0]:pos[1]; wait for POLLOUT after. */
 int tcp_start(const struct opts *o);
 /* 0 once a started connect completed, -1 on refusal/error/deadline. */
 int tcp_finish(int fd, double deadline);
