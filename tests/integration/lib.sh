@@ -13,7 +13,8 @@
 
 set -u
 
-: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
 : "${ECHOD:=$top_builddir/src/echod}"
 : "${ECHOPROBE:=$top_builddir/tests/tools/echoprobe}"
 : "${ECHOD_WRAPPER:=}"
