@@ -1,12 +1,14 @@
 #!/bin/sh
-# SIGHUP reload: a listener is added and another removed while a connection
-# on an unchanged listener stays open and keeps echoing; a broken file is
-# refused with its errors logged and the running listeners keep serving.
+# SIGHUP reload: a listener is added, another removed and a third changed
+# while a connection on an unchanged listener stays open and keeps echoing;
+# a broken file is refused with its errors logged and the running listeners
+# keep serving.
 . "$(dirname "$0")/lib.sh"
 need_cmd socat
 
 A=$(free_port)
 B=$(free_port)
+C=$(free_port)
 D=$(free_port)
 conf=$T/echod.conf
 write_conf() {
@@ -16,16 +18,20 @@ control_socket = "";
 listeners = (
 	{ name = "tcp-a"; protocol = "tcp"; address = "127.0.0.1"; port = $A; },
 	{ name = "udp-a"; protocol = "udp"; address = "127.0.0.1"; port = $A; },
+	{ name = "udp-c"; protocol = "udp"; address = "127.0.0.1"; port = $C;
+	  max_datagram = $2; },
 	$1
 );
 CONF
 	mv "$conf.new" "$conf"
 }
-write_conf "{ name = \"tcp-b\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $B; }"
+write_conf "{ name = \"tcp-b\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $B; }" 2000
 
-plan 16
-start_echod "$conf" "tcp:127.0.0.1:$A" "udp:127.0.0.1:$A" "tcp:127.0.0.1:$B" ||
-	bail "echod did not start"
+plan 19
+start_echod "$conf" "tcp:127.0.0.1:$A" "udp:127.0.0.1:$A" "tcp:127.0.0.1:$B" \
+	"udp:127.0.0.1:$C" || bail "echod did not start"
+check "before the reload udp-c echoes 1500-byte datagrams (max_datagram 2000)" \
+	"$ECHOPROBE" udp 127.0.0.1 "$C" 1500 --timeout 5
 
 # A long-lived session on tcp-a through socat, fed from a FIFO.
 mkfifo "$T/session.in"
@@ -40,7 +46,7 @@ sess=$(sed -n 's/.*event=conn_open.*listener=tcp-a.* peer_port=\([0-9]*\).*/\1/p
 	"$ECHOD_LOG" | tail -n 1)
 [ -n "$sess" ] || bail "the session's conn_open is not logged"
 
-write_conf "{ name = \"tcp-d\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $D; }"
+write_conf "{ name = \"tcp-d\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $D; }" 1000
 kill -HUP "$ECHOD_PID"
 check "reload is logged" log_wait "event=reload_ok"
 check "the added listener tcp-d serves" \
@@ -57,6 +63,10 @@ is "the session's connection was never closed" \
 	"$(log_count "event=conn_close.* peer_port=$sess ")" 0
 check "the unchanged UDP listener still echoes" \
 	"$ECHOPROBE" udp 127.0.0.1 "$A" 1472 --timeout 5
+check "the changed udp-c now drops 1500-byte datagrams (max_datagram 1000)" \
+	"$ECHOPROBE" udp 127.0.0.1 "$C" 1500 --timeout 1 --expect-none
+check "and still echoes 1000-byte ones" \
+	"$ECHOPROBE" udp 127.0.0.1 "$C" 1000 --timeout 5
 
 cp "$conf" "$T/good.conf"
 # Two errors, on lines 4 and 5: both must be logged.
