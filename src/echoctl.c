@@ -23,6 +23,10 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "tcp [options] HOST PORT      interactive / pipe / -m one-shot" },
 	{ "udp", client_session_main,
 	    "udp [options] HOST PORT      the same over UDP" },
+	{ "probe", client_probe_main,
+	    "probe tcp|udp [options] HOST PORT   ping an echo service" },
+	{ "verify", client_verify_main,
+	    "verify tcp|udp [options] HOST PORT  check a seeded pattern" },
 	/*
 	 * Other helpers' subcommands plug in here, one line each:
 	 *   control channel (src/ctlclient.c):
