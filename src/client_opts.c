@@ -116,6 +116,20 @@ client_opts_usage(enum client_mode mode, FILE *f)
 	fputs(client_opts_usage_text[mode], f);
 }
 
+/* "-c" or "--json", for messages. */
+static void
+client_opts_name(int c, char *buf, size_t len)
+{
+	const struct option *lo;
+
+	for (lo = client_opts_long; lo->name != NULL; lo++)
+		if (lo->val == c && c >= 256) {
+			snprintf(buf, len, "--%s", lo->name);
+			return;
+		}
+	snprintf(buf, len, "-%c", c);
+}
+
 static int
 client_opts_allowed(int opt, enum client_mode mode)
 {
@@ -325,8 +339,11 @@ client_opts_parse(int argc, char **argv, enum client_mode mode,
 			goto usage;
 		}
 		if (!client_opts_allowed(c, mode)) {
-			fprintf(stderr, "echoctl: %s: option '%s' does not "
-			    "apply here\n", cmd, argv[optind - 1]);
+			char name[32];
+
+			client_opts_name(c, name, sizeof(name));
+			fprintf(stderr, "echoctl: %s: option %s does not "
+			    "apply here\n", cmd, name);
 			goto usage;
 		}
 		if (client_opts_one(o, c, optarg) == -1)
