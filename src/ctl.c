@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "proto.h"
-#include "service.h"
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_TIMEOUT 30.0	/* a reload may take a while; echoctl waits */
@@ -38,6 +38,7 @@ struct ctl_client {
 	ev_timer timer;
 	uid_t uid;
 	pid_t pid;
+	bool denied;		/* answered 403 once its request is read */
 	char in[PROTO_LINE_MAX];
 	size_t inlen;
 	char *out;		/* the whole reply, once built */
@@ -56,6 +57,7 @@ struct ctl {
 };
 
 static void ctl_client_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void ctl_refuse(struct ctl *c, struct ctl_client *cl);
 
 static void
 ctl_client_free(struct ctl_client *cl)
@@ -147,7 +149,13 @@ ctl_client_request(struct ctl_client *cl, const struct proto_request *req)
 	char *out = NULL;
 	size_t len = 0;
 
-	log_info(&c->d->log, "control: %s%s from uid %ld pid %ld",
+	if (cl->denied) {
+		ctl_refuse(c, cl);
+		return;
+	}
+	/* Monitoring may poll status often; a reload is worth a notice. */
+	log_event(&c->d->log, req->verb == PROTO_RELOAD ? LOG_LVL_NOTICE :
+	    LOG_LVL_DEBUG, LOG_EV_GENERIC, NULL, 0, "control: %s%s from uid %ld pid %ld",
 	    proto_verb_name(req->verb), req->json ? " json" : "",
 	    (long)cl->uid, (long)cl->pid);
 	if (ctlreply_build(c->d, req, &out, &len) < 0) {
@@ -176,11 +184,12 @@ ctl_client_read(struct ctl_client *cl)
 	r = proto_request_parse(cl->in, cl->inlen, &req, &code, err, sizeof(err));
 	if (r == 0)
 		return;
-	if (r < 0) {
+	if (r < 0 && cl->denied)
+		ctl_refuse(cl->ctl, cl);
+	else if (r < 0)
 		ctl_client_error(cl, code, err);
-		return;
-	}
-	ctl_client_request(cl, &req);
+	else
+		ctl_client_request(cl, &req);
 }
 
 static void
@@ -243,10 +252,9 @@ ctl_accept_one(struct ctl *c, int fd)
 	ev_timer_init(&cl->timer, ctl_client_timeout_cb, CTL_TIMEOUT, 0.);
 	cl->timer.data = cl;
 	ev_timer_start(c->loop, &cl->timer);
-	if (ctl_peer_allowed(cl) < 0) {
-		ctl_refuse(c, cl);
-		return;
-	}
+	/* A refused peer still gets its request read before the answer, so
+	 * that closing does not reset the connection under the reply. */
+	cl->denied = ctl_peer_allowed(cl) < 0;
 	ev_io_start(c->loop, &cl->io);
 }
 

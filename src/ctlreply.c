@@ -14,7 +14,6 @@
 #include "ctlreply.h"
 #include "daemon.h"
 #include "proto.h"
-#include "service.h"
 #include "version.h"
 
 #define CTLREPLY_LINE_EST 256		/* generous bytes per status line */
@@ -203,20 +202,17 @@ reply_reload(struct echod *d, size_t *len)
 		    "echod is draining" : "a reload is already running");
 		goto out;
 	}
+	/* daemon_reload() itself sends RELOADING=1 and READY=1 around the
+	 * reload, with STATUS= saying why when it failed. */
 	err[0] = '\0';
-	service_reloading(d->service, "reloading configuration");
 	if (daemon_reload(d, err, sizeof(err)) == 0) {
 		daemon_status_line(d, status, sizeof(status));
-		service_ready(d->service, status);
 		proto_out_ok(&o);
 		proto_out_kv(&o, "reloads", "%" PRIu64, d->reloads);
 		proto_out_kv(&o, "status", "%s", status);
 	} else {
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "unknown error");
-		snprintf(status, sizeof(status), "reload failed: %.*s",
-		    (int)strcspn(err, "\n"), err);
-		service_ready(d->service, status);
 		reload_failed(&o, err);
 	}
 out:

@@ -2,7 +2,7 @@
  * ctlreply: what echod answers on the control socket.  Turns one parsed
  * request into a complete reply (proto.h format): ping, status and stats
  * from a daemon_status snapshot, as key=value or JSON, and reload, which
- * runs daemon_reload() synchronously between RELOADING=1 and READY=1.
+ * runs daemon_reload() synchronously and answers with its diagnostics.
  */
 #ifndef ECHOD_CTLREPLY_H
 #define ECHOD_CTLREPLY_H

@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,12 @@ service_listen_fds(struct service *sv, size_t *n)
 		socklen_t len = sizeof(f->type);
 
 		f->fd = SD_LISTEN_FDS_START + i;
+		/* systemd passes blocking sockets; every worker watches an
+		 * inherited socket, and the one that loses the race must get
+		 * EAGAIN instead of blocking its loop in accept(). */
+		if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) | O_NONBLOCK) < 0)
+			log_warn(sv->log, "fd %d from systemd: cannot make it "
+			    "non-blocking: %s", f->fd, strerror(errno));
 		if (names != NULL && names[i] != NULL && strcmp(names[i], "unknown") != 0)
 			snprintf(f->name, sizeof(f->name), "%s", names[i]);
 		if (getsockopt(f->fd, SOL_SOCKET, SO_TYPE, &f->type, &len) < 0)
