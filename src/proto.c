@@ -187,6 +187,9 @@ proto_out_kv(struct proto_out *o, const char *key, const char *fmt, ...)
 void
 proto_out_line(struct proto_out *o, const char *line)
 {
+	/* An empty line would end the reply early. */
+	if (*line == '\0')
+		line = " ";
 	out_append(o, line, strlen(line));
 }
 

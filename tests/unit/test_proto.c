@@ -118,13 +118,14 @@ test_reply_roundtrip(void **state)
 	proto_out_ok(&o);
 	proto_out_kv(&o, "phase", "%s", "running");
 	proto_out_kv(&o, "evil", "a\nb\rc");	/* control chars flattened */
+	proto_out_line(&o, "");		/* must not end the reply */
 	proto_out_end(&o);
 	assert_false(o.overflow);
 	assert_int_equal(proto_reply_parse(buf, o.len, &rep, err, sizeof(err)), 1);
 	assert_true(rep.ok);
-	assert_int_equal(rep.lines, 2);
-	assert_int_equal(rep.bodylen, strlen("phase=running\nevil=a b c\n"));
-	assert_memory_equal(rep.body, "phase=running\nevil=a b c\n", rep.bodylen);
+	assert_int_equal(rep.lines, 3);
+	assert_int_equal(rep.bodylen, strlen("phase=running\nevil=a b c\n \n"));
+	assert_memory_equal(rep.body, "phase=running\nevil=a b c\n \n", rep.bodylen);
 	/* Every prefix is incomplete, never an error. */
 	for (size_t i = 0; i < o.len; i++)
 		assert_int_equal(proto_reply_parse(buf, i, &rep, err, sizeof(err)), 0);
