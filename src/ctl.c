@@ -121,6 +121,10 @@ ctl_client_send(struct ctl_client *cl, char *out, size_t len)
 		ctl_client_free(cl);
 		return;
 	}
+	/* A full deadline for the reply, however long a reload took. */
+	ev_timer_stop(cl->ctl->loop, &cl->timer);
+	ev_timer_set(&cl->timer, CTL_TIMEOUT, 0.);
+	ev_timer_start(cl->ctl->loop, &cl->timer);
 	ev_io_stop(cl->ctl->loop, &cl->io);
 	ev_io_set(&cl->io, cl->fd, EV_WRITE);
 	ev_io_start(cl->ctl->loop, &cl->io);
@@ -303,6 +307,21 @@ ctl_clear_path(struct ctl *c, const struct sockaddr_un *sun)
 	return unlink(c->path);
 }
 
+/* Outside systemd there is no RuntimeDirectory=: create the socket's own
+ * directory (one level, like sshd's /run/sshd), never a whole tree. */
+static int
+ctl_make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;	/* relative name or in "/": nothing to make */
+	*slash = '\0';
+	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int
 ctl_listen(struct ctl *c)
 {
@@ -321,6 +340,8 @@ ctl_listen(struct ctl *c)
 		return -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
+		return -1;
+	if (ctl_make_parent(c->path) < 0)
 		return -1;
 	/* Never let the socket exist with a wider mode, not even briefly. */
 	old = umask(0177);

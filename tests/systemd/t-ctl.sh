@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_echod
 need_cmd socat python3 ss
-plan 17
+plan 19
 
 P1=$(free_port)
 P2=$(free_port)
@@ -71,6 +71,38 @@ head -c 5000 /dev/zero | tr '\0' a | timeout 5 socat -t3 - "UNIX-CONNECT:$T_DIR/
 check "oversize request: ERR 413" grep -q '^ERR 413 ' "$T_DIR/big.out"
 printf 'shutdown\n' | timeout 5 socat -t3 - "UNIX-CONNECT:$T_DIR/ctl.sock" > "$T_DIR/verb.out" 2>&1
 check "unknown verb: ERR 400" grep -q '^ERR 400 ' "$T_DIR/verb.out"
+
+# Bounded: 12 silent clients at once; the daemon keeps 8 and closes the
+# rest at once; once they leave, control works again.
+check "at most 8 control clients at once, the rest closed" python3 - "$T_DIR/ctl.sock" <<'PY'
+import socket, sys, time
+socks = []
+for _ in range(12):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    socks.append(s)
+closed = set()
+deadline = time.monotonic() + 5
+while len(closed) < 4 and time.monotonic() < deadline:
+    for i, s in enumerate(socks):
+        s.settimeout(0.05)
+        try:
+            if i not in closed and s.recv(1) == b"":
+                closed.add(i)
+        except socket.timeout:
+            pass
+for i, s in enumerate(socks):	# and no more than 4
+    try:
+        if i not in closed and s.recv(1) == b"":
+            closed.add(i)
+    except socket.timeout:
+        pass
+closed = len(closed)
+for s in socks:
+    s.close()
+sys.exit(0 if closed == 4 else 1)
+PY
+check "control answers again once the silent clients left" wait_for 50 ctl ping
 
 # Peer credentials: even with a world-writable socket, other users are
 # refused by SO_PEERCRED.
