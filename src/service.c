@@ -25,6 +25,7 @@
 
 #define SERVICE_JOURNAL_FIELDS 16	/* structured fields kept per event */
 #define SERVICE_FIELD_MAX 512		/* bytes per journal field */
+#define SERVICE_JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct service {
 	struct ev_loop *loop;
@@ -245,8 +246,11 @@ service_journal_sink(struct logger *lg, int level, enum log_event ev,
 		iov[n].iov_base = f;
 		iov[n++].iov_len = strlen(f);
 	}
-	/* The journal gone (restarting, or never there): lose nothing. */
-	if (sd_journal_sendv(iov, (int)n) < 0)
+	/* No journal (log_target = "journal" without one; sd_journal_sendv
+	 * then drops the entry and reports success) or a failed send: lose
+	 * nothing, write the line to stderr instead. */
+	if (access(SERVICE_JOURNAL_SOCKET, F_OK) < 0 ||
+	    sd_journal_sendv(iov, (int)n) < 0)
 		log_sink_stderr(lg, level, ev, fields, nfields, msg);
 }
 

@@ -9,7 +9,7 @@ need_echod
 need_cmd python3 socat unshare
 [ -x /lib/systemd/systemd-journald ] || skip_all "systemd-journald not installed"
 [ -x "$SDLAB/journal-sandbox" ] || skip_all "systemd-lab journal-sandbox not found"
-plan 8
+plan 9
 
 PT=$(free_port)
 PU=$(free_port)
@@ -57,4 +57,20 @@ check "journalctl LISTENER=tcp-main matches" python3 -c "
 import json, sys
 es = [json.loads(l) for l in open('$T_DIR/by-listener.json') if l.strip()]
 sys.exit(0 if es and all(e.get('LISTENER') == 'tcp-main' for e in es) else 1)"
+
+# Without a journald, log_target = "journal" loses nothing: stderr instead.
+if [ -S /run/systemd/journal/socket ]; then
+	ok "# SKIP journal fallback: this host runs a journald"
+else
+	P3=$(free_port)
+	write_conf "$T_DIR/nj.conf" tcp-nj tcp "$P3"
+	sed -i 's/^log_level = .*/&\nlog_target = "journal";/' "$T_DIR/nj.conf"
+	"$ECHOD" -c "$T_DIR/nj.conf" 2> "$T_DIR/nojournal.log" &
+	T_PIDS=$!
+	wait_for 100 ctl ping
+	kill "$T_PIDS"
+	t_wait_gone "$T_PIDS" 100
+	check "no journald: events fall back to stderr lines" \
+	    grep -q 'event=listening .*listener=tcp-nj' "$T_DIR/nojournal.log"
+fi
 finish
