@@ -37,7 +37,7 @@ L_TCP='{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = 8888
 L_UDP='{ name = "udp-main"; protocol = "udp"; address = "127.0.0.1"; port = 9999; }'
 L_EXTRA='{ name = "tcp-extra"; protocol = "tcp"; address = "127.0.0.1"; port = 8889; }'
 
-echo "1..25"
+echo "1..26"
 cp -a "$SDLAB_IN/dest/." / || { echo "Bail out! install failed"; exit 1; }
 for u in echod echod-activated; do
 	mkdir -p "/etc/systemd/system/$u.service.d"
@@ -137,6 +137,9 @@ check "kill -9: 60 of 60 connection attempts echoed ($(grep -c FAIL /tmp/attempt
 check "kill -9: restarted by Restart=on-failure" sh -c "
     [ \$(systemctl show -P NRestarts echod-activated) -gt $nr ] && [ \$(systemctl show -P MainPID echod-activated) != $pid2 ]"
 
-systemctl stop echod-activated.service echod.socket echod-udp.socket
+check "switching back: systemctl start echod stops the socket units and serves" sh -c "
+    $(declare -f tcp_echo); systemctl start echod && ! systemctl is-active -q echod.socket &&
+    ! systemctl is-active -q echod-activated && tcp_echo 8888 switched"
+systemctl stop echod echod-activated.service echod.socket echod-udp.socket
 echo "# $fail failed"
 exit $((fail > 0))
