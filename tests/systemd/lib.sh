@@ -51,6 +51,19 @@ check() {
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
+# check_todo WHY DESC CMD...: a known gap, reported as TODO (XFAIL); when it
+# starts passing it shows as XPASS, which fails CI until the TODO goes.
+check_todo() {
+	why=$1
+	desc=$2
+	shift 2
+	T_N=$((T_N + 1))
+	if "$@"; then
+		echo "ok $T_N - $desc # TODO $why"
+	else
+		echo "not ok $T_N - $desc # TODO $why"
+	fi
+}
 finish() {
 	[ "$T_N" -eq "$T_PLAN" ] || { echo "# planned $T_PLAN, ran $T_N"; exit 1; }
 	[ "$T_FAILED" -eq 0 ] || exit 1
