@@ -246,11 +246,16 @@ guard_check(const struct guard *g, const struct sockaddr *src,
 	    ntohs(((const struct sockaddr_in6 *)src)->sin6_port);
 	if (g->check_src_port && guard_port_dropped(g, port))
 		return GUARD_SRC_PORT;
-	if (g->check_dst && dst != NULL && dst_is_broadcast(dst))
+	/* Without pktinfo the socket is bound to one unicast address: it
+	 * receives no broadcasts, and the kernel drops 127/8 and ::1 sources
+	 * arriving elsewhere than lo (unless route_localnet is set, which is
+	 * why the sockets ask for pktinfo anyway). */
+	if (dst == NULL || (!dst->v4 && !dst->v6))
+		return GUARD_PASS;
+	if (g->check_dst && dst_is_broadcast(dst))
 		return GUARD_BCAST_DST;
 	if (g->check_loopback && is_loopback_src(src) &&
-	    (dst == NULL || (!dst->v4 && !dst->v6) ||
-	    dst->ifindex != g->lo_ifindex))
+	    dst->ifindex != g->lo_ifindex)
 		return GUARD_LOOPBACK_SRC;
 	return GUARD_PASS;
 }

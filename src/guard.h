@@ -10,7 +10,8 @@
  *   - from 127/8 or ::1 unless they arrived on the loopback interface.
  * IPv4-mapped sources are unmapped first.  Destinations come from
  * IP_PKTINFO/IPV6_PKTINFO: call guard_socket_setup() on each UDP socket and
- * pass the control data of recvmsg() to guard_dst_parse().
+ * pass the control data of recvmsg() to guard_dst_parse().  Without
+ * destination info (dst NULL) only the source checks run.
  *
  * struct guard is immutable after setup and shared read-only by workers.
  * guard_check() does no allocation and no system call.

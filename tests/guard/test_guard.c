@@ -197,8 +197,11 @@ test_loopback_src(void **state)
 	    GUARD_LOOPBACK_SRC);
 	assert_int_equal(guard_check(&g, SA("::ffff:127.0.0.5", 40000), &eth),
 	    GUARD_LOOPBACK_SRC);
+	/* Unknown destination: only the source checks apply. */
 	assert_int_equal(guard_check(&g, SA("127.0.0.5", 40000), NULL),
-	    GUARD_LOOPBACK_SRC);
+	    GUARD_PASS);
+	assert_int_equal(guard_check(&g, SA("127.0.0.5", 19), NULL),
+	    GUARD_SRC_PORT);
 	lo = dst6("::1", g.lo_ifindex);
 	eth = dst6("2001:db8::1", g.lo_ifindex + 1);
 	assert_int_equal(guard_check(&g, SA("::1", 40000), &lo), GUARD_PASS);
