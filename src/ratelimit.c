@@ -232,10 +232,6 @@ ratelimit_new(const struct ratelimit_conf *c, double share, char *err,
 		return NULL;
 	}
 	rl->c = *c;
-	rl->c.pps *= share;
-	rl->c.pps_burst = fmax(1, c->pps_burst * share);
-	rl->c.bps *= share;
-	rl->c.bps_burst = fmax(1, c->bps_burst * share);
 	rl->c.global_pps *= share;
 	rl->c.global_bps *= share;
 	rl->mask = n - 1;

@@ -16,9 +16,13 @@
  * configured average rate.
  *
  * One table has one owner (a worker); it takes no locks and never allocates
- * after ratelimit_new.  Each worker gets the configured rates divided by the
- * number of workers (`share`), so the totals hold however the kernel spreads
- * datagrams over workers.
+ * after ratelimit_new.  The global cap is divided among the workers
+ * (`share`), so the total holds however the kernel spreads datagrams.  The
+ * per-source limits are not divided: SO_REUSEPORT keeps one flow (address
+ * and port pair) on one worker, so an ordinary client gets exactly the
+ * configured rate; a spoofer varying its source port can reach several
+ * workers and get up to workers x the per-source rate, still under the
+ * global cap.
  */
 #ifndef ECHOD_RATELIMIT_H
 #define ECHOD_RATELIMIT_H
@@ -50,7 +54,7 @@ struct ratelimit;
 /* The defaults for an internet-facing host (see ratelimit.c). */
 void ratelimit_conf_defaults(struct ratelimit_conf *c);
 /* NULL if c is invalid (text in err) or memory is short.  `share` in (0,1]
- * scales every rate and burst (1/number of workers). */
+ * scales the global cap (1/number of workers). */
 struct ratelimit *ratelimit_new(const struct ratelimit_conf *c, double share,
     char *err, size_t errlen);
 void ratelimit_free(struct ratelimit *rl);
