@@ -2,13 +2,15 @@
  * guardprobe: crafted UDP traffic for the guard tests.
  *
  *   guardprobe flood HOST PORT [--from ADDR] [--sources N] [--count C]
- *       [--size S] [--src-port P] [--timeout T]
+ *       [--size S] [--src-port P] [--timeout T] [--broadcast 1]
  *     N sockets bound to ADDR, ADDR+1, ... (IPv4 or IPv6, last bytes
  *     incremented) each send C datagrams of S bytes; replies are collected
  *     until every datagram came back or T seconds passed.  Prints one line
  *     per source and a total: "total sent=.. sent_bytes=.. recv=..
  *     recv_bytes=.. bad=..".  A reply is bad if it is not byte-equal to a
- *     datagram its socket sent (so bigger replies count as bad).
+ *     datagram its socket sent (so bigger replies count as bad).  Replies
+ *     are matched to the socket, not to the address they came from, so a
+ *     broadcast destination works too.
  *
  *   guardprobe raw IFACE SRC DST SPORT DPORT [--size S] [--dmac MAC]
  *     One UDP datagram with any source address (bogons, 127.0.0.x on a
@@ -46,7 +48,7 @@ struct flood {
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
 	struct sockaddr_storage from;
-	int sources, count, size, src_port;
+	int sources, count, size, src_port, broadcast;
 	double timeout;
 	struct src s[MAXSRC];
 };
@@ -134,6 +136,9 @@ open_sources(struct flood *f)
 			return -1;
 		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		if (f->broadcast)
+			setsockopt(s->fd, SOL_SOCKET, SO_BROADCAST, &f->broadcast,
+			    sizeof(f->broadcast));
 		if (bind(s->fd, (struct sockaddr *)&a, alen) == -1) {
 			fprintf(stderr, "guardprobe: bind source %d: %s\n", i,
 			    strerror(errno));
@@ -248,6 +253,8 @@ cmd_flood(int argc, char **argv)
 			f->src_port = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--timeout") == 0)
 			f->timeout = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--broadcast") == 0)
+			f->broadcast = atoi(argv[i + 1]) != 0;
 		else
 			return 2;
 	}
