@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "daemon.h"
 #include "listener.h"
+#include "protect.h"
 #include "tcp.h"
 #include "udp.h"
 #include "worker.h"
@@ -103,6 +104,17 @@ wl_new(struct worker *w, struct listener *l)
 	wl->w = w;
 	wl->l = l;
 	wl->st = &l->counters->stats[w->index];
+	if (l->conf.proto == CONF_UDP) {
+		char err[256] = "";
+
+		/* NULL: the limits are off, or no memory (then unlimited,
+		 * said in the log: the guard and ACL still apply). */
+		wl->rl = protect_udp_limiter(l->prot, w->d->nworkers, err,
+		    sizeof(err));
+		if (wl->rl == NULL && err[0] != '\0')
+			log_err(w->log, "%s: no UDP rate limits: %s",
+			    l->conf.name, err);
+	}
 	ev_io_init(&wl->io, l->conf.proto == CONF_TCP ? tcp_accept_cb :
 	    udp_read_cb, fd, EV_READ);
 	ev_timer_init(&wl->retry, retry_cb, 0, 0);
@@ -115,6 +127,7 @@ wl_free(struct worker *w, struct wlistener *wl)
 {
 	ev_io_stop(w->loop, &wl->io);
 	ev_timer_stop(w->loop, &wl->retry);
+	ratelimit_free(wl->rl);
 	listener_unref(wl->l);
 	free(wl);
 }

@@ -32,6 +32,7 @@ struct wlistener {
 	struct worker *w;
 	struct listener *l;
 	struct stats *st;		/* this worker's counters for l */
+	struct ratelimit *rl;		/* UDP per-source limits (protect.h) */
 	int paused;			/* at max_connections or out of fds */
 	int at_limit;			/* paused by max_connections, logged */
 };
