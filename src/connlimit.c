@@ -188,30 +188,34 @@ connlimit_acquire(struct connlimit *cl, const struct sockaddr *src,
     double now, struct connlimit_ticket *t)
 {
 	enum connlimit_verdict v;
+	uint64_t key[2];
 
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_lock(&cl->lock);
+	t->p4 = (uint8_t)cl->c.v4_prefix;
+	t->p6 = (uint8_t)cl->c.v6_prefix;
 	if ((cl->c.exempt_loopback && ratelimit_is_loopback(src)) ||
-	    ratelimit_source_key(src, cl->c.v4_prefix, cl->c.v6_prefix,
-	    t->key) == -1) {
+	    ratelimit_source_key(src, t->p4, t->p6, key) == -1) {
 		pthread_mutex_unlock(&cl->lock);
 		return CONNLIMIT_PASS;
 	}
-	v = acquire_locked(cl, t->key, now);
+	v = acquire_locked(cl, key, now);
 	t->tracked = v == CONNLIMIT_PASS;
 	pthread_mutex_unlock(&cl->lock);
 	return v;
 }
 
 void
-connlimit_release(struct connlimit *cl, struct connlimit_ticket *t)
+connlimit_release(struct connlimit *cl, const struct sockaddr *src,
+    struct connlimit_ticket *t)
 {
 	struct cslot *s;
+	uint64_t key[2];
 
-	if (!t->tracked)
+	if (!t->tracked || ratelimit_source_key(src, t->p4, t->p6, key) == -1)
 		return;
 	pthread_mutex_lock(&cl->lock);
-	s = slot_lookup(cl, t->key);
+	s = slot_lookup(cl, key);
 	/* Open connections pin their slot, so it is always found. */
 	if (s != NULL && s->count > 0)
 		s->count--;

@@ -37,8 +37,11 @@ enum connlimit_verdict {
 	CONNLIMIT_TABLE_FULL,	/* no slot for a new source */
 };
 
+/* What release needs besides the peer address: the prefix lengths the
+ * source was counted under (they may change at reload).  3 bytes, so it
+ * fits in a connection's padding. */
 struct connlimit_ticket {
-	uint64_t key[2];
+	uint8_t p4, p6;
 	bool tracked;
 };
 
@@ -53,10 +56,12 @@ void connlimit_free(struct connlimit *cl);
 int connlimit_configure(struct connlimit *cl, const struct connlimit_conf *c,
     char *err, size_t errlen);
 /* Admit a new connection from src.  On CONNLIMIT_PASS, *t must later be
- * given to connlimit_release (it may be untracked: release is then a no-op). */
+ * given to connlimit_release with the same src (it may be untracked:
+ * release is then a no-op). */
 enum connlimit_verdict connlimit_acquire(struct connlimit *cl,
     const struct sockaddr *src, double now, struct connlimit_ticket *t);
-void connlimit_release(struct connlimit *cl, struct connlimit_ticket *t);
+void connlimit_release(struct connlimit *cl, const struct sockaddr *src,
+    struct connlimit_ticket *t);
 /* Open connections counted for src's prefix (tests, status). */
 uint32_t connlimit_count(struct connlimit *cl, const struct sockaddr *src);
 

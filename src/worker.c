@@ -52,6 +52,8 @@ worker_new(struct echod *d, uint32_t index)
 	pthread_cond_init(&w->cv, NULL);
 	ev_async_init(&w->cmd_async, worker_cmd_cb);
 	ev_async_start(w->loop, &w->cmd_async);
+	ev_timer_init(&w->sweep, tcp_sweep_cb, TCP_SWEEP_SEC, TCP_SWEEP_SEC);
+	ev_timer_start(w->loop, &w->sweep);
 	log_ratelimit_init(&w->peer_rl, 5, 20);
 	return w;
 fail:
@@ -221,6 +223,7 @@ worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 		switch (w->cmd) {
 		case WORKER_APPLY:
 			worker_apply(w, w->cmd_set, w->cmd_nset);
+			tcp_recheck_access(w);
 			break;
 		case WORKER_DRAIN:
 			worker_drain(w);
@@ -281,6 +284,7 @@ worker_free(struct worker *w)
 		buf_free(w->spare[i]);
 	free(w->spare);
 	ev_async_stop(w->loop, &w->cmd_async);
+	ev_timer_stop(w->loop, &w->sweep);
 	ev_loop_destroy(w->loop);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);

@@ -88,6 +88,7 @@ struct worker {
 	size_t nspare, spare_cap;
 	struct udp_batch *udp;		/* UDP receive/send batch (udp.c) */
 	struct log_ratelimit peer_rl;	/* peer-caused messages */
+	ev_timer sweep;			/* TCP max_lifetime, stall_timeout */
 };
 
 struct worker *worker_new(struct echod *d, uint32_t index);

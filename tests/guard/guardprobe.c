@@ -12,6 +12,10 @@
  *     are matched to the socket, not to the address they came from, so a
  *     broadcast destination works too.
  *
+ *   guardprobe tcp HOST PORT [--from ADDR] [--conns N] [--bytes B] [--hold S]
+ *     N TCP connections from ADDR, each sending B bytes and checking the
+ *     echo, held S seconds or until the server closes them (see cmd_tcp).
+ *
  *   guardprobe raw IFACE SRC DST SPORT DPORT [--size S] [--dmac MAC]
  *     One UDP datagram with any source address (bogons, 127.0.0.x on a
  *     veth) through an AF_PACKET socket on IFACE.  Needs CAP_NET_RAW.
@@ -398,6 +402,147 @@ cmd_raw(int argc, char **argv)
 	return 0;
 }
 
+struct tconn {
+	int fd;
+	size_t sent, got;
+	int closed;
+};
+
+/* Connect n sockets from `from` (port 0); a refused connect counts as
+ * closed at once.  -1 on a system error. */
+static int
+tcp_open(struct tconn *t, int n, const struct sockaddr_storage *dst,
+    socklen_t dstlen, const char *from)
+{
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_storage a;
+		socklen_t alen;
+
+		t[i].fd = socket(dst->ss_family, SOCK_STREAM, 0);
+		if (t[i].fd == -1)
+			return -1;
+		if (from != NULL && (parse_addr(from, 0, &a, &alen) == -1 ||
+		    bind(t[i].fd, (struct sockaddr *)&a, alen) == -1)) {
+			fprintf(stderr, "guardprobe: bind %s: %s\n", from,
+			    strerror(errno));
+			return -1;
+		}
+		if (connect(t[i].fd, (const struct sockaddr *)dst, dstlen) == -1) {
+			printf("closed idx=%d after=0.000 connect: %s\n", i,
+			    strerror(errno));
+			t[i].closed = 1;
+		}
+	}
+	return 0;
+}
+
+/* Read what is there on connection i; 1 when the server closed it. */
+static int
+tcp_poll_one(struct tconn *t, int i, int *bad)
+{
+	unsigned char buf[16384];
+	struct pollfd p = { t[i].fd, POLLIN, 0 };
+	ssize_t r;
+
+	if (t[i].closed || poll(&p, 1, 0) <= 0)
+		return 0;
+	r = recv(t[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r <= 0)
+		return 1;
+	for (ssize_t k = 0; k < r; k++)
+		if (buf[k] != (unsigned char)(i + t[i].got + (size_t)k))
+			*bad = 1;
+	t[i].got += (size_t)r;
+	if (t[i].got > t[i].sent)
+		*bad = 1;
+	return 0;
+}
+
+/* guardprobe tcp HOST PORT [--from A] [--conns N] [--bytes B] [--hold S]:
+ * N connections from A; each sends B bytes and reads the echo; all are
+ * held for S seconds or until the server closes them.  Prints "held=N",
+ * then "closed idx=I after=T echoed=X" as the server closes any, then
+ * "total conns=N echoed=X closed=C bad=B" (bad: an echo byte differed).
+ * --until-echoed 1: stop as soon as every connection is echoed or closed. */
+static int
+cmd_tcp(int argc, char **argv)
+{
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+	const char *from = NULL;
+	int n = 1, bad = 0, closed = 0, until_echoed = 0;
+	long bytes = 0;
+	double hold = 0, start, end;
+	struct tconn *t;
+
+	if (argc < 2 || parse_addr(argv[0], atoi(argv[1]), &dst, &dstlen) == -1)
+		return 2;
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--conns") == 0)
+			n = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--bytes") == 0)
+			bytes = atol(argv[i + 1]);
+		else if (strcmp(argv[i], "--hold") == 0)
+			hold = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--until-echoed") == 0)
+			until_echoed = atoi(argv[i + 1]);
+		else
+			return 2;
+	}
+	if (n < 1 || n > 1000 || bytes < 0 || bytes > 1000000 ||
+	    !(hold >= 0) || hold > 60)
+		return 2;
+	t = calloc((size_t)n, sizeof(*t));
+	start = now();
+	if (t == NULL || tcp_open(t, n, &dst, dstlen, from) == -1)
+		return 2;
+	printf("held=%d\n", n);
+	end = now() + hold;
+	for (int i = 0; i < n; i++) {
+		unsigned char buf[16384];
+		size_t len = (size_t)bytes < sizeof(buf) ? (size_t)bytes :
+		    sizeof(buf);
+		ssize_t r;
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (unsigned char)(i + k);
+		if (!t[i].closed && len > 0 &&
+		    (r = send(t[i].fd, buf, len, MSG_NOSIGNAL)) > 0)
+			t[i].sent = (size_t)r;
+	}
+	for (;;) {
+		int done = 0;
+
+		closed = 0;
+		for (int i = 0; i < n; i++) {
+			if (tcp_poll_one(t, i, &bad)) {
+				printf("closed idx=%d after=%.3f echoed=%zu\n", i,
+				    now() - start, t[i].got);
+				t[i].closed = 1;
+			}
+			closed += t[i].closed;
+			done += t[i].closed || t[i].got == t[i].sent;
+		}
+		if (closed == n || now() >= end || (until_echoed && done == n))
+			break;
+		(void)poll(NULL, 0, 10);
+	}
+	{
+		size_t echoed = 0;
+
+		for (int i = 0; i < n; i++) {
+			echoed += t[i].got;
+			close(t[i].fd);
+		}
+		printf("total conns=%d echoed=%zu closed=%d bad=%d\n", n, echoed,
+		    closed, bad);
+	}
+	free(t);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,6 +551,8 @@ main(int argc, char **argv)
 		return cmd_flood(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "raw") == 0)
 		return cmd_raw(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "tcp") == 0)
+		return cmd_tcp(argc - 2, argv + 2);
 	fprintf(stderr, "usage: guardprobe flood HOST PORT [options] | "
 	    "guardprobe raw IFACE SRC DST SPORT DPORT [--size S] [--dmac MAC]\n");
 	return 2;

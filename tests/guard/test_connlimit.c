@@ -65,16 +65,16 @@ test_count(void **state)
 	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 3);
 	assert_int_equal(connlimit_acquire(cl, SA("192.0.2.2"), 1.0, &t[4]),
 	    CONNLIMIT_PASS);
-	connlimit_release(cl, &t[1]);
+	connlimit_release(cl, SA("192.0.2.1"), &t[1]);
 	assert_false(t[1].tracked);
-	connlimit_release(cl, &t[1]);	/* twice is harmless */
+	connlimit_release(cl, SA("192.0.2.1"), &t[1]);	/* twice is harmless */
 	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 2);
 	assert_int_equal(connlimit_acquire(cl, SA("::ffff:192.0.2.1"), 1.0,
 	    &t[1]), CONNLIMIT_PASS);
 	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 3);
 	for (int i = 0; i < 3; i++)
-		connlimit_release(cl, &t[i]);
-	connlimit_release(cl, &t[4]);
+		connlimit_release(cl, SA("192.0.2.1"), &t[i]);
+	connlimit_release(cl, SA("192.0.2.2"), &t[4]);
 	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 0);
 	connlimit_free(cl);
 }
@@ -90,7 +90,7 @@ test_rate(void **state)
 		if (connlimit_acquire(cl, SA("2001:db8:1:2::5"), 10.0, &t) ==
 		    CONNLIMIT_PASS) {
 			pass++;
-			connlimit_release(cl, &t);
+			connlimit_release(cl, SA("2001:db8:1:2::5"), &t);
 		}
 	}
 	assert_int_equal(pass, 2);
@@ -99,10 +99,10 @@ test_rate(void **state)
 	    CONNLIMIT_RATE);
 	assert_int_equal(connlimit_acquire(cl, SA("2001:db8:1:2::6"), 11.0, &t),
 	    CONNLIMIT_PASS);
-	connlimit_release(cl, &t);
+	connlimit_release(cl, SA("2001:db8:1:2::6"), &t);
 	assert_int_equal(connlimit_acquire(cl, SA("2001:db8:1:3::6"), 11.0, &t),
 	    CONNLIMIT_PASS);
-	connlimit_release(cl, &t);
+	connlimit_release(cl, SA("2001:db8:1:3::6"), &t);
 	connlimit_free(cl);
 }
 
@@ -140,13 +140,16 @@ test_table_full(void **state)
 	/* A known source still gets in. */
 	assert_int_equal(connlimit_acquire(cl, SA("198.51.100.3"), 1.0, &u),
 	    CONNLIMIT_PASS);
-	connlimit_release(cl, &u);
-	connlimit_release(cl, &t[4]);
+	connlimit_release(cl, SA("198.51.100.3"), &u);
+	connlimit_release(cl, SA("198.51.100.5"), &t[4]);
 	assert_int_equal(connlimit_acquire(cl, SA("203.0.113.1"), 2.0, &t[8]),
 	    CONNLIMIT_PASS);
 	/* The evicted source had no connections: nothing lost. */
-	for (int i = 0; i < 9; i++)
-		connlimit_release(cl, &t[i]);
+	for (int i = 0; i < 8; i++) {
+		snprintf(host, sizeof(host), "198.51.100.%d", i + 1);
+		connlimit_release(cl, SA(host), &t[i]);
+	}
+	connlimit_release(cl, SA("203.0.113.1"), &t[8]);
 	for (int i = 0; i < 8; i++) {
 		snprintf(host, sizeof(host), "198.51.100.%d", i + 1);
 		assert_int_equal(connlimit_count(cl, SA(host)), 0);
@@ -175,11 +178,16 @@ test_reconfigure(void **state)
 	    CONNLIMIT_PASS);
 	assert_int_equal(connlimit_acquire(cl, SA("192.0.2.11"), 1.0, &t[2]),
 	    CONNLIMIT_PASS);
-	/* The ticket from before the reload still releases its own slot. */
-	connlimit_release(cl, &t[0]);
-	connlimit_release(cl, &t[1]);
-	connlimit_release(cl, &t[2]);
+	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 2);
+	/* The ticket from before the reload still releases its own /32. */
+	connlimit_release(cl, SA("192.0.2.9"), &t[0]);
+	connlimit_release(cl, SA("192.0.2.10"), &t[1]);
+	connlimit_release(cl, SA("192.0.2.11"), &t[2]);
 	assert_int_equal(connlimit_count(cl, SA("192.0.2.1")), 0);
+	c.v4_prefix = 32;
+	assert_int_equal(connlimit_configure(cl, &c, err, sizeof(err)), 0);
+	assert_int_equal(connlimit_count(cl, SA("192.0.2.9")), 0);
+	c.v4_prefix = 24;
 	c.rate = -1;
 	assert_int_equal(connlimit_configure(cl, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "rate"));
@@ -203,7 +211,7 @@ churn(void *p)
 			    CONNLIMIT_PASS)
 				t[j].tracked = false;
 		for (int j = 0; j < 4; j++)
-			connlimit_release(a->cl, &t[j]);
+			connlimit_release(a->cl, SA(a->host), &t[j]);
 	}
 	return NULL;
 }
