@@ -7,6 +7,10 @@
 
 #include "bench_pattern.h"
 
+/* Printable ASCII, so text-minded servers (Python's decode()) echo it too. */
+static const char bench_pattern_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 void
 bench_pattern_init(struct bench_pattern *p)
 {
@@ -17,7 +21,7 @@ bench_pattern_init(struct bench_pattern *p)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		p->table[i] = (uint8_t)(x >> 24);
+		p->table[i] = (uint8_t)bench_pattern_chars[(x >> 24) & 63];
 	}
 	/* The tail repeats the start (SPAN > PERIOD: the copy overlaps, so it
 	 * must run forwards byte by byte). */

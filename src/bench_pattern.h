@@ -3,6 +3,8 @@
  * `id` is a fixed pseudo-random table entry at (off + seed(id)) mod P, with P
  * prime, so a byte echoed out of order, from another connection or corrupted
  * is caught with one memcmp against the table, and sending needs no copy.
+ * The bytes are printable ASCII (64 symbols) so that servers which decode
+ * text, like the seed's Python one, can be measured too.
  */
 #ifndef ECHOD_BENCH_PATTERN_H
 #define ECHOD_BENCH_PATTERN_H

@@ -28,6 +28,7 @@
 #define TCP_RBUF (256 * 1024)
 #define TCP_MAX_CONNECTING 512	/* stay below the server's listen backlog */
 #define TCP_EVENTS 256
+#define TCP_CONNECT_S 10.0
 
 enum tcp_state {
 	TCP_IDLE_SLOT,		/* no socket; may connect */
@@ -387,8 +388,11 @@ tcp_setup(struct tcp_ctx *x, struct bench_share *sh)
 	x->o = o;
 	x->budget_left = sh->budget ? sh->budget : UINT64_MAX;
 	x->now = x->start = bench_now_ns();
-	/* Connecting, and all of idle mode, share the run's time limit. */
-	x->deadline = x->now + (uint64_t)(o->duration * 1e9);
+	/* Idle mode spends all of --duration connecting.  The others get at
+	 * least TCP_CONNECT_S to open their connections (a forking server
+	 * accepts slowly), then --duration of load. */
+	x->deadline = x->now + (uint64_t)((o->mode == BENCH_IDLE ||
+	    o->duration > TCP_CONNECT_S ? o->duration : TCP_CONNECT_S) * 1e9);
 	x->ep = epoll_create1(EPOLL_CLOEXEC);
 	x->conns = calloc(sh->conns, sizeof(*x->conns));
 	x->ts = calloc((size_t)sh->conns * o->depth, sizeof(*x->ts));

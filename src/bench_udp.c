@@ -1,13 +1,13 @@
 /*
  * bench_udp: the UDP load engine of one thread.  Each socket is connected to
  * the target (so only the target's answers arrive) and keeps `depth`
- * datagrams in flight in numbered slots.  A datagram carries a 16-byte
- * header (socket id, slot, sequence number) and pattern bytes derived from
- * the socket id and sequence, so every answer is matched to what was sent
- * and checked byte for byte.  An answer not back within loss_timeout is
- * lost and its slot reused; one that arrives after that is counted late.
- * Sending and receiving are batched (sendmmsg/recvmmsg) to stay cheaper
- * than the server under test.
+ * datagrams in flight in numbered slots.  A datagram starts with a 16-char
+ * hex header (socket id, slot, low 32 bits of the sequence number) followed
+ * by pattern bytes derived from the socket id and sequence, all printable,
+ * so every answer is matched to what was sent and checked byte for byte.
+ * An answer not back within loss_timeout is lost and its slot reused; one
+ * that arrives after that is counted late.  Sending and receiving are
+ * batched (sendmmsg/recvmmsg) to stay cheaper than the server under test.
  */
 #include "config.h"
 
@@ -56,9 +56,34 @@ struct udp_ctx {
 };
 
 static void
-udp_put64(uint8_t *p, uint64_t v)
+udp_hex(uint8_t *p, uint32_t v, int digits)
 {
-	memcpy(p, &v, sizeof(v));
+	static const char hex[] = "0123456789abcdef";
+
+	while (digits-- > 0) {
+		p[digits] = (uint8_t)hex[v & 15];
+		v >>= 4;
+	}
+}
+
+static int
+udp_unhex(const uint8_t *p, int digits, uint32_t *v)
+{
+	uint32_t r = 0;
+	int i, c;
+
+	for (i = 0; i < digits; i++) {
+		c = p[i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c -= 'a' - 10;
+		else
+			return -1;
+		r = r << 4 | (uint32_t)c;
+	}
+	*v = r;
+	return 0;
 }
 
 static void
@@ -83,9 +108,9 @@ udp_build(struct udp_ctx *x, struct udp_sock *s, uint32_t i, unsigned b)
 	uint8_t *d = x->sbuf + (size_t)b * size;
 	uint64_t seq = s->next_seq;
 
-	memcpy(d, &s->id, 4);
-	memcpy(d + 4, &i, 4);
-	udp_put64(d + 8, seq);
+	udp_hex(d, s->id, 4);
+	udp_hex(d + 4, i, 4);
+	udp_hex(d + 8, (uint32_t)seq, 8);
 	memcpy(d + UDP_HDR, bench_pattern_at(x->o->pat, s->id,
 	    seq * size + UDP_HDR), size - UDP_HDR);
 	x->iov[b].iov_base = d;
@@ -145,7 +170,7 @@ udp_answer(struct udp_ctx *x, struct udp_sock *s, const uint8_t *d,
     size_t len, int flags)
 {
 	struct bench_stats *st = &x->sh->stats;
-	uint32_t id, i, size = x->o->size;
+	uint32_t id, i, seq32, size = x->o->size;
 	uint64_t seq;
 	size_t bad;
 
@@ -153,10 +178,17 @@ udp_answer(struct udp_ctx *x, struct udp_sock *s, const uint8_t *d,
 		st->mismatches += len > size ? len - size : size - len;
 		return;
 	}
-	memcpy(&id, d, 4);
-	memcpy(&i, d + 4, 4);
-	memcpy(&seq, d + 8, 8);
-	if (id != s->id || i >= x->o->depth || seq >= s->next_seq) {
+	if (udp_unhex(d, 4, &id) < 0 || udp_unhex(d + 4, 4, &i) < 0 ||
+	    udp_unhex(d + 8, 8, &seq32) < 0 || id != (s->id & 0xffff) ||
+	    i >= x->o->depth) {
+		st->mismatches += len;
+		return;
+	}
+	/* The newest sequence number with these low 32 bits. */
+	seq = (s->next_seq & ~0xffffffffull) | seq32;
+	if (seq >= s->next_seq)
+		seq -= 1ull << 32;
+	if (seq >= s->next_seq) {	/* underflowed: never sent */
 		st->mismatches += len;
 		return;
 	}
