@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The seed's Python asyncio echo servers (../shared/seed/asyncio-echo-notes.txt),
 the TCP one and the UDP one in one process, as an anchor for scripts/bench.
 
