@@ -19,7 +19,7 @@ command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 missing"; exit
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-bench.XXXXXX") || exit 99
 pids=""
 n=0
-failed=0
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
@@ -34,7 +34,6 @@ ok() {
 }
 not_ok() {
 	n=$((n + 1))
-	failed=1
 	echo "not ok $n - $1"
 	for f in "$tmp"/*.out "$tmp"/*.err "$tmp"/*.log; do
 		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
