@@ -39,7 +39,7 @@ static void
 bench_usage(FILE *f)
 {
 	fprintf(f,
-"usage: bench [options] MODE\n"
+"usage: echoctl bench [options] MODE\n"
 "Load an echo server on one address and check every echoed byte.\n"
 "modes:\n"
 "  pingpong   N connections, one message in flight each\n"
@@ -64,7 +64,8 @@ bench_usage(FILE *f)
 "  -H, --hold DUR         idle: how long to hold the connections (10s)\n"
 "  -j, --json             one JSON object on stdout\n"
 "  -q, --quiet            no per-error messages on stderr\n"
-"exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 64 usage\n");
+"exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
+"echoed (connection failed), 64 usage\n");
 }
 
 static int

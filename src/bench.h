@@ -7,7 +7,7 @@
 #define ECHOD_BENCH_H
 
 /* argv[0] is the command name; options and the MODE follow.  Returns the
- * exit status: 0 ok, 1 errors or mismatches, 64 usage. */
+ * exit status: 0 ok, 1 errors or mismatches, 2 connection failed, 64 usage. */
 int bench_main(int argc, char **argv);
 
 #endif

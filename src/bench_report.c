@@ -130,6 +130,9 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 		    (unsigned long long)o->count);
 		rc = 1;
 	}
+	/* Nothing echoed and errors: the server is not there (echoctl's 2). */
+	if (st->errors && st->messages == 0 && st->established == 0)
+		rc = 2;
 	fflush(out);
 	return rc;
 }

@@ -160,8 +160,8 @@ dport=$(pick_port)
 run_bench refused -q -p "$dport" -c 2 -n 10 -t 2s pingpong
 rc=$?
 err=$(json_num "$tmp/refused.out" errors)
-if [ "$rc" -eq 1 ] && [ "${err:-0}" -ge 1 ]; then
-	ok "connection refused is an error ($err errors, exit 1)"
+if [ "$rc" -eq 2 ] && [ "${err:-0}" -ge 1 ]; then
+	ok "connection refused is an error ($err errors, exit 2)"
 else
 	not_ok "refused: rc=$rc errors=$err"
 fi
