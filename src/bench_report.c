@@ -131,7 +131,8 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 		rc = 1;
 	}
 	/* Nothing echoed and errors: the server is not there (echoctl's 2). */
-	if (st->errors && st->messages == 0 && st->established == 0)
+	if (st->errors && !st->mismatches && st->messages == 0 &&
+	    st->established == 0)
 		rc = 2;
 	fflush(out);
 	return rc;

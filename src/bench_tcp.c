@@ -103,14 +103,24 @@ tcp_close(struct tcp_ctx *x, struct tcp_conn *c, enum tcp_state next)
 	c->sent = c->committed = c->recvd;
 }
 
+/* Give up on a connection; `counted` says the caller already counted the
+ * problem (as mismatched bytes), so it is not an error too. */
 static void
-tcp_fail(struct tcp_ctx *x, struct tcp_conn *c, const char *what, int err)
+tcp_drop(struct tcp_ctx *x, struct tcp_conn *c, const char *what, int err,
+    int counted)
 {
-	x->sh->stats.errors++;
-	if (!x->o->quiet && x->sh->stats.errors <= 5)
+	if (!counted)
+		x->sh->stats.errors++;
+	if (!x->o->quiet && x->sh->stats.errors + x->sh->stats.mismatches <= 5)
 		fprintf(stderr, "bench: conn %u: %s: %s\n", c->id, what,
 		    err ? strerror(err) : "unexpected end of stream");
 	tcp_close(x, c, x->o->mode == BENCH_CHURN ? TCP_IDLE_SLOT : TCP_DEAD);
+}
+
+static void
+tcp_fail(struct tcp_ctx *x, struct tcp_conn *c, const char *what, int err)
+{
+	tcp_drop(x, c, what, err, 0);
 }
 
 static int
@@ -224,7 +234,7 @@ tcp_read(struct tcp_ctx *x, struct tcp_conn *c)
 	}
 	if (c->recvd + (uint64_t)n > c->sent) {
 		st->mismatches += c->recvd + (uint64_t)n - c->sent;
-		tcp_fail(x, c, "more bytes echoed than sent", EPROTO);
+		tcp_drop(x, c, "more bytes echoed than sent", EPROTO, 1);
 		return;
 	}
 	bad = bench_pattern_check(x->o->pat, c->id, c->recvd, x->rbuf, (size_t)n);
@@ -233,7 +243,7 @@ tcp_read(struct tcp_ctx *x, struct tcp_conn *c)
 		st->bytes += (uint64_t)n;
 	if (bad > 0) {
 		st->mismatches += bad;
-		tcp_fail(x, c, "echoed bytes differ from those sent", EPROTO);
+		tcp_drop(x, c, "echoed bytes differ from those sent", EPROTO, 1);
 		return;
 	}
 	tcp_complete(x, c, before);
