@@ -131,8 +131,14 @@ bench_defaults(struct bench_opts *o, uint16_t *port)
 		o->depth = 1;
 	if (o->duration <= 0)
 		o->duration = o->mode == BENCH_IDLE ? 30 : 3;
+	/* Every thread needs a connection and, with --count, a message (a
+	 * zero budget would mean "unbounded"); idle mode prints one "ready". */
 	if (o->threads > o->conns)
 		o->threads = o->conns;
+	if (o->count && o->threads > o->count)
+		o->threads = (uint32_t)o->count;
+	if (o->mode == BENCH_IDLE)
+		o->threads = 1;
 }
 
 static int
