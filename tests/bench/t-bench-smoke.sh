@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$BENCH" --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..11"
+echo "1..12"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -95,6 +95,13 @@ check_count() {	# name, want: exit 0, exactly `want` messages, nothing wrong
 }
 
 run_bench pingpong -p "$port" -c 10 -n 300 -t 20s pingpong; check_count pingpong 300 $?
+# Latency comes from the histogram: positive and ordered.
+lat=$(sed -n 's/.*"latency_us":{"p50":\([0-9.]*\),"p90":\([0-9.]*\),"p99":\([0-9.]*\),"p99.9":\([0-9.]*\),"max":\([0-9.]*\).*/\1 \2 \3 \4 \5/p' "$tmp/pingpong.out")
+if [ -n "$lat" ] && echo "$lat" | awk '{ exit !($1 > 0 && $1 <= $2 && $2 <= $3 && $3 <= $4 && $4 <= $5) }'; then
+	ok "latency percentiles p50<=p90<=p99<=p99.9<=max: $lat"
+else
+	not_ok "latency percentiles missing or out of order: '$lat'"
+fi
 run_bench pipeline -p "$port" -c 4 -d 8 -n 400 -t 20s pipeline; check_count pipeline 400 $?
 run_bench stream -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count stream 200 $?
 run_bench churn -p "$port" -c 4 -n 200 -t 20s churn; check_count churn 200 $?
