@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "client.h"
 #include "ctlclient.h"
 #include "version.h"
@@ -34,6 +35,8 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "stats [--json] [--socket PATH]       counters only" },
 	{ "reload", ctlclient_main,
 	    "reload [--socket PATH]               reload and wait for the result" },
+	{ "bench", bench_main,
+	    "bench [options] MODE                 load generator (bench --help)" },
 	{ "ping", ctlclient_main,
 	    "ping [--socket PATH]                 is the daemon answering?" },
 };
