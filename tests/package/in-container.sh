@@ -33,7 +33,7 @@ echo_ok() {
 	local proto=$1 port=$2 msg out i
 	msg="echod package test $proto $port $$"
 	for ((i = 0; i < 50; i++)); do
-		out=$(printf '%s\n' "$msg" | timeout 10 echoctl -t 3 "$proto" 127.0.0.1 "$port" 2>>"$log")
+		out=$(printf '%s\n' "$msg" | timeout 10 echoctl "$proto" -t 3 127.0.0.1 "$port" 2>>"$log")
 		[ "$out" = "$msg" ] && return 0
 		sleep 0.1
 	done

@@ -54,8 +54,8 @@ if ! "$ECHOD" --settings > "$tmp/settings" 2> "$tmp/settings.err"; then
 else
 	ok "echod --settings runs"
 fi
-awk '/^[ \t]*$/ || /^#/ { next } $2 == "name" && NR == 1 { next } { print $2 }' \
-	"$tmp/settings" | sort > "$tmp/want"
+awk -F '\t' '/^#/ && !c { sub(/^#[ \t]*/, ""); for (i = 1; i <= NF; i++) if ($i == "name") c = i; next }
+     /^[ \t]*$/ || /^#/ { next } c { print $c }' "$tmp/settings" | sort > "$tmp/want"
 awk '/^\.SH SETTINGS/ { s = 1; next } /^\.SH / { s = 0 }
      s && prev == ".TP" && /^\.B / { sub(/^\.B /, ""); gsub(/\\-/, "-"); print }
      { prev = $0 }' "$conf5" 2>/dev/null | sort > "$tmp/have"
