@@ -38,8 +38,11 @@ function where(scope, protos) {
 		s = "each listener"
 	else
 		s = scope
-	if (protos != "" && protos != "-")
-		s = s "; " protos " listeners"
+	# A setting for one protocol only says so; "tcp,udp" and "-" need not.
+	if (protos == "tcp" || protos == "udp")
+		s = s "; " protos " listeners only"
+	else if (protos != "" && protos != "-" && protos != "tcp,udp")
+		s = s "; protocols " protos
 	return s
 }
 
