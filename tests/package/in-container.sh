@@ -2,7 +2,7 @@
 # Runs inside the booted Debian 12 container of tests/package/t-deb.sh (as
 # root, systemd is PID 1, only loopback networking).  In $SDLAB_IN: debs/
 # (this version and the upgrade), versions (one per line: current, upgrade)
-# and service-echo (the autopkgtest).  Prints exactly 16 TAP results without
+# and service-echo (the autopkgtest).  Prints exactly 17 TAP results without
 # numbers ("ok - ..." / "not ok - ..."); t-deb.sh numbers them.  Steps that
 # fail do not stop the run, so later results still come out.
 set -u
@@ -150,6 +150,18 @@ step_serves_after_upgrade() {
 	echo_ok tcp 8888 && echo_ok tcp 8889
 }
 
+# The documented switch to socket activation, on the shipped listeners: the
+# first TCP connection and UDP datagram go to systemd's sockets, which start
+# echod-activated.service.
+step_socket_activation() {
+	cp "$CONF.dpkg-dist" "$CONF" || return 1
+	systemctl disable --now echod.service || return 1
+	systemctl enable --now echod.socket echod-udp.socket || return 1
+	systemctl is-active --quiet echod-activated.service && { echo "started too early"; return 1; }
+	echo_ok tcp 8888 && echo_ok udp 9999 || return 1
+	systemctl is-active echod-activated.service && ! systemctl is-active --quiet echod.service
+}
+
 FILES_BEFORE_PURGE=$SDLAB_OUT/files.txt
 step_purge() {
 	dpkg -L echod > "$FILES_BEFORE_PURGE"
@@ -197,6 +209,7 @@ check "upgrade to $V2 with the conffile prompt's default" step_upgrade
 check "upgrade keeps the local edit of $CONF (new one as .dpkg-dist)" step_conffile_kept
 check "upgrade restarts the service (new MainPID)" step_restarted
 check "the edited config serves after the upgrade (8888 and 8889)" step_serves_after_upgrade
+check "switch to socket activation: echo starts echod-activated.service" step_socket_activation
 check "apt-get purge echod" step_purge
 check "purge removes files, units, conffile and enable links" step_nothing_left
 check "no echod process, unit or listening socket after purge" step_no_process

@@ -4,7 +4,8 @@
 # 12 container with systemd as PID 1 (../shared/systemd-lab/boot-test), and
 # run tests/package/in-container.sh there: install starts the service and
 # echo works, reload after an edit, upgrade keeps the edit and restarts the
-# service, purge leaves nothing behind.
+# service, the switch to socket activation works, purge leaves nothing
+# behind.
 #
 # Skips (77) when not root, in a sanitizer build (the .deb is built without
 # sanitizers, so this build's tests add nothing), inside a package build
@@ -13,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # The number of results in-container.sh prints.
-CONTAINER_CHECKS=16
+CONTAINER_CHECKS=17
 
 [ -n "${ECHOD_PACKAGE_BUILD:-}" ] && skip_all "inside a package build"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (boot-test runs systemd-nspawn)"
