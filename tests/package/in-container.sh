@@ -18,9 +18,16 @@ log=$SDLAB_OUT/steps.log
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 check() {
-	local desc=$1
+	local desc=$1 out=$SDLAB_OUT/step.out
 	shift
-	if "$@" >> "$log" 2>&1; then ok "$desc"; else not_ok "$desc"; diag; fi
+	if "$@" > "$out" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		tail -n 20 "$out" | sed 's/^/# /'
+		diag
+	fi
+	cat "$out" >> "$log"
 }
 # On failure: the state of the units, as TAP comments.
 diag() {
@@ -82,8 +89,12 @@ step_units_active() {
 	systemctl is-enabled echod.service || return 1
 	for u in echod.socket echod-udp.socket echod-activated.service; do
 		[ -f "/lib/systemd/system/$u" ] || continue
-		if systemctl is-enabled --quiet "$u" || systemctl is-active --quiet "$u"; then
-			echo "$u is enabled or active"
+		# is-enabled exits 0 for "static" too: compare the state.
+		case $(systemctl is-enabled "$u") in
+		enabled*) echo "$u is enabled"; return 1 ;;
+		esac
+		if systemctl is-active --quiet "$u"; then
+			echo "$u is active"
 			return 1
 		fi
 	done
