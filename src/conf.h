@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "diags.h"
+#include "guard_conf.h"
 
 #define CONF_NAME_MAX 64
 
@@ -42,6 +43,7 @@ struct lconf {
 	uint32_t max_datagram;		/* UDP bytes; larger ones are dropped */
 	bool oneshot;			/* TCP: echo the first read, then close */
 	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
+	struct guard_lconf guard;	/* ACLs, loop guard, limits (guard_settings.c) */
 };
 
 struct conf {
@@ -55,6 +57,7 @@ struct conf {
 	struct lconf defaults;		/* the listener defaults, resolved */
 	struct lconf *listeners;
 	size_t nlisteners;
+	struct guard_gconf guard;	/* global limits (guard_settings.c) */
 };
 
 enum { CONF_LOG_AUTO, CONF_LOG_STDERR, CONF_LOG_JOURNAL };

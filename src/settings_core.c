@@ -161,5 +161,6 @@ const struct setting settings_core[] = {
 /* Every table; add another module's table here (see settings.h). */
 const struct setting *const settings_tables[] = {
 	settings_core,
+	guard_settings,
 	NULL
 };
