@@ -1,14 +1,21 @@
 /*
  * conf: the configuration file (libconfig syntax) turned into plain C values.
- * This is the only file that includes <libconfig.h>.
+ * conf.c is the only file that includes <libconfig.h>.
  *
- * Every setting is described once, in the settings table in conf.c (name,
- * scope, type, range, default, help).  That table drives loading, validation,
- * "did you mean" hints, `echod --settings` and the sample/man page checks.
+ * Every setting is described once, in a settings table (settings.h; echod's
+ * own rows are in settings_core.c): name, scope, type, range, default, help.
+ * The tables drive loading, validation, "did you mean" hints,
+ * `echod --settings` and the sample/man page checks.
  *
  * Loading never logs and never exits: it returns 0 with a new struct conf, or
- * -1 with every problem found as "file:line: setting: problem (allowed ...)"
- * lines in a diagnostics list, so a test can compare exact messages.
+ * -1 with every problem found, in file order, in a diagnostics list:
+ *   FILE:LINE: SETTING: PROBLEM (allowed: ...)
+ *   FILE:LINE: syntax error[: libconfig's text]
+ *   FILE: cannot read: REASON
+ *   FILE: listeners: missing (...)          (nothing to point a line at)
+ * FILE is the path as passed to conf_load.  SETTING is a path: "workers",
+ * "defaults.buffer_size", "listeners[1].port" (listeners counted from 0 in
+ * file order), list elements as "listeners[0].allow[2]".
  */
 #ifndef ECHOD_CONF_H
 #define ECHOD_CONF_H
@@ -85,8 +92,12 @@ struct setting;
 int conf_parse_value(const struct setting *s, const char *value, void *base,
     struct diags *d);
 
-/* The settings table as text, one setting per line:
- * "scope name type default range help", for docs and tests. */
+/* Every settings table as text, for `echod --settings`, docs and tests: a
+ * header line "# scope<TAB>name<TAB>type<TAB>protocols<TAB>default<TAB>
+ * allowed<TAB>help", then one tab-separated row per setting.  scope is
+ * global, listener (also allowed in "defaults") or listener-only; protocols
+ * is "tcp", "udp", "tcp,udp" or "-" (global); default is written in config
+ * syntax exactly as conf/echod.conf shows it ("-" when required). */
 void conf_settings_dump(FILE *out);
 
 /* Default config path: SYSCONFDIR "/echod.conf". */
