@@ -175,6 +175,7 @@ static const struct {
 	    "HOST PORT BYTES --go-file F [--rcvbuf N]" },
 	{ "tcp-send", 3, cmd_tcp_send, "HOST PORT BYTES" },
 	{ "tcp-many", 4, cmd_tcp_many, "HOST PORT CONNS MSGS [--size N]" },
+	{ "tcp-reset", 3, cmd_tcp_reset, "HOST PORT N [--size BYTES]" },
 	{ "hold", 3, cmd_hold, "HOST PORT N [--hold S]" },
 	{ "udp", 3, cmd_udp,
 	    "HOST PORT SIZE [--count N] [--src A] [--src-port P] "

@@ -67,6 +67,7 @@ int cmd_tcp_noread(const struct opts *o);
 int cmd_tcp_pending(const struct opts *o);
 int cmd_tcp_send(const struct opts *o);
 int cmd_tcp_many(const struct opts *o);
+int cmd_tcp_reset(const struct opts *o);
 int cmd_hold(const struct opts *o);
 
 #endif

@@ -343,6 +343,36 @@ cmd_tcp_many(const struct opts *o)
 	return bad == 0 ? 0 : EX_MISMATCH;
 }
 
+/*
+ * tcp-reset HOST PORT N: N connections, one after the other, that each send
+ * --size bytes without reading (so that echod has an echo to write) and
+ * then reset the connection (SO_LINGER 0): a peer causing errors on purpose.
+ */
+int
+cmd_tcp_reset(const struct opts *o)
+{
+	int n = atoi(o->pos[2]), done = 0, stalled;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct rng tx;
+
+	rng_init(&tx, o->seed);
+	for (int i = 0; i < n; i++) {
+		double deadline = now_s() + o->timeout;
+		int fd = tcp_connect(o, deadline);
+
+		if (fd == -1)
+			break;
+		send_unread(o, fd, &tx, o->size, deadline, &stalled);
+		/* Give echod a moment to read and try to echo. */
+		poll(NULL, 0, 2);
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0)
+			done++;
+		close(fd);
+	}
+	printf("reset=%d of %d\n", done, n);
+	return done == n ? 0 : EX_MISMATCH;
+}
+
 /* hold HOST PORT N: open N idle connections, report each close by the
  * server ("closed idx=I after=SECONDS"), until all closed or --hold ends. */
 int
