@@ -319,10 +319,20 @@ harness_cleanup() {
 	for _p in $PIDS; do
 		wait_until 5 pid_gone "$_p" || kill -KILL "$_p" 2>/dev/null
 	done
-	if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ] && [ "$_rc" -eq 0 ]; then
-		diag "planned $TAP_PLANNED tests, ran $TAP_N"
-		_rc=99
-	fi
+	# The exit status follows the TAP stream, not the last command run.
+	case $_rc in
+	77 | 99 | 130 | 143) ;;
+	*)
+		if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ]; then
+			diag "planned $TAP_PLANNED tests, ran $TAP_N"
+			_rc=99
+		elif [ "$TAP_FAILED" -gt 0 ]; then
+			_rc=1
+		else
+			_rc=0
+		fi
+		;;
+	esac
 	if [ "$TAP_FAILED" -gt 0 ] || [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ]; then
 		[ -n "$T" ] && dump_logs
 		[ "$_rc" -eq 0 ] && _rc=1
