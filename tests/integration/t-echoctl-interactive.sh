@@ -8,7 +8,7 @@
 command -v tmux >/dev/null || skip_all "tmux not installed"
 command -v socat >/dev/null || skip_all "socat not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 12
+plan 14
 
 TM="tmux -S $T/tmux.sock"
 export XDG_STATE_HOME="$T/state"
@@ -75,6 +75,13 @@ session c tcp 127.0.0.1 "$cp"
 keys c "bye" Enter
 check "server close is reported" wait_until 10 pane_has c "the server closed the connection"
 check "server close: exit 1" exit_is c 1
+
+# --crlf sends "\r\n"; --hex shows the echo as a hex dump; Ctrl-C quits.
+session e tcp --crlf --hex 127.0.0.1 "$tp"
+keys e "AB" Enter
+check "--crlf --hex: the echo holds 41 42 0d 0a" wait_until 10 pane_has e "41 42 0d 0a  *|AB..|"
+keys e C-c
+check "Ctrl-C quits with exit 0" exit_is e 0
 
 # UDP to a port nobody listens on: ICMP error reported, session goes on.
 up=$(free_port)
