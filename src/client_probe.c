@@ -100,53 +100,72 @@ probe_sweep(struct probe *p, int all)
 		probe_finish(p);
 }
 
+/* The probe a reply claims to answer, or NULL when its header is not ours. */
+static struct probe_slot *
+probe_match(struct probe *p, const unsigned char *b, size_t n)
+{
+	uint32_t seq, sid;
+
+	if (n < PROBE_HDR || memcmp(b, probe_magic, 4) != 0)
+		return NULL;
+	memcpy(&seq, b + 4, 4);
+	memcpy(&sid, b + 16, 4);
+	seq = ntohl(seq);
+	if (ntohl(sid) != p->sid || seq >= p->next_seq ||
+	    p->slot[seq % PROBE_SLOTS].seq != seq)
+		return NULL;
+	return &p->slot[seq % PROBE_SLOTS];
+}
+
+/* Compare with what was sent: 0 intact, else report and return -1. */
+static int
+probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
+    size_t n, double conn_ms)
+{
+	size_t i, m = n < p->o->size ? n : p->o->size;
+	char detail[96];
+
+	probe_fill(p, s->seq, s->sent_ns, p->tx);
+	for (i = 0; i < m && b[i] == p->tx[i]; i++)
+		;
+	if (i == m && n == p->o->size)
+		return 0;
+	if (s->state == PROBE_PENDING)
+		s->state = PROBE_BAD;
+	if (i < m || n > p->o->size) {
+		snprintf(detail, sizeof(detail), "first difference at byte %zu",
+		    i);
+		p->corrupt++;
+		probe_out_event(p, PROBE_EV_CORRUPT, s->seq, n, 0, conn_ms, 0,
+		    detail);
+	} else {
+		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
+		    p->o->size);
+		p->truncated++;
+		probe_out_event(p, PROBE_EV_TRUNCATED, s->seq, n, 0, conn_ms, 0,
+		    detail);
+	}
+	return -1;
+}
+
 /* Classify one reply (a datagram or a TCP frame). */
 static void
 probe_reply(struct probe *p, const unsigned char *b, size_t n, double conn_ms)
 {
 	uint64_t now = probe_now_ns();
-	struct probe_slot *s;
-	uint32_t seq = 0, sid = 0;
-	size_t i, m;
+	struct probe_slot *s = probe_match(p, b, n);
 	int flags = 0;
-	char detail[96];
+	double rtt;
 
-	if (n >= PROBE_HDR) {
-		memcpy(&seq, b + 4, 4);
-		memcpy(&sid, b + 16, 4);
-		seq = ntohl(seq);
-	}
-	if (n < PROBE_HDR || memcmp(b, probe_magic, 4) != 0 ||
-	    ntohl(sid) != p->sid || seq >= p->next_seq ||
-	    p->slot[seq % PROBE_SLOTS].seq != seq) {
+	if (s == NULL) {
 		p->corrupt++;
 		probe_out_event(p, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, conn_ms,
 		    0, "not a reply to any probe (header damaged)");
 		return;
 	}
-	s = &p->slot[seq % PROBE_SLOTS];
-	probe_fill(p, seq, s->sent_ns, p->tx);
-	m = n < p->o->size ? n : p->o->size;
-	for (i = 0; i < m && b[i] == p->tx[i]; i++)
-		;
-	if (i < m || n > p->o->size) {
-		snprintf(detail, sizeof(detail), "first difference at byte %zu",
-		    i);
-		p->corrupt++;
-		s->state = s->state == PROBE_PENDING ? PROBE_BAD : s->state;
-		probe_out_event(p, PROBE_EV_CORRUPT, seq, n, 0, conn_ms, 0,
-		    detail);
+	rtt = (double)(now - s->sent_ns) / 1e6;
+	if (probe_intact(p, s, b, n, conn_ms) == -1)
 		return;
-	}
-	if (n < p->o->size) {
-		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
-		    p->o->size);
-		p->truncated++;
-		s->state = s->state == PROBE_PENDING ? PROBE_BAD : s->state;
-		probe_out_event(p, PROBE_EV_TRUNCATED, seq, n, 0, conn_ms, 0,
-		    detail);
-		return;
-	}
 	if (s->state == PROBE_REPLIED || s->state == PROBE_BAD) {
 		flags |= PROBE_F_DUP;
 		p->dup++;
@@ -156,17 +175,17 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n, double conn_ms)
 	} else {
 		s->state = PROBE_REPLIED;
 		p->received++;
-		client_stats_add(&p->rtt, (double)(now - s->sent_ns) / 1e6);
-		if (p->any_replied && seq < p->max_replied) {
+		client_stats_add(&p->rtt, rtt);
+		if (p->any_replied && s->seq < p->max_replied) {
 			flags |= PROBE_F_REORDERED;
 			p->reordered++;
 		}
-		if (!p->any_replied || seq > p->max_replied)
-			p->max_replied = seq;
+		if (!p->any_replied || s->seq > p->max_replied)
+			p->max_replied = s->seq;
 		p->any_replied = 1;
 	}
-	probe_out_event(p, PROBE_EV_REPLY, seq, n,
-	    (double)(now - s->sent_ns) / 1e6, s->connect_ms, flags, NULL);
+	probe_out_event(p, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
+	    flags, NULL);
 }
 
 /* Send the whole payload; a stalled socket is given up to -W. */
