@@ -19,23 +19,25 @@ struct echoctl_cmd {
 };
 
 static const struct echoctl_cmd echoctl_cmds[] = {
-	{ "tcp", client_session_main,
-	    "tcp [options] HOST PORT      interactive / pipe / -m one-shot" },
-	{ "udp", client_session_main,
-	    "udp [options] HOST PORT      the same over UDP" },
-	{ "probe", client_probe_main,
-	    "probe tcp|udp [options] HOST PORT   ping an echo service" },
-	{ "verify", client_verify_main,
-	    "verify tcp|udp [options] HOST PORT  check a seeded pattern" },
+	{ "tcp", client_session_main, "tcp [options] HOST PORT             "
+	    "interactive, pipe or -m one-shot" },
+	{ "udp", client_session_main, "udp [options] HOST PORT             "
+	    "the same over UDP" },
+	{ "probe", client_probe_main, "probe tcp|udp [options] HOST PORT   "
+	    "ping for echo services" },
+	{ "verify", client_verify_main, "verify tcp|udp [options] HOST PORT  "
+	    "check a seeded pattern end to end" },
 	/*
-	 * Other helpers' subcommands plug in here, one line each:
-	 *   control channel (src/ctlclient.c):
-	 *	{ "status", ctlclient_status_main, "status   ..." },
-	 *	{ "stats", ctlclient_stats_main, "stats   ..." },
-	 *	{ "reload", ctlclient_reload_main, "reload   ..." },
-	 *	{ "ping", ctlclient_ping_main, "ping   ..." },
-	 *   load generator (src/bench.c):
-	 *	{ "bench", bench_main, "bench   ..." },
+	 * Other helpers' subcommands plug in here, one row each; a handler
+	 * gets argv[0] = its own name and returns the exit status.
+	 * Control channel (src/ctlclient.h, ctlclient_main dispatches on
+	 * argv[0]):
+	 *	{ "ping", ctlclient_main, "ping      ..." },
+	 *	{ "status", ctlclient_main, "status    ..." },
+	 *	{ "stats", ctlclient_main, "stats     ..." },
+	 *	{ "reload", ctlclient_main, "reload    ..." },
+	 * Load generator (src/bench.h):
+	 *	{ "bench", bench_main, "bench     ..." },
 	 */
 };
 
