@@ -28,7 +28,8 @@ struct service_fd {
 struct service *service_new(struct ev_loop *loop, struct logger *lg);
 void service_free(struct service *sv);
 
-/* The fds systemd passed (taken once, at startup; LISTEN_* is unset). */
+/* The fds systemd passed (taken once, at startup; LISTEN_* is unset),
+ * already made non-blocking (and close-on-exec, by sd_listen_fds). */
 struct service_fd *service_listen_fds(struct service *sv, size_t *n);
 
 void service_ready(struct service *sv, const char *status);
