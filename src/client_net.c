@@ -115,6 +115,14 @@ client_net_try(const struct client_opts *o, const struct addrinfo *ai,
 		what = "bind --source for";
 		goto fail;
 	}
+	if (ai->ai_socktype == SOCK_DGRAM) {
+		/* Best effort (the kernel caps it): a few 64 KiB echoes in
+		 * flight must not overflow the default receive buffer. */
+		int big = 4 << 20;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	}
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
 	    (errno != EINPROGRESS ||
 	    client_net_wait_connect(fd, o->timeout) == -1))

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlclient.h"
 #include "version.h"
 
 struct echoctl_cmd {
@@ -27,17 +28,19 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "ping for echo services" },
 	{ "verify", client_verify_main, "verify tcp|udp [options] HOST PORT  "
 	    "check a seeded pattern end to end" },
+	/* The control channel (src/ctlclient.c, by the systemd helper). */
+	{ "ping", ctlclient_main, "ping [--socket PATH]                "
+	    "check that echod answers" },
+	{ "status", ctlclient_main, "status [--socket PATH] [--json]     "
+	    "phase, listeners, connections, counters" },
+	{ "stats", ctlclient_main, "stats [--socket PATH] [--json]      "
+	    "counters, total and per listener" },
+	{ "reload", ctlclient_main, "reload [--socket PATH]              "
+	    "reload the configuration, wait for it" },
 	/*
-	 * Other helpers' subcommands plug in here, one row each; a handler
-	 * gets argv[0] = its own name and returns the exit status.
-	 * Control channel (src/ctlclient.h, ctlclient_main dispatches on
-	 * argv[0]):
-	 *	{ "ping", ctlclient_main, "ping      ..." },
-	 *	{ "status", ctlclient_main, "status    ..." },
-	 *	{ "stats", ctlclient_main, "stats     ..." },
-	 *	{ "reload", ctlclient_main, "reload    ..." },
-	 * Load generator (src/bench.h):
-	 *	{ "bench", bench_main, "bench     ..." },
+	 * The load generator plugs in here with one row when it lands
+	 * (src/bench.h, the bench helper):
+	 *	{ "bench", bench_main, "bench ..." },
 	 */
 };
 
@@ -55,7 +58,9 @@ echoctl_usage(FILE *f)
 		fprintf(f, "  %s\n", echoctl_cmds[i].usage);
 	fputs("\"echoctl COMMAND --help\" shows a command's options.\n"
 	    "exit: 0 all verified, 1 loss or mismatch, 2 connection failed, "
-	    "64 usage\n", f);
+	    "64 usage;\n"
+	    "      ping/status/stats/reload: sysexits (69 echod unreachable, "
+	    "78 reload rejected)\n", f);
 }
 
 /* tcp|udp: interactive when stdin is a terminal, else pipe; -m one-shot. */
