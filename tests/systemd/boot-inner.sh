@@ -35,9 +35,10 @@ conf() {	# LISTENER-LINES...
 }
 L_TCP='{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = 8888; }'
 L_UDP='{ name = "udp-main"; protocol = "udp"; address = "127.0.0.1"; port = 9999; }'
-L_EXTRA='{ name = "tcp-extra"; protocol = "tcp"; address = "127.0.0.1"; port = 8889; }'
+# Port 7 (< 1024): the dynamic user binds it with CAP_NET_BIND_SERVICE only.
+L_EXTRA='{ name = "tcp-extra"; protocol = "tcp"; address = "127.0.0.1"; port = 7; }'
 
-echo "1..26"
+echo "1..28"
 cp -a "$SDLAB_IN/dest/." / || { echo "Bail out! install failed"; exit 1; }
 for u in echod echod-activated; do
 	mkdir -p "/etc/systemd/system/$u.service.d"
@@ -53,6 +54,8 @@ check "TCP echo" tcp_echo 8888 hello-tcp
 check "UDP echo" udp_echo 9999 hello-udp
 check "STATUS= shows in systemctl status" sh -c "systemctl status echod | grep -q 'Status: \"running: 2 listeners'"
 check "runs as a dynamic user, not root" sh -c "[ \$(ps -o uid= -p \$(systemctl show -P MainPID echod)) -ne 0 ]"
+check "its only capability is CAP_NET_BIND_SERVICE" \
+    grep -qx 'CapEff:[[:space:]]*0000000000000400' "/proc/$(prop echod MainPID)/status"
 
 exec 3<>/dev/tcp/127.0.0.1/8888
 echo before >&3
@@ -60,7 +63,7 @@ read -r -t 5 line <&3
 pid0=$(prop echod MainPID)
 conf "$L_TCP" "$L_UDP" "$L_EXTRA"
 check "systemctl reload echod (new listener) succeeds" systemctl reload echod
-check "the new listener serves" tcp_echo 8889 extra
+check "the new listener serves" tcp_echo 7 extra
 echo after >&3
 read -r -t 5 line2 <&3
 check "a connection opened before the reload still echoes" [ "$line" = before ] && [ "${line2:-}" = after ]
@@ -75,7 +78,7 @@ check "broken edit: the reason is in systemctl status" \
 check "broken edit: echoctl's diagnostics are in the journal" \
     sh -c "journalctl -u echod -o cat | grep -q 'echoctl: reload: reload failed'"
 check "broken edit: still serving the old config, same process" \
-    sh -c "$(declare -f tcp_echo udp_echo); tcp_echo 8888 a && tcp_echo 8889 b && udp_echo 9999 c && [ \$(systemctl show -P MainPID echod) = $pid0 ]"
+    sh -c "$(declare -f tcp_echo udp_echo); tcp_echo 8888 a && tcp_echo 7 b && udp_echo 9999 c && [ \$(systemctl show -P MainPID echod) = $pid0 ]"
 conf "$L_TCP" "$L_UDP"
 systemctl reload echod
 
@@ -105,6 +108,8 @@ check "systemctl stop echod drains and stops cleanly" sh -c "
 systemctl start echod.socket echod-udp.socket
 check "sockets listen, nothing runs yet" sh -c "! systemctl is-active -q echod-activated"
 check "first TCP connection starts echod-activated and is echoed" tcp_echo 8888 first-tcp
+check "socket-activated echod has no capability at all" \
+    grep -qx 'CapEff:[[:space:]]*0000000000000000' "/proc/$(prop echod-activated MainPID)/status"
 check "fds adopted by name" sh -c "echoctl status | grep -qx 'listener.tcp-main.inherited=yes' && echoctl status | grep -qx 'listener.udp-main.inherited=yes'"
 systemctl stop echod-activated.service 2>/dev/null
 wait_for 50 sh -c "! systemctl is-active -q echod-activated"

@@ -129,12 +129,17 @@ write_conf() {
 	} > "$f"
 }
 
+# Waits are generous (ECHO_WAIT seconds of silence, default 5) because a
+# loaded CI machine running a sanitizer build is slow; they only cost time
+# when something is broken.
 tcp_echo() {	# PORT TEXT: the text comes back over TCP
-	r=$(printf '%s\n' "$2" | timeout 5 socat -T2 - "TCP:127.0.0.1:$1" 2>/dev/null)
+	r=$(printf '%s\n' "$2" | timeout $((${ECHO_WAIT:-5} + 5)) \
+	    socat -T"${ECHO_WAIT:-5}" - "TCP:127.0.0.1:$1" 2>/dev/null)
 	[ "$r" = "$2" ]
 }
 udp_echo() {	# PORT TEXT: the text comes back over UDP
-	r=$(printf '%s\n' "$2" | timeout 5 socat -T2 - "UDP:127.0.0.1:$1" 2>/dev/null)
+	r=$(printf '%s\n' "$2" | timeout $((${ECHO_WAIT:-5} + 5)) \
+	    socat -T"${ECHO_WAIT:-5}" - "UDP:127.0.0.1:$1" 2>/dev/null)
 	[ "$r" = "$2" ]
 }
 ctl() { "$ECHOCTL" "$@" --socket "$T_DIR/ctl.sock"; }
