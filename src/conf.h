@@ -77,8 +77,19 @@ void conf_free(struct conf *c);
 
 /* Find a listener by name; NULL if absent. */
 const struct lconf *conf_listener(const struct conf *c, const char *name);
-/* Two listeners bind the same socket (protocol, address, port). */
+/* Two listeners bind the same socket (protocol, address, port, and both or
+ * neither dual-stack): a reload may keep the socket. */
 bool conf_same_socket(const struct lconf *a, const struct lconf *b);
+/* Two listeners cannot both bind: the same socket, or "*" (dual-stack)
+ * against "::" or "0.0.0.0" on the same protocol and port. */
+bool conf_sockets_conflict(const struct lconf *a, const struct lconf *b);
+
+/* Parse one value written in config syntax ("\"30s\"", "[7, 9]") for one
+ * settings row into base + its offset (a struct conf or struct lconf).
+ * 0, or -1 with diagnostics naming "<value>".  For tests and tools. */
+struct setting;
+int conf_parse_value(const struct setting *s, const char *value, void *base,
+    struct diags *d);
 
 /* The settings table as text, one setting per line:
  * "scope name type default range help", for docs and tests. */

@@ -26,6 +26,7 @@
 #include "stats.h"
 
 struct listener;
+struct lcounters;
 struct worker;
 struct service;
 struct ctl;
@@ -43,7 +44,10 @@ struct echod {
 	const char *conf_path;
 	struct conf *conf;		/* the running configuration */
 	enum daemon_phase phase;
-	struct listener *listeners;	/* the running listener set (list) */
+	struct listener **set;		/* the running listeners */
+	size_t nset;
+	struct lcounters *retired;	/* counters of removed listeners */
+	bool debug;			/* -d: debug logging whatever the config says */
 	struct worker **workers;
 	uint32_t nworkers;
 	struct service *service;	/* systemd: notify, fds, watchdog */
@@ -57,7 +61,7 @@ struct echod {
 	double started;			/* ev_now at startup */
 	uint64_t reloads, reload_failures;
 	char last_reload_error[512];
-	struct stats retired;		/* counters of listeners removed by reload */
+	struct stats last_summary;	/* totals at the last drop summary */
 	int exit_code;
 };
 
@@ -88,6 +92,10 @@ int daemon_main(int argc, char **argv);
 /* Reload synchronously from d->conf_path.  0, or -1 with the reason in err
  * (every diagnostic, one per line).  The old config keeps running on -1. */
 int daemon_reload(struct echod *d, char *err, size_t errlen);
+/* Make the running listener set match `c` (startup: from nothing).  Opens
+ * what is new first; on failure nothing changed.  0/-1 with err. */
+int daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
+    size_t errlen);
 /* Begin a graceful drain (as SIGTERM does); a second call exits at once. */
 void daemon_drain(struct echod *d);
 /* Snapshot for status; free with daemon_status_free(). 0/-1. */
@@ -95,5 +103,7 @@ int daemon_status_snapshot(struct echod *d, struct daemon_status *st);
 void daemon_status_free(struct daemon_status *st);
 /* One short line for STATUS=: "2 listeners, 3 conns, 1.2 MB echoed ..." */
 void daemon_status_line(struct echod *d, char *buf, size_t len);
+/* Log what was dropped since the last summary, if anything. */
+void daemon_status_summary(struct echod *d, double interval);
 
 #endif

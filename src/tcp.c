@@ -1,0 +1,566 @@
+/*
+ * tcp: accept, echo, backpressure, half-close, idle timeout, drain.
+ *
+ * Life of a connection: accepted by a worker (counted against
+ * max_connections) -> OPEN: each readable event reads once into the
+ * worker's scratch buffer and writes it straight back; leftovers go to a
+ * per-connection ring (taken from a small per-worker pool) and the
+ * connection reads again only while the ring has room -> the peer's FIN
+ * makes it PEER_EOF: flush, shutdown(SHUT_WR), close.  Drain and oneshot end
+ * in LINGER instead: we flushed and sent our FIN, and discard input until
+ * the peer's FIN, so that close() does not reset data still in flight.
+ * A connection is freed only at the end of the callback that decided so.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "listener.h"
+#include "tcp.h"
+#include "worker.h"
+
+#define ACCEPT_BATCH 32
+#define MAXCONN_RETRY_SEC 0.1	/* re-check a full listener */
+#define NOFD_RETRY_SEC 0.5	/* back off after EMFILE/ENFILE */
+#define SPARE_MAX 16
+
+enum conn_state { CONN_OPEN, CONN_PEER_EOF, CONN_DRAINING, CONN_LINGER };
+
+enum close_reason {
+	CLOSE_NONE,
+	CLOSE_DONE,		/* both sides finished */
+	CLOSE_IDLE,
+	CLOSE_PEER_ERROR,
+	CLOSE_NOMEM,
+	CLOSE_SHUTDOWN,
+};
+
+static const char *const close_reason_names[] = {
+	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
+};
+
+/*
+ * Kept small on purpose (136 bytes, a 144-byte malloc chunk): an idle
+ * connection costs this, its libev fd slot and nothing else.  What can be
+ * derived is not stored: bytes out = bytes in - bytes still pending.
+ */
+struct conn {
+	ev_io io;			/* first: callbacks cast back */
+	TAILQ_ENTRY(conn) link;		/* in its idle queue, LRU first */
+	struct listener *l;
+	struct buf *buf;		/* NULL unless an echo is pending */
+	uint64_t bytes_in;
+	ev_tstamp created, last_active;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} peer;
+	uint8_t state;
+	uint8_t oneshot_done;
+	uint8_t err;			/* errno of a peer error */
+	uint8_t qi;			/* index of the idle queue */
+};
+
+static inline struct idleq *
+conn_q(struct worker *w, const struct conn *c)
+{
+	return w->idleqs[c->qi];
+}
+
+static inline uint64_t
+conn_bytes_out(const struct conn *c)
+{
+	return c->bytes_in - (c->buf != NULL ? buf_len(c->buf) : 0);
+}
+
+static struct wlistener *
+conn_wl(struct worker *w, const struct conn *c)
+{
+	for (size_t i = 0; i < w->nwls; i++)
+		if (w->wls[i]->l->counters == c->l->counters)
+			return w->wls[i];
+	return NULL;
+}
+
+static struct stats *
+conn_stats(struct worker *w, const struct conn *c)
+{
+	return &c->l->counters->stats[w->index];
+}
+
+static struct buf *
+buf_get(struct worker *w, size_t cap)
+{
+	if (w->nspare > 0 && w->spare[w->nspare - 1]->cap == cap)
+		return w->spare[--w->nspare];
+	return buf_new(cap);
+}
+
+static void
+buf_release(struct worker *w, struct buf *b)
+{
+	if (w->nspare == w->spare_cap && w->spare_cap < SPARE_MAX) {
+		size_t ncap = w->spare_cap ? w->spare_cap * 2 : 4;
+		struct buf **ns = realloc(w->spare, ncap * sizeof(*ns));
+
+		if (ns != NULL) {
+			w->spare = ns;
+			w->spare_cap = ncap;
+		}
+	}
+	if (w->nspare < w->spare_cap) {
+		b->head = b->len = 0;
+		w->spare[w->nspare++] = b;
+	} else {
+		buf_free(b);
+	}
+}
+
+static void
+conn_fields(const struct conn *c, struct log_field *f, char *host,
+    size_t hostlen, char *port, size_t portlen)
+{
+	addr_format_host(&c->peer.sa, host, hostlen);
+	snprintf(port, portlen, "%u", addr_port(&c->peer.sa));
+	f[0] = (struct log_field){ "listener", c->l->conf.name };
+	f[1] = (struct log_field){ "protocol", "tcp" };
+	f[2] = (struct log_field){ "peer_address", host };
+	f[3] = (struct log_field){ "peer_port", port };
+}
+
+static void
+conn_log_open(struct worker *w, const struct conn *c)
+{
+	char host[ADDR_STRLEN], port[8];
+	struct log_field f[4];
+
+	if (!log_enabled(w->log, LOG_LVL_INFO))
+		return;
+	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_OPEN, f, 4,
+	    "connection from %s port %s on %s", host, port, c->l->conf.name);
+}
+
+static void
+conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
+{
+	char host[ADDR_STRLEN], port[8], in[24], out[24], dur[24];
+	struct log_field f[8];
+	double secs = ev_now(w->loop) - c->created;
+
+	if (!log_enabled(w->log, LOG_LVL_INFO))
+		return;
+	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+	snprintf(in, sizeof(in), "%llu", (unsigned long long)c->bytes_in);
+	snprintf(out, sizeof(out), "%llu", (unsigned long long)conn_bytes_out(c));
+	snprintf(dur, sizeof(dur), "%llu", (unsigned long long)(secs * 1e6));
+	f[4] = (struct log_field){ "bytes_in", in };
+	f[5] = (struct log_field){ "bytes_out", out };
+	f[6] = (struct log_field){ "duration_usec", dur };
+	f[7] = (struct log_field){ "reason", close_reason_names[why] };
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_CLOSE, f, 8,
+	    "connection from %s port %s closed (%s): %s bytes in, %s out, %.3fs%s%s",
+	    host, port, close_reason_names[why], in, out, secs,
+	    c->err ? ": " : "", c->err ? strerror(c->err) : "");
+}
+
+static void
+conn_touch(struct worker *w, struct conn *c)
+{
+	struct idleq *q = conn_q(w, c);
+
+	c->last_active = ev_now(w->loop);
+	if (TAILQ_NEXT(c, link) != NULL) {
+		TAILQ_REMOVE(&q->conns, c, link);
+		TAILQ_INSERT_TAIL(&q->conns, c, link);
+	}
+}
+
+static void
+idleq_arm(struct worker *w, struct idleq *q)
+{
+	struct conn *head = TAILQ_FIRST(&q->conns);
+	double at;
+
+	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
+		return;
+	at = head->last_active + q->timeout - ev_now(w->loop);
+	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
+	ev_timer_start(w->loop, &q->timer);
+}
+
+static void
+conn_close(struct worker *w, struct conn *c, enum close_reason why)
+{
+	struct stats *st = conn_stats(w, c);
+	struct wlistener *wl;
+
+	ev_io_stop(w->loop, &c->io);
+	close(c->io.fd);
+	TAILQ_REMOVE(&conn_q(w, c)->conns, c, link);
+	conn_log_close(w, c, why);
+	if (c->buf != NULL)
+		buf_release(w, c->buf);
+	stat_add(st, ST_CONN_CLOSED, 1);
+	if (why == CLOSE_IDLE)
+		stat_add(st, ST_IDLE_TIMEOUTS, 1);
+	else if (why == CLOSE_PEER_ERROR)
+		stat_add(st, ST_PEER_ERRORS, 1);
+	__atomic_sub_fetch(&c->l->counters->conns, 1, __ATOMIC_RELAXED);
+	wl = conn_wl(w, c);
+	if (wl != NULL && wl->paused)
+		worker_resume_accept(wl);
+	listener_unref(c->l);
+	free(c);
+	worker_conn_closed(w);
+}
+
+static enum close_reason
+conn_peer_error(struct worker *w, struct conn *c)
+{
+	uint64_t suppressed;
+
+	c->err = (uint8_t)errno;
+	if (log_enabled(w->log, LOG_LVL_INFO) &&
+	    log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		char host[ADDR_STRLEN], port[8];
+		struct log_field f[4];
+
+		conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_PEER_ERROR, f, 4,
+		    "peer %s port %s: %s (%llu similar messages suppressed)",
+		    host, port, strerror(c->err),
+		    (unsigned long long)suppressed);
+	}
+	return CLOSE_PEER_ERROR;
+}
+
+static int
+is_transient(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/* Nothing pending: read into scratch and echo at once; keep what the peer
+ * did not take. */
+static enum close_reason
+conn_read_direct(struct worker *w, struct conn *c)
+{
+	const struct lconf *lc = &c->l->conf;
+	size_t max = w->scratch_size;
+	ssize_t n, m;
+
+	if (max > lc->buffer_size)
+		max = lc->buffer_size;
+	if (lc->oneshot && max > lc->oneshot_size)
+		max = lc->oneshot_size;
+	n = read(c->io.fd, w->scratch, max);
+	if (n == 0) {
+		c->state = CONN_PEER_EOF;
+		return CLOSE_NONE;
+	}
+	if (n < 0)
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+	c->bytes_in += (uint64_t)n;
+	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	if (lc->oneshot)
+		c->oneshot_done = 1;
+	m = write(c->io.fd, w->scratch, (size_t)n);
+	if (m < 0) {
+		if (!is_transient(errno))
+			return conn_peer_error(w, c);
+		m = 0;
+	}
+	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)m);
+	if (m < n) {
+		c->buf = buf_get(w, lc->buffer_size);
+		if (c->buf == NULL)
+			return CLOSE_NOMEM;
+		buf_put(c->buf, w->scratch + m, (size_t)(n - m));
+	}
+	return CLOSE_NONE;
+}
+
+static enum close_reason
+conn_read(struct worker *w, struct conn *c)
+{
+	ssize_t n;
+
+	conn_touch(w, c);
+	if (c->state == CONN_LINGER) {
+		n = read(c->io.fd, w->scratch, w->scratch_size);
+		if (n == 0)
+			return CLOSE_DONE;
+		if (n < 0 && !is_transient(errno))
+			return conn_peer_error(w, c);
+		return CLOSE_NONE;
+	}
+	if (c->buf == NULL)
+		return conn_read_direct(w, c);
+	if (buf_room(c->buf) == 0)
+		return CLOSE_NONE;
+	n = buf_read_fd(c->buf, c->io.fd);
+	if (n == 0) {
+		c->state = CONN_PEER_EOF;
+		return CLOSE_NONE;
+	}
+	if (n < 0)
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+	c->bytes_in += (uint64_t)n;
+	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	return CLOSE_NONE;
+}
+
+static enum close_reason
+conn_flush(struct worker *w, struct conn *c)
+{
+	ssize_t n = buf_write_fd(c->buf, c->io.fd);
+
+	if (n < 0)
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)n);
+	if (n > 0)
+		conn_touch(w, c);
+	if (buf_is_empty(c->buf)) {
+		buf_release(w, c->buf);
+		c->buf = NULL;
+	}
+	return CLOSE_NONE;
+}
+
+/* Once everything is echoed: answer the peer's FIN with ours and close,
+ * or (drain, oneshot) send our FIN and wait for the peer's. */
+static enum close_reason
+conn_settle(struct worker *w, struct conn *c)
+{
+	if (c->buf != NULL)
+		return CLOSE_NONE;
+	if (c->state == CONN_PEER_EOF)
+		return CLOSE_DONE;	/* all read: close() sends our FIN */
+	if (c->state == CONN_DRAINING ||
+	    (c->state == CONN_OPEN && c->oneshot_done)) {
+		if (shutdown(c->io.fd, SHUT_WR) < 0)
+			return CLOSE_DONE;
+		c->state = CONN_LINGER;
+	}
+	return CLOSE_NONE;
+}
+
+static void
+conn_update_events(struct worker *w, struct conn *c)
+{
+	int want = 0;
+
+	if (c->state == CONN_LINGER ||
+	    (c->state == CONN_OPEN && !c->oneshot_done &&
+	    (c->buf == NULL || buf_room(c->buf) > 0)))
+		want |= EV_READ;
+	if (c->buf != NULL)
+		want |= EV_WRITE;
+	if (want == (c->io.events & (EV_READ | EV_WRITE)))
+		return;
+	ev_io_stop(w->loop, &c->io);
+	ev_io_set(&c->io, c->io.fd, want);
+	if (want != 0)
+		ev_io_start(w->loop, &c->io);
+}
+
+static void
+conn_step(struct worker *w, struct conn *c, int revents)
+{
+	enum close_reason why = CLOSE_NONE;
+
+	if (revents & EV_READ)
+		why = conn_read(w, c);
+	if (why == CLOSE_NONE && c->buf != NULL)
+		why = conn_flush(w, c);
+	if (why == CLOSE_NONE)
+		why = conn_settle(w, c);
+	if (why != CLOSE_NONE)
+		conn_close(w, c, why);
+	else
+		conn_update_events(w, c);
+}
+
+static void
+conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	conn_step(ev_userdata(loop), (struct conn *)io, revents);
+}
+
+static struct conn *
+conn_new(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	int qi = worker_idleq(w, wl->l->conf.idle_timeout);
+	struct idleq *q;
+	struct conn *c;
+
+	if (qi < 0 || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	q = w->idleqs[qi];
+	c->qi = (uint8_t)qi;
+	if (peerlen > sizeof(c->peer))
+		peerlen = sizeof(c->peer);
+	memcpy(&c->peer, peer, peerlen);
+	c->l = wl->l;
+	listener_ref(c->l);
+	c->created = c->last_active = ev_now(w->loop);
+	TAILQ_INSERT_TAIL(&q->conns, c, link);
+	idleq_arm(w, q);
+	ev_io_init(&c->io, conn_cb, fd, EV_READ);
+	ev_io_start(w->loop, &c->io);
+	w->nconns++;
+	return c;
+}
+
+static void
+accept_limit(struct worker *w, struct wlistener *wl)
+{
+	uint64_t suppressed;
+
+	worker_pause_accept(wl, MAXCONN_RETRY_SEC);
+	if (wl->at_limit)
+		return;		/* still full at a re-check: said already */
+	wl->at_limit = 1;
+	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
+	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		struct log_field f[2] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+		};
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
+		    "%s: max_connections (%u) reached, not accepting for now "
+		    "(%llu similar messages suppressed)", wl->l->conf.name,
+		    wl->l->conf.max_connections, (unsigned long long)suppressed);
+	}
+}
+
+static void
+accept_error(struct worker *w, struct wlistener *wl, int err)
+{
+	uint64_t suppressed;
+
+	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
+	worker_pause_accept(wl, NOFD_RETRY_SEC);
+	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		struct log_field f[2] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+		};
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
+		    "%s: accept: %s; pausing %.1fs (%llu similar messages "
+		    "suppressed)", wl->l->conf.name, strerror(err),
+		    NOFD_RETRY_SEC, (unsigned long long)suppressed);
+	}
+}
+
+/* Reserve a slot under max_connections before accepting, so several
+ * workers sharing the limit never overshoot it. */
+static int
+accept_reserve(struct wlistener *wl)
+{
+	uint32_t max = wl->l->conf.max_connections;
+	uint32_t n = __atomic_add_fetch(&wl->l->counters->conns, 1,
+	    __ATOMIC_RELAXED);
+
+	if (max != 0 && n > max) {
+		__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wlistener *wl = (struct wlistener *)io;
+	struct worker *w = wl->w;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conn *c;
+	int fd;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		if (accept_reserve(wl) < 0) {
+			accept_limit(w, wl);
+			return;
+		}
+		len = sizeof(ss);
+		fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+
+			__atomic_sub_fetch(&wl->l->counters->conns, 1,
+			    __ATOMIC_RELAXED);
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+			    err == ENOMEM)
+				accept_error(w, wl, err);
+			if (err == EINTR || err == ECONNABORTED || err == EPROTO ||
+			    err == EPERM)
+				continue;
+			return;	/* EAGAIN: the backlog is empty */
+		}
+		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len);
+		if (c == NULL) {
+			close(fd);
+			__atomic_sub_fetch(&wl->l->counters->conns, 1,
+			    __ATOMIC_RELAXED);
+			continue;
+		}
+		wl->at_limit = 0;
+		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
+		conn_log_open(w, c);
+	}
+}
+
+void
+tcp_idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct idleq *q = (struct idleq *)((char *)t -
+	    offsetof(struct idleq, timer));
+	struct worker *w = q->w;
+	ev_tstamp now = ev_now(loop);
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&q->conns)) != NULL &&
+	    c->last_active + q->timeout <= now + 1e-3)
+		conn_close(w, c, CLOSE_IDLE);
+	idleq_arm(w, q);
+}
+
+void
+tcp_drain_all(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct idleq *q = w->idleqs[i];
+		struct conn *c = TAILQ_FIRST(&q->conns), *next;
+
+		for (; c != NULL; c = next) {
+			next = TAILQ_NEXT(c, link);
+			if (c->state == CONN_OPEN)
+				c->state = CONN_DRAINING;
+			conn_step(w, c, 0);
+		}
+	}
+}
+
+void
+tcp_close_all(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct idleq *q = w->idleqs[i];
+		struct conn *c;
+
+		while ((c = TAILQ_FIRST(&q->conns)) != NULL)
+			conn_close(w, c, CLOSE_SHUTDOWN);
+	}
+}

@@ -1,0 +1,347 @@
+# lib.sh: the integration-test harness, sourced by every t-*.sh.  It owns a
+# test's temp dir, its TAP output, free ports, and the processes the test
+# starts (echod and clients), and it kills only those, by PID.
+#
+# Conventions: TAP on stdout ("1..N", "ok N - ...", "not ok N - ..."); exit 77
+# with "1..0 # SKIP reason" to skip; exit 99 with "Bail out!" on a harness
+# error.  Readiness is always polled with a deadline, never slept for.
+# Environment: ECHOD, ECHOPROBE (set by make check; defaults to the build
+# tree), ECHOD_WRAPPER (prefix of the daemon command, e.g. valgrind),
+# ECHOD_TIME_SCALE (multiplies every deadline; 5 by default under a wrapper),
+# ECHOD_KEEP_TMP=1 keeps the temp dir even on success.
+# shellcheck shell=sh
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${ECHOD:=$top_builddir/src/echod}"
+: "${ECHOPROBE:=$top_builddir/tests/tools/echoprobe}"
+: "${ECHOD_WRAPPER:=}"
+if [ -n "$ECHOD_WRAPPER" ]; then
+	: "${ECHOD_TIME_SCALE:=5}"
+else
+	: "${ECHOD_TIME_SCALE:=1}"
+fi
+
+TAP_N=0
+TAP_FAILED=0
+TAP_PLANNED=
+PIDS=
+ECHOD_PID=
+ECHOD_STATUS=
+T=
+
+# ---- TAP ----------------------------------------------------------------
+
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+plan() {
+	TAP_PLANNED=$1
+	echo "1..$1"
+}
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $*"
+}
+
+# skip_test DESC REASON: a planned test that cannot run here.
+skip_test() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+
+# check DESC CMD...: one test point that passes when CMD exits 0.  CMD's
+# output goes to the log (as diagnostics) when it fails.
+check() {
+	_desc=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$_desc"
+	else
+		_rc=$?
+		not_ok "$_desc"
+		diag "command: $* (exit $_rc)"
+		diag "$(tail -n 20 "$T/check.out")"
+	fi
+}
+
+# is DESC GOT WANT: string equality as a test point.
+is() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "got:  '$2'" "want: '$3'"
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	TAP_PLANNED=0
+	exit 77
+}
+
+bail() {
+	echo "Bail out! $*"
+	TAP_FAILED=$((TAP_FAILED + 1))
+	exit 99
+}
+
+# ---- processes --------------------------------------------------------------
+
+# A child that exited stays a zombie until waited for: treat that as gone.
+pid_alive() {
+	[ -e "/proc/$1" ] || return 1
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$_st" ] && [ "$_st" != Z ]
+}
+
+track() {
+	PIDS="$PIDS $1"
+}
+
+# bg NAME CMD...: run CMD in the background, output in $T/NAME.out; BG_PID.
+bg() {
+	_name=$1
+	shift
+	"$@" >"$T/$_name.out" 2>&1 &
+	BG_PID=$!
+	track "$BG_PID"
+}
+
+# reap PID [TIMEOUT]: wait up to TIMEOUT seconds for PID to exit; its status
+# in REAPED_STATUS.  Returns 1 (and leaves it running) if it does not exit.
+reap() {
+	if ! wait_until "${2:-10}" pid_gone "$1"; then
+		REAPED_STATUS=
+		return 1
+	fi
+	wait "$1"
+	REAPED_STATUS=$?
+	return 0
+}
+
+pid_gone() {
+	! pid_alive "$1"
+}
+
+# stop PID: TERM, then KILL if it does not exit within 5 s.
+stop() {
+	pid_alive "$1" && kill -TERM "$1" 2>/dev/null
+	if ! reap "$1" 5; then
+		kill -KILL "$1" 2>/dev/null
+		reap "$1" 5
+	fi
+}
+
+# ---- time and polling -------------------------------------------------------
+
+now_ms() {
+	date +%s%3N
+}
+
+scaled_ms() {
+	awk -v t="$1" -v s="$ECHOD_TIME_SCALE" 'BEGIN { printf "%d\n", t * s * 1000 }'
+}
+
+# wait_until TIMEOUT CMD...: poll CMD every 50 ms until it succeeds (0) or
+# TIMEOUT seconds (times ECHOD_TIME_SCALE) pass (1).
+wait_until() {
+	_deadline=$(($(now_ms) + $(scaled_ms "$1")))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(now_ms)" -ge "$_deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# ---- files and logs ---------------------------------------------------------
+
+# file_has FILE PATTERN: FILE exists and matches the extended regex.
+file_has() {
+	[ -f "$1" ] && grep -Eq -- "$2" "$1"
+}
+
+# log_wait PATTERN [TIMEOUT]: wait until echod's log matches PATTERN.
+log_wait() {
+	wait_until "${2:-10}" file_has "$ECHOD_LOG" "$1"
+}
+
+log_count() {
+	grep -Ec -- "$1" "$ECHOD_LOG" 2>/dev/null
+}
+
+dump_file() {
+	[ -s "$1" ] || return 0
+	diag "---- $1 (last 60 lines) ----"
+	diag "$(tail -n 60 "$1")"
+}
+
+dump_logs() {
+	for _f in "$T"/*.log "$T"/*.out; do
+		[ -f "$_f" ] && dump_file "$_f"
+	done
+	diag "temp dir kept: $T"
+}
+
+# ---- ports and endpoints ----------------------------------------------------
+
+port_in_use() {
+	ss -Hantu 2>/dev/null | awk '{ print $5 }' | grep -q ":$1\$" && return 0
+	grep -qx "$1" "$T/ports" 2>/dev/null
+}
+
+# free_port: a random port in 20000-31999 that no TCP or UDP socket uses, so
+# a TCP and a UDP listener may share it.  Never the same twice in one test.
+free_port() {
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		_p=$((20000 + _r % 12000))
+		if ! port_in_use "$_p"; then
+			echo "$_p" >>"$T/ports"
+			echo "$_p"
+			return 0
+		fi
+	done
+	bail "no free port found"
+}
+
+# Endpoints are "PROTO:HOST:PORT"; HOST may be an IPv6 address ("tcp:::1:8888").
+ep_proto() { echo "${1%%:*}"; }
+ep_host() { _r=${1#*:}; echo "${_r%:*}"; }
+ep_port() { echo "${1##*:}"; }
+
+# ep_up ENDPOINT: a TCP listener accepts a connection, a UDP one echoes.
+ep_up() {
+	case $(ep_proto "$1") in
+	tcp) "$ECHOPROBE" connect "$(ep_host "$1")" "$(ep_port "$1")" --timeout 1 ;;
+	udp) "$ECHOPROBE" udp "$(ep_host "$1")" "$(ep_port "$1")" 1 --timeout 0.2 ;;
+	*) bail "bad endpoint $1" ;;
+	esac
+}
+
+ep_down() {
+	case $(ep_proto "$1") in
+	tcp) ! "$ECHOPROBE" connect "$(ep_host "$1")" "$(ep_port "$1")" --timeout 1 ;;
+	udp) "$ECHOPROBE" udp "$(ep_host "$1")" "$(ep_port "$1")" 1 --timeout 0.2 --expect-none ;;
+	esac
+}
+
+have_ipv6() {
+	[ -e /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6
+}
+
+need_cmd() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 || skip_all "$_c not installed"
+	done
+}
+
+# ---- echod --------------------------------------------------------------
+
+# start_echod CONF ENDPOINT...: run echod in the foreground (in the
+# background of this shell), log in $ECHOD_LOG, and wait until every
+# endpoint answers.  Returns 1 (log dumped) if it dies or is not ready.
+start_echod() {
+	_conf=$1
+	shift
+	ECHOD_LOG=${ECHOD_LOG:-$T/echod.log}
+	# shellcheck disable=SC2086
+	$ECHOD_WRAPPER "$ECHOD" -c "$_conf" >"$ECHOD_LOG" 2>&1 &
+	ECHOD_PID=$!
+	track "$ECHOD_PID"
+	for _ep in "$@"; do
+		if ! wait_until 10 echod_ep_up "$_ep"; then
+			diag "echod not ready: $_ep does not answer"
+			dump_file "$ECHOD_LOG"
+			return 1
+		fi
+	done
+	return 0
+}
+
+echod_ep_up() {
+	pid_alive "$ECHOD_PID" || return 0	# died: stop polling at once
+	ep_up "$1"
+}
+
+# echod_running: start_echod's daemon is still alive (use after start_echod).
+echod_running() {
+	pid_alive "$ECHOD_PID"
+}
+
+# stop_echod [TIMEOUT]: SIGTERM echod and wait for it; exit status in
+# ECHOD_STATUS.  Returns 1 if it does not exit in time (then it is killed).
+stop_echod() {
+	[ -n "$ECHOD_PID" ] || return 0
+	pid_alive "$ECHOD_PID" && kill -TERM "$ECHOD_PID"
+	if reap "$ECHOD_PID" "${1:-10}"; then
+		ECHOD_STATUS=$REAPED_STATUS
+		ECHOD_PID=
+		return 0
+	fi
+	kill -KILL "$ECHOD_PID" 2>/dev/null
+	reap "$ECHOD_PID" 5
+	ECHOD_STATUS=$REAPED_STATUS
+	ECHOD_PID=
+	return 1
+}
+
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# cpu_ticks PID: user+system clock ticks the process used so far.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# ---- setup and teardown -----------------------------------------------------
+
+harness_cleanup() {
+	_rc=$?
+	for _p in $PIDS; do
+		if pid_alive "$_p"; then
+			kill -TERM "$_p" 2>/dev/null
+		fi
+	done
+	for _p in $PIDS; do
+		wait_until 5 pid_gone "$_p" || kill -KILL "$_p" 2>/dev/null
+	done
+	if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ] && [ "$_rc" -eq 0 ]; then
+		diag "planned $TAP_PLANNED tests, ran $TAP_N"
+		_rc=99
+	fi
+	if [ "$TAP_FAILED" -gt 0 ] || [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ]; then
+		[ -n "$T" ] && dump_logs
+		[ "$_rc" -eq 0 ] && _rc=1
+	elif [ -n "$T" ] && [ "${ECHOD_KEEP_TMP:-0}" != 1 ]; then
+		rm -rf "$T"
+	fi
+	exit "$_rc"
+}
+
+harness_init() {
+	for _b in "$ECHOD" "$ECHOPROBE"; do
+		[ -x "$_b" ] || { echo "Bail out! $_b not built"; exit 99; }
+	done
+	command -v ss >/dev/null 2>&1 || { echo "Bail out! ss (iproute2) missing"; exit 99; }
+	T=$(mktemp -d "${TMPDIR:-/tmp}/echod-it.XXXXXX") || exit 99
+	ECHOD_LOG=$T/echod.log
+	trap harness_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+harness_init

@@ -1,0 +1,102 @@
+#!/bin/sh
+# Graceful drain: on SIGTERM echod stops accepting, delivers every echo it
+# still holds (byte-exact, then closes) and exits 0; a connection that never
+# drains is cut at drain_timeout; a second signal exits at once; SIGINT
+# drains like SIGTERM.
+. "$(dirname "$0")/lib.sh"
+
+P=$(free_port)
+cat >"$T/echod.conf" <<CONF
+log_level = "info";
+control_socket = "";
+drain_timeout = "DRAIN";
+listeners = (
+	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P;
+	  buffer_size = "1M"; }
+);
+CONF
+conf_with_drain() {
+	sed "s/DRAIN/$1/" "$T/echod.conf" >"$T/drain-$1.conf"
+	echo "$T/drain-$1.conf"
+}
+
+plan 12
+
+# 1. Pending echoes are delivered.  The client sends 8 MiB with a tiny
+# receive window and reads nothing, so echod's 1 MiB ring fills and echod
+# stops reading; then SIGTERM, then the client starts reading.
+ECHOD_LOG=$T/echod-pending.log
+start_echod "$(conf_with_drain 20s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
+bg pending "$ECHOPROBE" tcp-pending 127.0.0.1 "$P" 8388608 --rcvbuf 4096 \
+	--go-file "$T/go" --timeout 60
+client=$BG_PID
+wait_until 30 file_has "$T/pending.out" '^sent=' || bail "the client did not send"
+t0=$(now_ms)
+kill -TERM "$ECHOD_PID"
+log_wait "event=draining" || diag "no draining event"
+not_served() {
+	! "$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 100 --timeout 1
+}
+check "while draining, a new client is not served" not_served
+touch "$T/go"
+reap "$client" 30
+diag "client: $(tr '\n' ' ' <"$T/pending.out")"
+reap "$ECHOD_PID" 30
+status=${REAPED_STATUS:-still running}
+t1=$(now_ms)
+ECHOD_PID=
+is "echod exits 0 after the drain" "$status" 0
+check "echod exits well before the 20 s deadline (< 10 s)" \
+	test $((t1 - t0)) -lt "$(scaled_ms 10)"
+got=$(sed -n 's/^received=\([0-9]*\) of [0-9]* eof$/\1/p' "$T/pending.out")
+# The last connection closed is the client's (the probes closed earlier).
+bytes_in=$(sed -n 's/.*event=conn_close.* bytes_in=\([0-9]*\) .*/\1/p' "$ECHOD_LOG" |
+	tail -n 1)
+diag "echod read $bytes_in bytes; the client got $got back"
+check "the client got a byte-exact echo and then EOF" test -n "$got"
+check "every byte echod had read came back (pending ring flushed)" \
+	test "${got:-x}" = "${bytes_in:-y}"
+check "echod held a full ring when the drain began (read >= 1 MiB)" \
+	test "${bytes_in:-0}" -ge 1048576
+
+# 2. A client that never reads keeps an echo pending forever: the drain ends
+# at drain_timeout and echod exits 0.
+ECHOD_LOG=$T/echod-deadline.log
+start_echod "$(conf_with_drain 2s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
+bg noread1 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 60 --timeout 30
+wait_until 40 file_has "$T/noread1.out" '^accepted=' || bail "noread client stuck"
+t0=$(now_ms)
+kill -TERM "$ECHOD_PID"
+reap "$ECHOD_PID" 15
+status=${REAPED_STATUS:-still running}
+t1=$(now_ms)
+ECHOD_PID=
+diag "drain with a stuck client took $((t1 - t0)) ms (drain_timeout 2s)"
+is "stuck client: echod exits 0 at the deadline" "$status" 0
+check "it waited for the deadline (>= 1.9 s) but not much longer (< 8 s)" \
+	test $((t1 - t0)) -ge 1900 -a $((t1 - t0)) -lt "$(scaled_ms 8)"
+
+# 3. A second signal while draining exits at once.
+ECHOD_LOG=$T/echod-second.log
+start_echod "$(conf_with_drain 60s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
+bg noread2 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 90 --timeout 30
+wait_until 40 file_has "$T/noread2.out" '^accepted=' || bail "noread client stuck"
+kill -TERM "$ECHOD_PID"
+log_wait "event=draining" || diag "no draining event"
+check "with a stuck client echod is still draining" echod_running
+t0=$(now_ms)
+kill -TERM "$ECHOD_PID"
+reap "$ECHOD_PID" 10
+t1=$(now_ms)
+ECHOD_PID=
+check "a second SIGTERM exits at once (< 3 s, deadline was 60 s)" \
+	test -n "$REAPED_STATUS" -a $((t1 - t0)) -lt "$(scaled_ms 3)"
+
+# 4. SIGINT drains like SIGTERM.
+ECHOD_LOG=$T/echod-int.log
+start_echod "$(conf_with_drain 10s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
+kill -INT "$ECHOD_PID"
+reap "$ECHOD_PID" 10
+ECHOD_PID=
+is "SIGINT: echod exits 0" "${REAPED_STATUS:-still running}" 0
+check "SIGINT: the drain is logged" log_wait "event=draining"

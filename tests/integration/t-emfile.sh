@@ -1,0 +1,61 @@
+#!/bin/sh
+# Out of file descriptors: when accept fails with EMFILE echod pauses
+# accepting briefly instead of spinning, logs it, keeps serving the
+# connections it has, and accepts again once descriptors are free.
+. "$(dirname "$0")/lib.sh"
+
+LIMIT=48
+HOLD=80
+P=$(free_port)
+cat >"$T/echod.conf" <<CONF
+log_level = "info";
+control_socket = "";
+workers = 1;
+listeners = (
+	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
+);
+CONF
+
+plan 7
+# Only echod gets the low limit (echoprobe raises its own back).
+ulimit -S -n "$LIMIT" || skip_all "cannot lower the descriptor limit"
+start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+ulimit -S -n "$(ulimit -H -n)" 2>/dev/null
+
+# echod echoes before the descriptors run out.
+"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1000 >/dev/null ||
+	bail "echod does not echo"
+bg hold "$ECHOPROBE" hold 127.0.0.1 "$P" "$HOLD" --hold 120 --timeout 30
+holder=$BG_PID
+check "echod runs out of descriptors and logs the accept error" \
+	log_wait "event=limit.*(Too many open files|EMFILE)" 20
+check "echod is still alive" echod_running
+
+# A spinning accept loop would burn the whole 2 s window.
+t0=$(cpu_ticks "$ECHOD_PID")
+sleep 2
+t1=$(cpu_ticks "$ECHOD_PID")
+diag "echod CPU ticks in 2 s at EMFILE: $((t1 - t0))"
+check "echod does not spin on EMFILE (< 0.5 s CPU in 2 s)" \
+	test $((t1 - t0)) -lt "$(($(getconf CLK_TCK) / 2))"
+opened=$(log_count 'event=conn_open')
+diag "echod accepted $opened connections with a limit of $LIMIT descriptors"
+check "echod accepted fewer connections than were offered" \
+	test "$opened" -lt $((HOLD + 1))
+
+stop "$holder"
+served() {
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 65536 --timeout 2
+}
+check "once descriptors are free a new client is served again" \
+	wait_until 20 served
+# The probe, the first stream, the held ones (those left in the backlog
+# too) and the last stream: each accepted and closed in the end.
+all_closed() {
+	[ "$(log_count 'event=conn_close')" -ge $((HOLD + 3)) ]
+}
+check "every held connection, even those left in the backlog, is closed" \
+	wait_until 20 all_closed
+
+stop_echod
+is "echod exits 0 on SIGTERM" "$ECHOD_STATUS" 0

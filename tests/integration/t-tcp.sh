@@ -1,0 +1,50 @@
+#!/bin/sh
+# TCP echo: random bytes come back byte-exact whatever the write sizes,
+# half-close flushes then closes, many connections are served at once, and
+# clients the project did not write (socat, nc) get their bytes back.
+. "$(dirname "$0")/lib.sh"
+need_cmd socat nc
+
+P=$(free_port)
+cat >"$T/echod.conf" <<CONF
+log_level = "info";
+control_socket = "";
+listeners = (
+	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
+);
+CONF
+
+plan 11
+start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "listening event names the listener and address" \
+	log_wait "event=listening.*listener=tcp-main.*127\.0\.0\.1:$P"
+
+check "1 MiB of random bytes echoed byte-exact (64 KiB writes)" \
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1048576 --chunk 65536 --seed 11
+check "1 MiB echoed byte-exact in odd 999-byte writes" \
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1048576 --chunk 999 --seed 12
+check "4 KiB of 1-byte writes echoed in order" \
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 4096 --chunk 1 --seed 13
+check "half-close: 512 KiB all echoed, then echod closes its side" \
+	"$ECHOPROBE" tcp-halfclose 127.0.0.1 "$P" 524288 --seed 14
+check "half-close with nothing sent: echod closes at once" \
+	"$ECHOPROBE" tcp-halfclose 127.0.0.1 "$P" 0
+check "200 concurrent connections x 20 messages, all echoed" \
+	"$ECHOPROBE" tcp-many 127.0.0.1 "$P" 200 20 --size 700 --timeout 60
+
+head -c 300000 /dev/urandom >"$T/in.bin"
+socat_roundtrip() {
+	timeout 30 socat -t 10 - "TCP:127.0.0.1:$P" <"$T/in.bin" >"$T/socat.bin" &&
+		cmp "$T/in.bin" "$T/socat.bin"
+}
+check "socat: 300 KB binary file comes back identical" socat_roundtrip
+nc_roundtrip() {
+	timeout 30 nc -N 127.0.0.1 "$P" <"$T/in.bin" >"$T/nc.bin" &&
+		cmp "$T/in.bin" "$T/nc.bin"
+}
+check "nc: 300 KB binary file comes back identical" nc_roundtrip
+check "conn_close is logged with the listener and the byte count" \
+	log_wait "event=conn_close.*listener=tcp-main.*=300000( |\$)"
+
+stop_echod
+is "echod exits 0 on SIGTERM" "$ECHOD_STATUS" 0
