@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlclient.h"
 #include "version.h"
 
 struct echoctl_cmd {
@@ -27,6 +28,14 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "probe tcp|udp [options] HOST PORT   ping an echo service" },
 	{ "verify", client_verify_main,
 	    "verify tcp|udp [options] HOST PORT  check a seeded pattern" },
+	{ "status", ctlclient_status_main,
+	    "status [--json] [--socket PATH]    the daemon's listeners and counters" },
+	{ "stats", ctlclient_stats_main,
+	    "stats [--json] [--socket PATH]     counters only" },
+	{ "reload", ctlclient_reload_main,
+	    "reload [--socket PATH]             reload the config, wait for the result" },
+	{ "ping", ctlclient_ping_main,
+	    "ping [--socket PATH]               check that echod answers" },
 	/*
 	 * Other helpers' subcommands plug in here, one line each:
 	 *   control channel (src/ctlclient.c):
