@@ -264,27 +264,3 @@ out:
 	free(c.buf);
 	return rc;
 }
-
-int
-ctlclient_status_main(int argc, char **argv)
-{
-	return ctlclient_main(argc, argv);
-}
-
-int
-ctlclient_stats_main(int argc, char **argv)
-{
-	return ctlclient_main(argc, argv);
-}
-
-int
-ctlclient_reload_main(int argc, char **argv)
-{
-	return ctlclient_main(argc, argv);
-}
-
-int
-ctlclient_ping_main(int argc, char **argv)
-{
-	return ctlclient_main(argc, argv);
-}

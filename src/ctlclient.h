@@ -16,10 +16,5 @@
  * EX_CONFIG (reload rejected), EX_TEMPFAIL (busy), EX_PROTOCOL (bad reply).
  */
 int ctlclient_main(int argc, char **argv);
-/* The same, under the names echoctl's command table expects. */
-int ctlclient_status_main(int argc, char **argv);
-int ctlclient_stats_main(int argc, char **argv);
-int ctlclient_reload_main(int argc, char **argv);
-int ctlclient_ping_main(int argc, char **argv);
 
 #endif
