@@ -1,0 +1,192 @@
+#!/bin/sh
+# Smoke test of the bench tools (not a benchmark): the load generator runs
+# each mode for a few hundred messages against the reference epoll server,
+# and must catch a server that corrupts bytes and one that is not there.
+# Loopback only; every run is bounded by --count and --duration.
+set -u
+
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+ECHOCTL=${ECHOCTL:-$top_builddir/src/echoctl}
+EPOLL_ECHO=${EPOLL_ECHO:-$top_builddir/bench/epoll_echo}
+for p in "$ECHOCTL" "$EPOLL_ECHO"; do
+	if [ ! -x "$p" ]; then
+		echo "Bail out! missing $p (build it first)"
+		exit 99
+	fi
+done
+command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 missing"; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-bench.XXXXXX") || exit 99
+pids=""
+n=0
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 99' INT TERM
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	for f in "$tmp"/*.out "$tmp"/*.err "$tmp"/*.log; do
+		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
+	done
+}
+# json_num FILE KEY: the number after "KEY": in a one-line JSON object.
+json_num() {
+	sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"
+}
+port_free() {
+	! (ss -Htuln 2>/dev/null | awk '{print $5}' | grep -q ":$1\$")
+}
+pick_port() {
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 12000 + 20000 ))
+		port_free "$p" && port_free $((p + 1)) && { echo "$p"; return; }
+	done
+}
+# wait_for FILE PATTERN: poll until the server said it is ready (5 s max).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt 500 ] && return 1
+		sleep 0.01
+	done
+}
+run_bench() {	# name, then bench arguments
+	name=$1
+	shift
+	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+}
+
+echo "1..12"
+
+# The reference server, on free ports (retry if someone took them).
+tries=0
+while :; do
+	port=$(pick_port)
+	uport=$((port + 1))
+	"$EPOLL_ECHO" -p "$port" -u "$uport" >"$tmp/server.log" 2>&1 &
+	spid=$!
+	pids="$pids $spid"
+	wait_for "$tmp/server.log" '^listening' && break
+	tries=$((tries + 1))
+	[ "$tries" -ge 5 ] && { echo "Bail out! epoll_echo did not start"; cat "$tmp/server.log"; exit 99; }
+done
+
+check_count() {	# name, want: exit 0, exactly `want` messages, nothing wrong
+	name=$1 want=$2 rc=$3
+	msgs=$(json_num "$tmp/$name.out" messages)
+	bad=$(json_num "$tmp/$name.out" mismatches)
+	err=$(json_num "$tmp/$name.out" errors)
+	if [ "$rc" -eq 0 ] && [ "$msgs" = "$want" ] && [ "$bad" = 0 ] && [ "$err" = 0 ]; then
+		ok "$name: $want echoes checked"
+	else
+		not_ok "$name: rc=$rc messages=$msgs mismatches=$bad errors=$err (want $want)"
+	fi
+}
+
+run_bench pingpong -p "$port" -c 10 -n 300 -t 20s pingpong; check_count pingpong 300 $?
+# Latency comes from the histogram: positive and ordered.
+lat=$(sed -n 's/.*"latency_us":{"p50":\([0-9.]*\),"p90":\([0-9.]*\),"p99":\([0-9.]*\),"p99.9":\([0-9.]*\),"max":\([0-9.]*\).*/\1 \2 \3 \4 \5/p' "$tmp/pingpong.out")
+if [ -n "$lat" ] && echo "$lat" | awk '{ exit !($1 > 0 && $1 <= $2 && $2 <= $3 && $3 <= $4 && $4 <= $5) }'; then
+	ok "latency percentiles p50<=p90<=p99<=p99.9<=max: $lat"
+else
+	not_ok "latency percentiles missing or out of order: '$lat'"
+fi
+run_bench pipeline -p "$port" -c 4 -d 8 -n 400 -t 20s pipeline; check_count pipeline 400 $?
+run_bench stream -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count stream 200 $?
+run_bench churn -p "$port" -c 4 -n 200 -t 20s churn; check_count churn 200 $?
+run_bench threads -p "$port" -c 8 -T 2 -n 400 -t 20s pingpong; check_count threads 400 $?
+
+# UDP: every datagram is either answered (and checked) or counted lost.
+run_bench udp -p "$uport" -c 2 -d 4 -n 300 -t 20s udp
+rc=$?
+msgs=$(json_num "$tmp/udp.out" messages)
+lost=$(json_num "$tmp/udp.out" udp_lost)
+bad=$(json_num "$tmp/udp.out" mismatches)
+if [ "$rc" -eq 0 ] && [ "$bad" = 0 ] && [ $((msgs + lost)) -eq 300 ] && [ "$msgs" -gt 0 ]; then
+	ok "udp: $msgs answered, $lost lost, all checked"
+else
+	not_ok "udp: rc=$rc messages=$msgs lost=$lost mismatches=$bad"
+fi
+
+# Idle: holds the connections and says when all of them answered.
+timeout 60 "$ECHOCTL" bench -p "$port" -c 30 -H 0.2s idle >"$tmp/idle.out" 2>"$tmp/idle.err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^ready 30$' "$tmp/idle.out" && grep -q 'established 30 of 30' "$tmp/idle.out"; then
+	ok "idle: 30 connections established and held"
+else
+	not_ok "idle: rc=$rc"
+fi
+
+# A server that flips one bit per read must be caught.
+cat >"$tmp/corrupt.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+print("listening", flush=True)
+s.settimeout(30)
+c, _ = s.accept()
+c.settimeout(30)
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    c.sendall(bytes([d[0] ^ 1]) + d[1:])
+EOF
+cport=$(pick_port)
+python3 "$tmp/corrupt.py" "$cport" >"$tmp/corrupt.log" 2>&1 &
+cpid=$!
+pids="$pids $cpid"
+if wait_for "$tmp/corrupt.log" '^listening'; then
+	run_bench corrupt -q -p "$cport" -c 1 -n 50 -t 10s pingpong
+	rc=$?
+	bad=$(json_num "$tmp/corrupt.out" mismatches)
+	if [ "$rc" -eq 1 ] && [ "${bad:-0}" -ge 1 ]; then
+		ok "a corrupting server is reported ($bad mismatched bytes, exit 1)"
+	else
+		not_ok "corrupting server not caught: rc=$rc mismatches=$bad"
+	fi
+else
+	not_ok "corrupting server did not start"
+fi
+
+# Nobody listening: errors, exit 1, and the run still stops by itself.
+dport=$(pick_port)
+run_bench refused -q -p "$dport" -c 2 -n 10 -t 2s pingpong
+rc=$?
+err=$(json_num "$tmp/refused.out" errors)
+if [ "$rc" -eq 2 ] && [ "${err:-0}" -ge 1 ]; then
+	ok "connection refused is an error ($err errors, exit 2)"
+else
+	not_ok "refused: rc=$rc errors=$err"
+fi
+
+# Bad usage is refused with status 64 and says why.
+"$ECHOCTL" bench -p "$port" -s 8 udp >"$tmp/usage.out" 2>"$tmp/usage.err"
+rc=$?
+if [ "$rc" -eq 64 ] && grep -q 'size must be 16' "$tmp/usage.err"; then
+	ok "too small a datagram is a usage error"
+else
+	not_ok "usage: rc=$rc"
+fi
+"$ECHOCTL" bench -p "$port" pingpong extra >"$tmp/usage2.out" 2>"$tmp/usage2.err"
+rc=$?
+if [ "$rc" -eq 64 ] && grep -q 'exactly one MODE' "$tmp/usage2.err"; then
+	ok "a stray argument is a usage error"
+else
+	not_ok "usage2: rc=$rc"
+fi
+
+exit 0
