@@ -10,7 +10,8 @@
 #                        followed by an upper-case word takes an argument) and
 #                        its usage line ("usage: echoctl probe tcp|udp
 #                        [options] HOST PORT"): an operand "a|b" completes to
-#                        a or b, HOST to host names.
+#                        a or b, HOST to host names, and an operand such as
+#                        MODE to the words listed under "modes:".
 
 _echoctl_help_options()
 {
@@ -26,12 +27,24 @@ _echoctl_help_options()
 
 _echoctl_help_withargs()
 {
+	# "-t TIMEOUT", "[--socket PATH]", and aliases: "-c, --conns N".
 	awk '{
-		for (i = 1; i < NF; i++) {
+		n = 0
+		for (i = 1; i <= NF; i++) {
 			w = $i
+			alias = (w ~ /,$/)
 			gsub(/^[[(]+|[],]+$/, "", w)
-			if (w ~ /^--?[A-Za-z0-9][A-Za-z0-9-]*$/ && $(i + 1) ~ /^[A-Z]/)
-				print w
+			if (w !~ /^--?[A-Za-z0-9][A-Za-z0-9-]*$/) {
+				n = 0
+				continue
+			}
+			run[++n] = w
+			if (alias)
+				continue
+			if (i < NF && $(i + 1) ~ /^[A-Z]/)
+				for (k = 1; k <= n; k++)
+					print run[k]
+			n = 0
 		}
 	}'
 }
@@ -97,6 +110,15 @@ _echoctl()
 	case $w in
 	HOST*)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
+		;;
+	[A-Z]*)
+		# An operand such as MODE whose values the help lists under
+		# "modes:", one per line.
+		local section=${w,,}s:
+		COMPREPLY=($(compgen -W "$(awk -v s="$section" '
+			$0 == s { on = 1; next }
+			on && /^  [a-z]/ { print $1; next }
+			on && !/^   / { on = 0 }' <<<"$chelp")" -- "$cur"))
 		;;
 	*'|'*)
 		[[ $w != *[A-Z]* ]] && COMPREPLY=($(compgen -W "${w//|/ }" -- "$cur"))

@@ -8,7 +8,7 @@ command -v bash >/dev/null 2>&1 || skip_all "bash not installed"
 comp=$top_builddir/completion/echoctl
 [ -f "$comp" ] || hard_error "$comp not built"
 [ -x "$ECHOCTL" ] || hard_error "$ECHOCTL not built"
-plan 9
+plan 10
 
 # complete_words WORDS...: the sorted candidates for the last word, with
 # echoctl itself as the command being completed.
@@ -70,5 +70,9 @@ expect "a top-level long option" "--version " --vers
 case $cmds in
 *"status "*) expect "--json for status" "--json " status --js ;;
 *) ok "--json for status # SKIP echoctl has no status command yet" ;;
+esac
+case $cmds in
+*"bench "*) expect_has "bench modes from its help" "pingpong pipeline stream udp" -- bench -c 4 "" ;;
+*) ok "bench modes # SKIP echoctl has no bench command" ;;
 esac
 tap_done
