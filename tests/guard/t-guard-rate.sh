@@ -29,7 +29,8 @@ listeners = (
 );
 CONF
 
-plan 12
+plan 13
+t_start=$(now_ms)
 start_echod "$T/echod.conf" "udp:127.0.0.1:$E" || bail "echod did not start"
 
 # timed_flood ARGS...: flood, with the elapsed seconds (rounded up) in EL.
@@ -87,6 +88,17 @@ flood 127.0.0.1 "$R" --from 127.0.0.2 --count 5 --timeout 0.5 ||
 is "a throttled source gets replies again once its bucket refilled" \
 	"$F_RECV" 5
 check "the throttled sources never got a bigger reply" amplification_ok
+
+# Hundreds of drops, yet the log holds at most each worker's budget for
+# per-datagram messages (burst 20, then 5/s) plus one summary a second.
+secs=$((($(now_ms) - t_start) / 1000 + 1))
+log_bounded() {
+	n=$(log_count 'event=dgram_drop')
+	echo "dgram_drop lines: $n in $secs s, drops counted: $(drops rate_source)"
+	[ "$n" -le $((2 * (20 + 5 * secs))) ] && [ "$(drops rate_source)" -ge 150 ]
+}
+check "the flood does not flood the log (drop lines within the rate limit)" \
+	log_bounded
 
 stop_echod
 is "echod exits 0" "$ECHOD_STATUS" 0
