@@ -62,7 +62,7 @@ check "syntax error: named with file and line" \
 
 "$ECHOD" -c "$T/bad.conf" >"$T/run-bad.out" 2>&1 &
 track $!
-reap $! 10
+reap $! 30
 is "echod refuses to start on the bad file: exit 78" "${REAPED_STATUS:-still running}" 78
 check "and names the errors" grep -q "bad\.conf:6:" "$T/run-bad.out"
 

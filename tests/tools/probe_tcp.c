@@ -374,23 +374,26 @@ cmd_tcp_reset(const struct opts *o)
 }
 
 /* hold HOST PORT N: open N idle connections, report each close by the
- * server ("closed idx=I after=SECONDS"), until all closed or --hold ends. */
+ * server ("closed idx=I after=SECONDS since its connect"), until all are
+ * closed or --hold ends. */
 int
 cmd_hold(const struct opts *o)
 {
 	int n = atoi(o->pos[2]), open, i;
 	struct pollfd *p = calloc((size_t)(n > 0 ? n : 1), sizeof(*p));
-	double start, end;
+	double *since = calloc((size_t)(n > 0 ? n : 1), sizeof(*since));
+	double end;
 
-	if (p == NULL || n <= 0)
+	if (p == NULL || since == NULL || n <= 0)
 		return EX_ERROR;
+	/* Each close is timed from that connection's own connect. */
 	for (i = 0; i < n; i++) {
 		p[i].events = POLLIN;
 		if ((p[i].fd = tcp_connect(o, now_s() + o->timeout)) == -1)
 			return EX_ERROR;
+		since[i] = now_s();
 	}
-	start = now_s();
-	end = start + o->hold;
+	end = now_s() + o->hold;
 	printf("held=%d\n", n);
 	fflush(stdout);
 	for (open = n; open > 0 && now_s() < end;) {
@@ -407,7 +410,7 @@ cmd_hold(const struct opts *o)
 				continue;
 			}
 			printf("closed idx=%d after=%.3f%s\n", i,
-			    now_s() - start, r == 0 ? "" : " error");
+			    now_s() - since[i], r == 0 ? "" : " error");
 			fflush(stdout);
 			close(p[i].fd);
 			p[i].fd = -1;
@@ -415,6 +418,7 @@ cmd_hold(const struct opts *o)
 		}
 	}
 	printf("%s open=%d\n", open == 0 ? "all closed" : "hold over", open);
+	free(since);
 	free(p);
 	return 0;
 }
