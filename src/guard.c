@@ -261,8 +261,11 @@ guard_check(const struct guard *g, const struct sockaddr *src,
 		return GUARD_PASS;
 	if (g->check_dst && dst_is_broadcast(dst))
 		return GUARD_BCAST_DST;
+	/* ifindex 0: the datagram was queued before the socket had pktinfo
+	 * on (a socket systemd held before echod started: the datagram that
+	 * activated it); where it arrived is unknown, as without pktinfo. */
 	if (g->check_loopback && is_loopback_src(src) &&
-	    dst->ifindex != g->lo_ifindex)
+	    dst->ifindex != 0 && dst->ifindex != g->lo_ifindex)
 		return GUARD_LOOPBACK_SRC;
 	return GUARD_PASS;
 }
