@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "guard_conf.h"
 
 #define CONF_NAME_MAX 64
 
@@ -41,6 +42,7 @@ struct lconf {
 	uint32_t max_datagram;		/* UDP bytes; larger ones are dropped */
 	bool oneshot;			/* TCP: echo the first read, then close */
 	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
+	struct guard_lconf guard;	/* ACLs, loop guard, limits (guard_settings.c) */
 };
 
 struct conf {
@@ -54,6 +56,7 @@ struct conf {
 	struct lconf defaults;		/* the listener defaults, resolved */
 	struct lconf *listeners;
 	size_t nlisteners;
+	struct guard_gconf guard;	/* global limits (guard_settings.c) */
 };
 
 enum { CONF_LOG_AUTO, CONF_LOG_STDERR, CONF_LOG_JOURNAL };

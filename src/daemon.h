@@ -50,6 +50,8 @@ struct echod {
 	bool debug;			/* -d: debug logging whatever the config says */
 	struct worker **workers;
 	uint32_t nworkers;
+	uint32_t conns_total;		/* open TCP connections, atomic */
+	uint32_t max_conns_total;	/* max_connections_total, atomic */
 	struct service *service;	/* systemd: notify, fds, watchdog */
 	struct ctl *ctl;		/* control socket, NULL if none */
 

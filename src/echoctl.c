@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "client.h"
+#include "ctlclient.h"
 #include "version.h"
 
 struct echoctl_cmd {
@@ -27,16 +29,16 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "probe tcp|udp [options] HOST PORT   ping an echo service" },
 	{ "verify", client_verify_main,
 	    "verify tcp|udp [options] HOST PORT  check a seeded pattern" },
-	/*
-	 * Other helpers' subcommands plug in here, one line each:
-	 *   control channel (src/ctlclient.c):
-	 *	{ "status", ctlclient_status_main, "status   ..." },
-	 *	{ "stats", ctlclient_stats_main, "stats   ..." },
-	 *	{ "reload", ctlclient_reload_main, "reload   ..." },
-	 *	{ "ping", ctlclient_ping_main, "ping   ..." },
-	 *   load generator (src/bench.c):
-	 *	{ "bench", bench_main, "bench   ..." },
-	 */
+	{ "status", ctlclient_main,
+	    "status [--json] [--socket PATH]      the daemon's listeners and counters" },
+	{ "stats", ctlclient_main,
+	    "stats [--json] [--socket PATH]       counters only" },
+	{ "reload", ctlclient_main,
+	    "reload [--socket PATH]               reload and wait for the result" },
+	{ "bench", bench_main,
+	    "bench [options] MODE                 load generator (bench --help)" },
+	{ "ping", ctlclient_main,
+	    "ping [--socket PATH]                 is the daemon answering?" },
 };
 
 #define ECHOCTL_NCMDS (sizeof(echoctl_cmds) / sizeof(echoctl_cmds[0]))

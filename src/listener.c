@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "listener.h"
+#include "protect.h"
 #include "service.h"
 
 #define LISTEN_BACKLOG 4096
@@ -25,15 +26,21 @@ listener_proto_name(enum conf_proto p)
 }
 
 static struct lcounters *
-lcounters_new(uint32_t nworkers)
+lcounters_new(const struct listener *l, uint32_t nworkers)
 {
 	struct lcounters *c;
+	char err[256];
 
 	c = calloc(1, sizeof(*c) + nworkers * sizeof(struct stats));
 	if (c == NULL)
 		return NULL;
 	c->refs = 1;
 	c->nworkers = nworkers;
+	if (l->conf.proto == CONF_TCP && (c->by_source = protect_tcp_table(
+	    l->prot, l->conf.max_connections, err, sizeof(err))) == NULL) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -46,8 +53,10 @@ lcounters_ref(struct lcounters *c)
 void
 lcounters_unref(struct lcounters *c)
 {
-	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		connlimit_free(c->by_source);
 		free(c);
+	}
 }
 
 void
@@ -118,24 +127,24 @@ fail:
 	return -1;
 }
 
-/* UDP sockets bound to a wildcard learn each datagram's destination so the
- * reply leaves from the address the request was sent to. */
+/* UDP sockets learn each datagram's destination: a wildcard socket replies
+ * from the address the request was sent to, and the guard drops datagrams
+ * sent to broadcast addresses or carrying a loopback source off lo. */
 static int
 enable_pktinfo(int fd, const struct lconf *lc)
 {
 	int family;
 	socklen_t len = sizeof(family);
 
-	if (lc->proto != CONF_UDP || !addr_is_wildcard(&lc->bind.u.sa))
+	if (lc->proto != CONF_UDP)
 		return 0;
 	/* The socket's own family: "*" falls back to IPv4 without IPv6. */
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
 		return -1;
-	if (family == AF_INET)
-		return set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	/* A dual-stack socket reports IPv4 destinations as v4-mapped
-	 * IPV6_PKTINFO too, and accepts that form back when sending. */
-	return set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+	 * IPV6_PKTINFO too, and accepts that form back when sending;
+	 * guard_socket_setup adds IP_PKTINFO for the guard's broadcast test. */
+	return guard_socket_setup(fd, family);
 }
 
 /* systemd passes blocking sockets: several workers watch one inherited
@@ -195,11 +204,22 @@ static struct listener *
 listener_alloc(const struct lconf *lc)
 {
 	struct listener *l = calloc(1, sizeof(*l));
+	char err[256];
 
 	if (l == NULL)
 		return NULL;
 	l->refs = 1;
 	l->conf = *lc;
+	if (guard_lconf_dup(&l->conf) < 0) {
+		free(l);
+		return NULL;
+	}
+	l->prot = protect_new(&l->conf, err, sizeof(err));
+	if (l->prot == NULL) {
+		guard_lconf_free(&l->conf);
+		free(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -226,7 +246,7 @@ listener_open(const struct lconf *lc, uint32_t nworkers,
 	l = listener_alloc(lc);
 	if (l == NULL)
 		goto nomem;
-	l->counters = lcounters_new(nworkers);
+	l->counters = lcounters_new(l, nworkers);
 	l->nfds = sfd != NULL || !reuseport ? 1 : nworkers;
 	l->fds = malloc(l->nfds * sizeof(int));
 	if (l->fds == NULL)
@@ -281,6 +301,9 @@ listener_take_over(struct listener *l, struct listener *old)
 	l->sfd = old->sfd;
 	l->counters = old->counters;
 	lcounters_ref(l->counters);
+	if (l->counters->by_source != NULL)
+		(void)protect_tcp_configure(l->prot, l->counters->by_source,
+		    NULL, 0);
 	memcpy(l->bound, old->bound, sizeof(l->bound));
 	old->fds = NULL;
 	old->nfds = 0;
@@ -315,6 +338,8 @@ listener_unref(struct listener *l)
 		return;
 	free(l->fds);
 	lcounters_unref(l->counters);
+	protect_free(l->prot);
+	guard_lconf_free(&l->conf);
 	free(l);
 }
 
@@ -331,7 +356,9 @@ listener_settings_equal(const struct lconf *a, const struct lconf *b)
 {
 	struct lconf x = *a, y = *b;
 
-	/* Compare everything but where it was written. */
+	/* Compare everything but where it was written; lists by content. */
 	x.line = y.line = 0;
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	guard_lconf_strip(&x);
+	guard_lconf_strip(&y);
+	return memcmp(&x, &y, sizeof(x)) == 0 && guard_lconf_lists_equal(a, b);
 }

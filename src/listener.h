@@ -23,12 +23,15 @@
 
 struct echod;
 struct service_fd;
+struct protect;
+struct connlimit;
 
 /* Counters of a listener name, shared by the successive objects of that
  * listener across reloads.  stats[i] is written by worker i only. */
 struct lcounters {
 	int refs;			/* atomic */
 	uint32_t conns;			/* open TCP connections, atomic */
+	struct connlimit *by_source;	/* TCP per-source limits (protect.h) */
 	struct lcounters *next_retired;	/* daemon's list of removed ones */
 	uint32_t nworkers;
 	struct stats stats[];
@@ -44,6 +47,7 @@ struct listener {
 	bool inherited;			/* fds[0] came from systemd */
 	struct service_fd *sfd;		/* the inherited fd's record, else NULL */
 	struct lcounters *counters;
+	struct protect *prot;		/* ACL, UDP guard, limits (protect.h) */
 };
 
 /* Open (or adopt from `sfds`) the sockets for `lc`.  NULL with a reason in

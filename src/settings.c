@@ -163,6 +163,7 @@ static const struct setting core_settings[] = {
 
 const struct setting *const settings_tables[] = {
 	core_settings,
+	guard_settings,
 	NULL
 };
 

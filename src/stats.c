@@ -20,6 +20,20 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_WOULD_BLOCK] = "drop_would_block",
 	[ST_DROP_SEND_ERROR] = "drop_send_error",
 	[ST_DROP_DRAINING] = "drop_draining",
+	[ST_DROP_SRC_PORT] = "drop_src_port",
+	[ST_DROP_BOGON_SRC] = "drop_bogon_src",
+	[ST_DROP_BCAST_DST] = "drop_bcast_dst",
+	[ST_DROP_LOOPBACK_SRC] = "drop_loopback_src",
+	[ST_DROP_ACL] = "drop_acl",
+	[ST_DROP_RATE_SOURCE] = "drop_rate_source",
+	[ST_DROP_RATE_GLOBAL] = "drop_rate_global",
+	[ST_DROP_CONN_PER_SOURCE] = "drop_conn_per_source",
+	[ST_DROP_CONN_RATE] = "drop_conn_rate",
+	[ST_DROP_CONN_TABLE] = "drop_conn_table",
+	[ST_DROP_ACL_RELOAD] = "drop_acl_reload",
+	[ST_DROP_LIFETIME] = "drop_lifetime",
+	[ST_DROP_MAX_BYTES] = "drop_max_bytes",
+	[ST_DROP_STALL] = "drop_stall",
 };
 
 void

@@ -31,6 +31,22 @@ enum stat_id {
 	ST_DROP_WOULD_BLOCK,	/* UDP send would block */
 	ST_DROP_SEND_ERROR,	/* UDP send failed otherwise */
 	ST_DROP_DRAINING,	/* received while draining */
+	/* guard: UDP (guard.h, ratelimit.h, acl.h) */
+	ST_DROP_SRC_PORT,	/* source port of a self-answering service */
+	ST_DROP_BOGON_SRC,	/* source address cannot be genuine */
+	ST_DROP_BCAST_DST,	/* sent to broadcast or multicast */
+	ST_DROP_LOOPBACK_SRC,	/* 127/8 or ::1 off the loopback interface */
+	ST_DROP_ACL,		/* datagram or connection denied by the ACL */
+	ST_DROP_RATE_SOURCE,	/* per-source UDP rate limit */
+	ST_DROP_RATE_GLOBAL,	/* global UDP rate cap */
+	/* guard: TCP refusals and limit closes (connlimit.h) */
+	ST_DROP_CONN_PER_SOURCE,	/* source holds too many connections */
+	ST_DROP_CONN_RATE,	/* source connects too fast */
+	ST_DROP_CONN_TABLE,	/* per-source table full */
+	ST_DROP_ACL_RELOAD,	/* open connection denied by a reloaded ACL */
+	ST_DROP_LIFETIME,	/* connection reached max_lifetime */
+	ST_DROP_MAX_BYTES,	/* connection reached max_bytes */
+	ST_DROP_STALL,		/* buffer full, no write progress */
 	ST_COUNT
 };
 

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "daemon.h"
 #include "listener.h"
+#include "protect.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -41,10 +42,21 @@ enum close_reason {
 	CLOSE_PEER_ERROR,
 	CLOSE_NOMEM,
 	CLOSE_SHUTDOWN,
+	CLOSE_ACL,		/* denied by the access list after a reload */
+	CLOSE_LIFETIME,
+	CLOSE_MAX_BYTES,
+	CLOSE_STALL,		/* buffer full, the peer reads nothing */
 };
 
 static const char *const close_reason_names[] = {
 	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
+	"acl", "max_lifetime", "max_bytes", "stall_timeout",
+};
+
+/* The counter of a close forced by a guard limit (ST_COUNT: none). */
+static const enum stat_id close_reason_stats[] = {
+	ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT,
+	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 };
 
 /*
@@ -68,6 +80,7 @@ struct conn {
 	uint8_t oneshot_done;
 	uint8_t err;			/* errno of a peer error */
 	uint8_t qi;			/* index of the idle queue */
+	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
 };
 
 static inline struct idleq *
@@ -215,6 +228,12 @@ conn_close(struct worker *w, struct conn *c, enum close_reason why)
 		stat_add(st, ST_IDLE_TIMEOUTS, 1);
 	else if (why == CLOSE_PEER_ERROR)
 		stat_add(st, ST_PEER_ERRORS, 1);
+	else if (close_reason_stats[why] != ST_COUNT)
+		stat_add(st, close_reason_stats[why], 1);
+	if (c->l->counters->by_source != NULL)
+		connlimit_release(c->l->counters->by_source, &c->peer.sa,
+		    &c->ticket);
+	__atomic_sub_fetch(&w->d->conns_total, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&c->l->counters->conns, 1, __ATOMIC_RELAXED);
 	wl = conn_wl(w, c);
 	if (wl != NULL && wl->paused)
@@ -250,6 +269,28 @@ is_transient(int err)
 	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
+/* max_bytes: at most this much more may be read (SIZE_MAX: no limit). */
+static size_t
+conn_read_allowance(const struct conn *c)
+{
+	uint64_t max = c->l->conf.guard.max_bytes;
+
+	if (max == 0)
+		return SIZE_MAX;
+	return c->bytes_in >= max ? 0 : (size_t)(max - c->bytes_in);
+}
+
+/* After a read: at max_bytes, echo what is pending, then close (as
+ * oneshot does: our FIN, then the peer's). */
+static void
+conn_check_allowance(struct conn *c, struct stats *st)
+{
+	if (conn_read_allowance(c) == 0 && !c->oneshot_done) {
+		c->oneshot_done = 1;
+		stat_add(st, ST_DROP_MAX_BYTES, 1);
+	}
+}
+
 /* Nothing pending: read into scratch and echo at once; keep what the peer
  * did not take. */
 static enum close_reason
@@ -263,6 +304,8 @@ conn_read_direct(struct worker *w, struct conn *c)
 		max = lc->buffer_size;
 	if (lc->oneshot && max > lc->oneshot_size)
 		max = lc->oneshot_size;
+	if (max > conn_read_allowance(c))
+		max = conn_read_allowance(c);
 	n = read(c->io.fd, w->scratch, max);
 	if (n == 0) {
 		c->state = CONN_PEER_EOF;
@@ -272,6 +315,7 @@ conn_read_direct(struct worker *w, struct conn *c)
 		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
 	c->bytes_in += (uint64_t)n;
 	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	conn_check_allowance(c, conn_stats(w, c));
 	if (lc->oneshot)
 		c->oneshot_done = 1;
 	m = write(c->io.fd, w->scratch, (size_t)n);
@@ -306,9 +350,16 @@ conn_read(struct worker *w, struct conn *c)
 	}
 	if (c->buf == NULL)
 		return conn_read_direct(w, c);
-	if (buf_room(c->buf) == 0)
+	if (buf_room(c->buf) == 0 || conn_read_allowance(c) == 0)
 		return CLOSE_NONE;
-	n = buf_read_fd(c->buf, c->io.fd);
+	if (conn_read_allowance(c) < buf_room(c->buf)) {
+		n = read(c->io.fd, w->scratch, conn_read_allowance(c) <
+		    w->scratch_size ? conn_read_allowance(c) : w->scratch_size);
+		if (n > 0)
+			buf_put(c->buf, w->scratch, (size_t)n);
+	} else {
+		n = buf_read_fd(c->buf, c->io.fd);
+	}
 	if (n == 0) {
 		c->state = CONN_PEER_EOF;
 		return CLOSE_NONE;
@@ -317,6 +368,7 @@ conn_read(struct worker *w, struct conn *c)
 		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
 	c->bytes_in += (uint64_t)n;
 	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	conn_check_allowance(c, conn_stats(w, c));
 	return CLOSE_NONE;
 }
 
@@ -399,7 +451,8 @@ conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 static struct conn *
 conn_new(struct worker *w, struct wlistener *wl, int fd,
-    const struct sockaddr *peer, socklen_t peerlen)
+    const struct sockaddr *peer, socklen_t peerlen,
+    const struct connlimit_ticket *ticket)
 {
 	int qi = worker_idleq(w, wl->l->conf.idle_timeout);
 	struct idleq *q;
@@ -412,6 +465,7 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 	if (peerlen > sizeof(c->peer))
 		peerlen = sizeof(c->peer);
 	memcpy(&c->peer, peer, peerlen);
+	c->ticket = *ticket;
 	c->l = wl->l;
 	listener_ref(c->l);
 	c->created = c->last_active = ev_now(w->loop);
@@ -424,7 +478,7 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 }
 
 static void
-accept_limit(struct worker *w, struct wlistener *wl)
+accept_limit(struct worker *w, struct wlistener *wl, bool total)
 {
 	uint64_t suppressed;
 
@@ -438,9 +492,12 @@ accept_limit(struct worker *w, struct wlistener *wl)
 			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
 		};
 		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
-		    "%s: max_connections (%u) reached, not accepting for now "
+		    "%s: %s (%u) reached, not accepting for now "
 		    "(%llu similar messages suppressed)", wl->l->conf.name,
-		    wl->l->conf.max_connections, (unsigned long long)suppressed);
+		    total ? "max_connections_total" : "max_connections",
+		    total ? __atomic_load_n(&w->d->max_conns_total,
+		    __ATOMIC_RELAXED) : wl->l->conf.max_connections,
+		    (unsigned long long)suppressed);
 	}
 }
 
@@ -462,18 +519,65 @@ accept_error(struct worker *w, struct wlistener *wl, int err)
 	}
 }
 
-/* Reserve a slot under max_connections before accepting, so several
- * workers sharing the limit never overshoot it. */
+static void
+accept_unreserve(struct wlistener *wl)
+{
+	__atomic_sub_fetch(&wl->w->d->conns_total, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
+}
+
+/* Over a per-source limit or denied: close at once (the peer sees EOF
+ * before any echo), count, and say so now and then. */
+static void
+accept_refuse(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, enum stat_id why)
+{
+	char host[ADDR_STRLEN], port[8];
+	uint64_t suppressed;
+
+	close(fd);
+	accept_unreserve(wl);
+	stat_add(wl->st, why, 1);
+	if (!log_enabled(w->log, LOG_LVL_INFO) ||
+	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+		return;
+	addr_format_host(peer, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", addr_port(peer));
+	{
+		struct log_field f[5] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+			{ "peer_address", host }, { "peer_port", port },
+			{ "drop_reason", stat_drop_reason(why) },
+		};
+
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_LIMIT, f, 5,
+		    "refused a connection from %s port %s on %s: %s (%llu "
+		    "similar messages suppressed)", host, port,
+		    wl->l->conf.name, stat_drop_reason(why),
+		    (unsigned long long)suppressed);
+	}
+}
+
+/* Reserve a slot under max_connections and max_connections_total before
+ * accepting, so several workers sharing the limits never overshoot them.
+ * -1: the listener is full, -2: the daemon is. */
 static int
 accept_reserve(struct wlistener *wl)
 {
+	struct echod *d = wl->w->d;
 	uint32_t max = wl->l->conf.max_connections;
+	uint32_t tmax = __atomic_load_n(&d->max_conns_total, __ATOMIC_RELAXED);
 	uint32_t n = __atomic_add_fetch(&wl->l->counters->conns, 1,
 	    __ATOMIC_RELAXED);
 
 	if (max != 0 && n > max) {
 		__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
 		return -1;
+	}
+	n = __atomic_add_fetch(&d->conns_total, 1, __ATOMIC_RELAXED);
+	if (tmax != 0 && n > tmax) {
+		accept_unreserve(wl);
+		return -2;
 	}
 	return 0;
 }
@@ -484,13 +588,15 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct wlistener *wl = (struct wlistener *)io;
 	struct worker *w = wl->w;
 	struct sockaddr_storage ss;
+	struct connlimit_ticket ticket;
+	enum stat_id why;
 	socklen_t len;
 	struct conn *c;
-	int fd;
+	int fd, rc;
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (accept_reserve(wl) < 0) {
-			accept_limit(w, wl);
+		if ((rc = accept_reserve(wl)) < 0) {
+			accept_limit(w, wl, rc == -2);
 			return;
 		}
 		len = sizeof(ss);
@@ -499,8 +605,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (fd < 0) {
 			int err = errno;
 
-			__atomic_sub_fetch(&wl->l->counters->conns, 1,
-			    __ATOMIC_RELAXED);
+			accept_unreserve(wl);
 			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
 			    err == ENOMEM)
 				accept_error(w, wl, err);
@@ -509,11 +614,19 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 				continue;
 			return;	/* EAGAIN: the backlog is empty */
 		}
-		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len);
+		why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source,
+		    (struct sockaddr *)&ss, ev_now(loop), &ticket);
+		if (why != ST_COUNT) {
+			accept_refuse(w, wl, fd, (struct sockaddr *)&ss, why);
+			continue;
+		}
+		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len, &ticket);
 		if (c == NULL) {
 			close(fd);
-			__atomic_sub_fetch(&wl->l->counters->conns, 1,
-			    __ATOMIC_RELAXED);
+			if (wl->l->counters->by_source != NULL)
+				connlimit_release(wl->l->counters->by_source,
+				    (struct sockaddr *)&ss, &ticket);
+			accept_unreserve(wl);
 			continue;
 		}
 		wl->at_limit = 0;
@@ -562,5 +675,56 @@ tcp_close_all(struct worker *w)
 
 		while ((c = TAILQ_FIRST(&q->conns)) != NULL)
 			conn_close(w, c, CLOSE_SHUTDOWN);
+	}
+}
+
+/* Limits no event reports: max_lifetime, and stall_timeout (the buffer is
+ * full and the peer has taken nothing for that long; while full, nothing
+ * is read, so last_active is the last write progress). */
+static enum close_reason
+conn_overdue(const struct conn *c, double now)
+{
+	const struct guard_lconf *g = &c->l->conf.guard;
+
+	if (g->max_lifetime > 0 && now - c->created >= g->max_lifetime)
+		return CLOSE_LIFETIME;
+	if (g->stall_timeout > 0 && c->buf != NULL && buf_room(c->buf) == 0 &&
+	    now - c->last_active >= g->stall_timeout)
+		return CLOSE_STALL;
+	return CLOSE_NONE;
+}
+
+void
+tcp_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = ev_userdata(loop);
+	double now = ev_now(loop);
+	enum close_reason why;
+
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
+
+		for (; c != NULL; c = next) {
+			next = TAILQ_NEXT(c, link);
+			if ((why = conn_overdue(c, now)) != CLOSE_NONE)
+				conn_close(w, c, why);
+		}
+	}
+}
+
+void
+tcp_recheck_access(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
+
+		for (; c != NULL; c = next) {
+			struct wlistener *wl = conn_wl(w, c);
+
+			next = TAILQ_NEXT(c, link);
+			if (wl != NULL && wl->l != c->l &&
+			    !protect_permits(wl->l->prot, &c->peer.sa))
+				conn_close(w, c, CLOSE_ACL);
+		}
 	}
 }

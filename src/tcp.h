@@ -22,5 +22,11 @@ void tcp_idle_cb(struct ev_loop *loop, ev_timer *t, int revents);
 void tcp_drain_all(struct worker *w);
 /* Close every connection now. */
 void tcp_close_all(struct worker *w);
+/* ev_timer callback (every TCP_SWEEP_SEC): close connections past
+ * max_lifetime or stalled past stall_timeout. */
+#define TCP_SWEEP_SEC 0.5
+void tcp_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents);
+/* After a reload: close connections the new access lists deny. */
+void tcp_recheck_access(struct worker *w);
 
 #endif

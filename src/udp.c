@@ -13,11 +13,13 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "listener.h"
+#include "protect.h"
 #include "udp.h"
 #include "worker.h"
 
@@ -26,7 +28,7 @@
 #define UDP_SLOT 65536		/* > the largest UDP payload (65527) */
 
 union cmsgbuf {
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	char buf[GUARD_CMSG_SPACE];	/* a dual-stack socket gets both */
 	struct cmsghdr align;
 };
 
@@ -146,17 +148,49 @@ batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b, int n)
 	stat_add(wl->st, ST_DGRAM_BYTES_OUT, bytes);
 }
 
+/* A dropped datagram in the log: at info level, rate-limited per worker
+ * (the counters and the periodic summary see every drop). */
+static void
+udp_log_drop(struct worker *w, struct wlistener *wl, const struct msghdr *h,
+    enum stat_id why)
+{
+	char host[ADDR_STRLEN], port[8];
+	uint64_t suppressed;
+
+	if (!log_enabled(w->log, LOG_LVL_INFO) ||
+	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+		return;
+	addr_format_host(h->msg_name, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", addr_port(h->msg_name));
+	{
+		struct log_field f[5] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "udp" },
+			{ "peer_address", host }, { "peer_port", port },
+			{ "drop_reason", stat_drop_reason(why) },
+		};
+
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_DGRAM_DROP, f, 5,
+		    "dropped a datagram from %s port %s on %s: %s (%llu similar "
+		    "messages suppressed)", host, port, wl->l->conf.name,
+		    stat_drop_reason(why), (unsigned long long)suppressed);
+	}
+}
+
 /* One recvmmsg() worth; returns the number received, or -1 when the socket
- * has nothing more. */
+ * has nothing more.  `pktinfo`: reply from the address the datagram was
+ * sent to; `cmsg`: receive destinations (for that, or for the guard). */
 static int
-udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo)
+udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
+    bool cmsg)
 {
 	struct udp_batch *b = w->udp;
 	uint64_t bytes = 0, toobig = 0;
+	double now = ev_now(w->loop);
+	enum stat_id why;
 	int n, nout = 0;
 
 	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
-	    wl->l->conf.max_datagram : UDP_SLOT, pktinfo);
+	    wl->l->conf.max_datagram : UDP_SLOT, cmsg);
 	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return -1;
@@ -167,6 +201,14 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo)
 		bytes += b->in[i].msg_len;
 		if (h->msg_flags & MSG_TRUNC) {
 			toobig++;
+			udp_log_drop(w, wl, h, ST_DROP_TOO_BIG);
+			continue;
+		}
+		why = protect_udp(wl->l->prot, wl->rl, h->msg_name,
+		    cmsg ? h : NULL, b->in[i].msg_len, now);
+		if (why != ST_COUNT) {
+			stat_add(wl->st, why, 1);
+			udp_log_drop(w, wl, h, why);
 			continue;
 		}
 		b->oiov[nout].iov_base = b->iov[i].iov_base;
@@ -200,8 +242,9 @@ udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct wlistener *wl = (struct wlistener *)io;
 	struct worker *w = wl->w;
 	bool pktinfo = addr_is_wildcard(&wl->l->conf.bind.u.sa);
+	bool cmsg = pktinfo || protect_udp_wants_dst(wl->l->prot);
 
 	for (int i = 0; i < UDP_BATCHES_PER_CB; i++)
-		if (udp_echo_batch(w, wl, pktinfo) < UDP_BATCH)
+		if (udp_echo_batch(w, wl, pktinfo, cmsg) < UDP_BATCH)
 			break;
 }

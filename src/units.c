@@ -124,21 +124,38 @@ units_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
 	return 0;
 }
 
+/* "%g" would switch to exponent notation ("9.0072e+08s"), which the parser
+ * rightly rejects: print fixed-point and trim the zeros instead. */
+static void
+format_fixed(double v, const char *unit, char *buf, size_t len)
+{
+	char num[64];
+	size_t n;
+
+	snprintf(num, sizeof(num), "%.6f", v);
+	n = strlen(num);
+	while (n > 0 && num[n - 1] == '0')
+		num[--n] = '\0';
+	if (n > 0 && num[n - 1] == '.')
+		num[--n] = '\0';
+	snprintf(buf, len, "%s%s", num, unit);
+}
+
 void
 units_format_duration(double seconds, char *buf, size_t len)
 {
 	if (seconds == 0)
 		snprintf(buf, len, "0s");
 	else if (seconds < 1)
-		snprintf(buf, len, "%gms", seconds * 1000);
+		format_fixed(seconds * 1000, "ms", buf, len);
 	else if (fmod(seconds, 86400) == 0)
-		snprintf(buf, len, "%gd", seconds / 86400);
+		format_fixed(seconds / 86400, "d", buf, len);
 	else if (fmod(seconds, 3600) == 0)
-		snprintf(buf, len, "%gh", seconds / 3600);
+		format_fixed(seconds / 3600, "h", buf, len);
 	else if (fmod(seconds, 60) == 0)
-		snprintf(buf, len, "%gm", seconds / 60);
+		format_fixed(seconds / 60, "m", buf, len);
 	else
-		snprintf(buf, len, "%gs", seconds);
+		format_fixed(seconds, "s", buf, len);
 }
 
 void

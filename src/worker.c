@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "daemon.h"
 #include "listener.h"
+#include "protect.h"
 #include "tcp.h"
 #include "udp.h"
 #include "worker.h"
@@ -51,6 +52,8 @@ worker_new(struct echod *d, uint32_t index)
 	pthread_cond_init(&w->cv, NULL);
 	ev_async_init(&w->cmd_async, worker_cmd_cb);
 	ev_async_start(w->loop, &w->cmd_async);
+	ev_timer_init(&w->sweep, tcp_sweep_cb, TCP_SWEEP_SEC, TCP_SWEEP_SEC);
+	ev_timer_start(w->loop, &w->sweep);
 	log_ratelimit_init(&w->peer_rl, 5, 20);
 	return w;
 fail:
@@ -103,6 +106,17 @@ wl_new(struct worker *w, struct listener *l)
 	wl->w = w;
 	wl->l = l;
 	wl->st = &l->counters->stats[w->index];
+	if (l->conf.proto == CONF_UDP) {
+		char err[256] = "";
+
+		/* NULL: the limits are off, or no memory (then unlimited,
+		 * said in the log: the guard and ACL still apply). */
+		wl->rl = protect_udp_limiter(l->prot, w->d->nworkers, err,
+		    sizeof(err));
+		if (wl->rl == NULL && err[0] != '\0')
+			log_err(w->log, "%s: no UDP rate limits: %s",
+			    l->conf.name, err);
+	}
 	ev_io_init(&wl->io, l->conf.proto == CONF_TCP ? tcp_accept_cb :
 	    udp_read_cb, fd, EV_READ);
 	ev_timer_init(&wl->retry, retry_cb, 0, 0);
@@ -115,6 +129,7 @@ wl_free(struct worker *w, struct wlistener *wl)
 {
 	ev_io_stop(w->loop, &wl->io);
 	ev_timer_stop(w->loop, &wl->retry);
+	ratelimit_free(wl->rl);
 	listener_unref(wl->l);
 	free(wl);
 }
@@ -208,6 +223,7 @@ worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 		switch (w->cmd) {
 		case WORKER_APPLY:
 			worker_apply(w, w->cmd_set, w->cmd_nset);
+			tcp_recheck_access(w);
 			break;
 		case WORKER_DRAIN:
 			worker_drain(w);
@@ -268,6 +284,7 @@ worker_free(struct worker *w)
 		buf_free(w->spare[i]);
 	free(w->spare);
 	ev_async_stop(w->loop, &w->cmd_async);
+	ev_timer_stop(w->loop, &w->sweep);
 	ev_loop_destroy(w->loop);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);

@@ -32,6 +32,7 @@ struct wlistener {
 	struct worker *w;
 	struct listener *l;
 	struct stats *st;		/* this worker's counters for l */
+	struct ratelimit *rl;		/* UDP per-source limits (protect.h) */
 	int paused;			/* at max_connections or out of fds */
 	int at_limit;			/* paused by max_connections, logged */
 };
@@ -87,6 +88,7 @@ struct worker {
 	size_t nspare, spare_cap;
 	struct udp_batch *udp;		/* UDP receive/send batch (udp.c) */
 	struct log_ratelimit peer_rl;	/* peer-caused messages */
+	ev_timer sweep;			/* TCP max_lifetime, stall_timeout */
 };
 
 struct worker *worker_new(struct echod *d, uint32_t index);

@@ -6,9 +6,9 @@
 set -u
 
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-BENCH=${ECHOBENCH:-$top_builddir/src/echobench}
+ECHOCTL=${ECHOCTL:-$top_builddir/src/echoctl}
 EPOLL_ECHO=${EPOLL_ECHO:-$top_builddir/bench/epoll_echo}
-for p in "$BENCH" "$EPOLL_ECHO"; do
+for p in "$ECHOCTL" "$EPOLL_ECHO"; do
 	if [ ! -x "$p" ]; then
 		echo "Bail out! missing $p (build it first)"
 		exit 99
@@ -64,7 +64,7 @@ wait_for() {
 run_bench() {	# name, then bench arguments
 	name=$1
 	shift
-	timeout 60 "$BENCH" --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
 echo "1..13"
@@ -120,7 +120,7 @@ else
 fi
 
 # Idle: holds the connections and says when all of them answered.
-timeout 60 "$BENCH" -p "$port" -c 30 -H 0.2s idle >"$tmp/idle.out" 2>"$tmp/idle.err"
+timeout 60 "$ECHOCTL" bench -p "$port" -c 30 -H 0.2s idle >"$tmp/idle.out" 2>"$tmp/idle.err"
 rc=$?
 if [ "$rc" -eq 0 ] && grep -q '^ready 30$' "$tmp/idle.out" && grep -q 'established 30 of 30' "$tmp/idle.out"; then
 	ok "idle: 30 connections established and held"
@@ -175,7 +175,7 @@ fi
 
 # scripts/memtest: holds the connections and charges the server for them.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-timeout 120 "$top_srcdir/scripts/memtest" --json --bench "$BENCH" --port "$port" \
+timeout 120 "$top_srcdir/scripts/memtest" --json --bench "$ECHOCTL bench" --port "$port" \
     --conns 50 --hold 20 --pid "$spid" >"$tmp/memtest.out" 2>"$tmp/memtest.err"
 rc=$?
 conns=$(json_num "$tmp/memtest.out" conns)
@@ -188,14 +188,14 @@ else
 fi
 
 # Bad usage is refused with status 64 and says why.
-"$BENCH" -p "$port" -s 8 udp >"$tmp/usage.out" 2>"$tmp/usage.err"
+"$ECHOCTL" bench -p "$port" -s 8 udp >"$tmp/usage.out" 2>"$tmp/usage.err"
 rc=$?
 if [ "$rc" -eq 64 ] && grep -q 'size must be 16' "$tmp/usage.err"; then
 	ok "too small a datagram is a usage error"
 else
 	not_ok "usage: rc=$rc"
 fi
-"$BENCH" -p "$port" pingpong extra >"$tmp/usage2.out" 2>"$tmp/usage2.err"
+"$ECHOCTL" bench -p "$port" pingpong extra >"$tmp/usage2.out" 2>"$tmp/usage2.err"
 rc=$?
 if [ "$rc" -eq 64 ] && grep -q 'exactly one MODE' "$tmp/usage2.err"; then
 	ok "a stray argument is a usage error"
