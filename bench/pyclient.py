@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """An independent ping-pong client (Python asyncio, optionally uvloop) to
-cross-check echobench: same workload (N connections, one message in flight
+cross-check `echoctl bench`: same workload (N connections, one message in flight
 each), every echo compared with what was sent, msg/s over a fixed time.
 
 usage: pyclient.py [--host 127.0.0.1] [--port 8888] [--conns 50]

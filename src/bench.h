@@ -1,7 +1,6 @@
 /*
- * bench: entry point of the load generator.  It becomes `echoctl bench`
- * (echoctl.c passes the arguments after "bench"); during development it is
- * also the whole of the noinst program src/echobench.
+ * bench: entry point of the load generator, `echoctl bench` (echoctl.c
+ * passes argv starting at "bench").
  */
 #ifndef ECHOD_BENCH_H
 #define ECHOD_BENCH_H
