@@ -53,7 +53,8 @@ struct client_opts {
 	uint64_t bytes;		/* verify -n: bytes to send over TCP */
 	uint64_t seed;		/* verify --seed */
 	int have_seed;
-	const char *source;	/* --source ADDR[:PORT] */
+	const char *source;	/* --source ADDR[:PORT] ... */
+	struct addr src;	/* ... parsed */
 	int tos;		/* --tos, -1 = unset */
 	int ttl;		/* --ttl, -1 = unset */
 };

@@ -260,8 +260,9 @@ dgram_update(struct dgram_state *d)
 
 	if (d->done)
 		return;
-	dgram_send(d);
 	dgram_expire(d);
+	dgram_cut(d);	/* lines waiting for a free slot */
+	dgram_send(d);
 	if (d->done)
 		return;
 	if (d->in_eof && d->linelen == 0 && d->head == d->tail) {

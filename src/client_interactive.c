@@ -299,27 +299,27 @@ ia_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ia_quit(s, CLIENT_EXIT_OK);
 }
 
-/* $XDG_STATE_HOME/echoctl/history, creating the directories. */
+#ifdef HAVE_LIBEDIT
+/* $XDG_STATE_HOME/echoctl/history, creating the directories; "" if there is
+ * no usable place (then there is no history file, only in-memory history). */
 static void
 ia_history_path(struct ia_state *s)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char dir[PATH_MAX];
+	char dir[PATH_MAX - 32];	/* room for "/echoctl/history" */
+	int n;
 
 	if (state != NULL && state[0] == '/')
-		snprintf(dir, sizeof(dir), "%s", state);
-	else if (home != NULL && home[0] == '/')
-		snprintf(dir, sizeof(dir), "%s/.local/state", home);
-	else
+		n = snprintf(dir, sizeof(dir), "%s", state);
+	else if (home != NULL && home[0] == '/') {
+		n = snprintf(dir, sizeof(dir), "%s/.local", home);
+		if (n > 0 && (size_t)n < sizeof(dir))
+			(void)mkdir(dir, 0700);
+		n = snprintf(dir, sizeof(dir), "%s/.local/state", home);
+	} else
 		return;
-	if (strlen(dir) + sizeof("/echoctl/history") > sizeof(s->history))
+	if (n < 0 || (size_t)n >= sizeof(dir))
 		return;
-	if (state == NULL || state[0] != '/') {
-		char local[PATH_MAX];
-
-		snprintf(local, sizeof(local), "%s/.local", home);
-		(void)mkdir(local, 0700);
-	}
 	(void)mkdir(dir, 0700);
 	snprintf(s->history, sizeof(s->history), "%s/echoctl", dir);
 	if (mkdir(s->history, 0700) == -1 && errno != EEXIST) {
@@ -328,6 +328,7 @@ ia_history_path(struct ia_state *s)
 	}
 	snprintf(s->history, sizeof(s->history), "%s/echoctl/history", dir);
 }
+#endif
 
 static void
 ia_start(struct ia_state *s)

@@ -38,49 +38,6 @@ client_net_describe(const struct client_opts *o, const struct addr *peer,
 	snprintf(buf, len, "%s %s", o->proto == CLIENT_TCP ? "tcp" : "udp", a);
 }
 
-/* --source ADDR[:PORT]: "127.0.0.1", "127.0.0.1:5000", "::1", "[::1]:5000". */
-static int
-client_net_source(const char *spec, struct addr *out)
-{
-	char host[128], err[160];
-	const char *orig = spec, *colon = strchr(spec, ':'), *portstr = NULL;
-	size_t hostlen = strlen(spec);
-	unsigned long port = 0;
-	char *end;
-
-	if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-
-		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
-			goto bad;
-		spec++;
-		hostlen = (size_t)(rb - spec);
-		portstr = rb[1] == ':' ? rb + 2 : NULL;
-	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-		hostlen = (size_t)(colon - spec);
-		portstr = colon + 1;
-	}
-	if (hostlen >= sizeof(host))
-		goto bad;
-	memcpy(host, spec, hostlen);
-	host[hostlen] = '\0';
-	if (portstr != NULL) {
-		errno = 0;
-		port = strtoul(portstr, &end, 10);
-		if (errno != 0 || *end != '\0' || end == portstr || port > 65535)
-			goto bad;
-	}
-	if (addr_parse(host, (uint16_t)port, out, NULL, err, sizeof(err)) == -1) {
-		fprintf(stderr, "echoctl: --source: %s\n", err);
-		return -1;
-	}
-	return 0;
-bad:
-	fprintf(stderr, "echoctl: --source: '%s' is not ADDR, ADDR:PORT or "
-	    "[ADDR]:PORT\n", orig);
-	return -1;
-}
-
 static int
 client_net_sockopts(const struct client_opts *o, int fd, int family)
 {
@@ -132,11 +89,13 @@ client_net_wait_connect(int fd, double timeout)
 	return 0;
 }
 
-/* One address: socket, options, bind, connect.  fd or -1 (printed). */
+/* One address: socket, options, bind, connect.  fd, or -1 with the reason
+ * appended to err (printed only if no address works). */
 static int
 client_net_try(const struct client_opts *o, const struct addrinfo *ai,
-    const struct addr *src)
+    const struct addr *src, char *err, size_t errlen)
 {
+	size_t used = strlen(err);
 	char a[ADDR_STRLEN];
 	const char *what = "connect to";
 	int fd;
@@ -156,13 +115,21 @@ client_net_try(const struct client_opts *o, const struct addrinfo *ai,
 		what = "bind --source for";
 		goto fail;
 	}
+	if (ai->ai_socktype == SOCK_DGRAM) {
+		/* Best effort (the kernel caps it): a few 64 KiB echoes in
+		 * flight must not overflow the default receive buffer. */
+		int big = 4 << 20;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	}
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
 	    (errno != EINPROGRESS ||
 	    client_net_wait_connect(fd, o->timeout) == -1))
 		goto fail;
 	return fd;
 fail:
-	fprintf(stderr, "echoctl: %s %s %s: %s\n", what,
+	snprintf(err + used, errlen - used, "echoctl: %s %s %s: %s\n", what,
 	    o->proto == CLIENT_TCP ? "tcp" : "udp", a,
 	    errno == ETIMEDOUT ? "connection timed out" : strerror(errno));
 	if (fd != -1)
@@ -174,11 +141,10 @@ int
 client_net_connect(const struct client_opts *o, struct addr *peer)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	struct addr src;
+	const struct addr *src = o->source != NULL ? &o->src : NULL;
+	char err[1024] = "";
 	int rc, fd = -1, tried = 0;
 
-	if (o->source != NULL && client_net_source(o->source, &src) == -1)
-		return -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = o->family;
 	hints.ai_socktype = o->proto == CLIENT_TCP ? SOCK_STREAM : SOCK_DGRAM;
@@ -197,10 +163,10 @@ client_net_connect(const struct client_opts *o, struct addr *peer)
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		if (o->source != NULL && ai->ai_family != src.u.sa.sa_family)
+		if (src != NULL && ai->ai_family != src->u.sa.sa_family)
 			continue;
 		tried++;
-		fd = client_net_try(o, ai, o->source != NULL ? &src : NULL);
+		fd = client_net_try(o, ai, src, err, sizeof(err));
 		if (fd != -1 && ai->ai_addrlen <= sizeof(peer->u)) {
 			memcpy(&peer->u, ai->ai_addr, ai->ai_addrlen);
 			peer->len = ai->ai_addrlen;
@@ -209,6 +175,8 @@ client_net_connect(const struct client_opts *o, struct addr *peer)
 	if (tried == 0)
 		fprintf(stderr, "echoctl: %s has no address of the --source "
 		    "family\n", o->host);
+	else if (fd == -1)
+		fputs(err, stderr);	/* every address failed: say why, each */
 	freeaddrinfo(res);
 	return fd;
 }

@@ -289,6 +289,49 @@ client_opts_positional(struct client_opts *o, int argc, char **argv,
 	return 0;
 }
 
+/* --source ADDR[:PORT]: "127.0.0.1", "127.0.0.1:5000", "::1", "[::1]:5000". */
+static int
+client_opts_source(const char *spec, struct addr *out)
+{
+	char host[128], err[160];
+	const char *orig = spec, *colon = strchr(spec, ':'), *portstr = NULL;
+	size_t hostlen = strlen(spec);
+	unsigned long port = 0;
+	char *end;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			goto bad;
+		spec++;
+		hostlen = (size_t)(rb - spec);
+		portstr = rb[1] == ':' ? rb + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		hostlen = (size_t)(colon - spec);
+		portstr = colon + 1;
+	}
+	if (hostlen >= sizeof(host))
+		goto bad;
+	memcpy(host, spec, hostlen);
+	host[hostlen] = '\0';
+	if (portstr != NULL) {
+		errno = 0;
+		port = strtoul(portstr, &end, 10);
+		if (errno != 0 || *end != '\0' || end == portstr || port > 65535)
+			goto bad;
+	}
+	if (addr_parse(host, (uint16_t)port, out, NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "echoctl: --source: %s\n", err);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "echoctl: --source: '%s' is not ADDR, ADDR:PORT or "
+	    "[ADDR]:PORT\n", orig);
+	return -1;
+}
+
 /* Cross-option checks. */
 static int
 client_opts_check(struct client_opts *o)
@@ -311,6 +354,8 @@ client_opts_check(struct client_opts *o)
 		fprintf(stderr, "echoctl: choose one of --json and --csv\n");
 		return -1;
 	}
+	if (o->source != NULL && client_opts_source(o->source, &o->src) == -1)
+		return -1;
 	if (o->linger < 0)
 		o->linger = o->timeout;
 	return 0;

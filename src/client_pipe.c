@@ -297,7 +297,11 @@ pipe_update(struct pipe_state *p)
 		ev_io_start(p->loop, &p->sock_w);
 	else
 		ev_io_stop(p->loop, &p->sock_w);
-	p->timer.repeat = p->in_eof ? p->o->linger : p->o->timeout;
+	if (p->timer.repeat != (p->in_eof ? p->o->linger : p->o->timeout)) {
+		/* Input just ended: from now on --linger bounds the wait. */
+		p->timer.repeat = p->in_eof ? p->o->linger : p->o->timeout;
+		ev_timer_again(p->loop, &p->timer);
+	}
 }
 
 static void

@@ -75,12 +75,13 @@ probe_lose(struct probe *p, struct probe_slot *s)
 {
 	s->state = PROBE_LOST;
 	p->lost++;
+	probe_conn_drop(p, s->seq);
 	probe_out_event(p, PROBE_EV_TIMEOUT, s->seq, 0, 0, s->connect_ms, 0,
 	    NULL);
 }
 
 /* Expire overdue probes; finish when -c probes are all resolved. */
-static void
+void
 probe_sweep(struct probe *p, int all)
 {
 	double now = client_now();
@@ -100,53 +101,72 @@ probe_sweep(struct probe *p, int all)
 		probe_finish(p);
 }
 
-/* Classify one reply (a datagram or a TCP frame). */
-static void
-probe_reply(struct probe *p, const unsigned char *b, size_t n, double conn_ms)
+/* The probe a reply claims to answer, or NULL when its header is not ours. */
+static struct probe_slot *
+probe_match(struct probe *p, const unsigned char *b, size_t n)
 {
-	uint64_t now = probe_now_ns();
-	struct probe_slot *s;
-	uint32_t seq = 0, sid = 0;
-	size_t i, m;
-	int flags = 0;
+	uint32_t seq, sid;
+
+	if (n < PROBE_HDR || memcmp(b, probe_magic, 4) != 0)
+		return NULL;
+	memcpy(&seq, b + 4, 4);
+	memcpy(&sid, b + 16, 4);
+	seq = ntohl(seq);
+	if (ntohl(sid) != p->sid || seq >= p->next_seq ||
+	    p->slot[seq % PROBE_SLOTS].seq != seq)
+		return NULL;
+	return &p->slot[seq % PROBE_SLOTS];
+}
+
+/* Compare with what was sent: 0 intact, else report and return -1. */
+static int
+probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
+    size_t n)
+{
+	size_t i, m = n < p->o->size ? n : p->o->size;
 	char detail[96];
 
-	if (n >= PROBE_HDR) {
-		memcpy(&seq, b + 4, 4);
-		memcpy(&sid, b + 16, 4);
-		seq = ntohl(seq);
-	}
-	if (n < PROBE_HDR || memcmp(b, probe_magic, 4) != 0 ||
-	    ntohl(sid) != p->sid || seq >= p->next_seq ||
-	    p->slot[seq % PROBE_SLOTS].seq != seq) {
-		p->corrupt++;
-		probe_out_event(p, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, conn_ms,
-		    0, "not a reply to any probe (header damaged)");
-		return;
-	}
-	s = &p->slot[seq % PROBE_SLOTS];
-	probe_fill(p, seq, s->sent_ns, p->tx);
-	m = n < p->o->size ? n : p->o->size;
+	probe_fill(p, s->seq, s->sent_ns, p->tx);
 	for (i = 0; i < m && b[i] == p->tx[i]; i++)
 		;
+	if (i == m && n == p->o->size)
+		return 0;
+	if (s->state == PROBE_PENDING)
+		s->state = PROBE_BAD;
 	if (i < m || n > p->o->size) {
 		snprintf(detail, sizeof(detail), "first difference at byte %zu",
 		    i);
 		p->corrupt++;
-		s->state = s->state == PROBE_PENDING ? PROBE_BAD : s->state;
-		probe_out_event(p, PROBE_EV_CORRUPT, seq, n, 0, conn_ms, 0,
-		    detail);
-		return;
-	}
-	if (n < p->o->size) {
+		probe_out_event(p, PROBE_EV_CORRUPT, s->seq, n, 0,
+		    s->connect_ms, 0, detail);
+	} else {
 		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
 		    p->o->size);
 		p->truncated++;
-		s->state = s->state == PROBE_PENDING ? PROBE_BAD : s->state;
-		probe_out_event(p, PROBE_EV_TRUNCATED, seq, n, 0, conn_ms, 0,
-		    detail);
+		probe_out_event(p, PROBE_EV_TRUNCATED, s->seq, n, 0,
+		    s->connect_ms, 0, detail);
+	}
+	return -1;
+}
+
+/* Classify one reply (a datagram or a TCP frame). */
+void
+probe_reply(struct probe *p, const unsigned char *b, size_t n)
+{
+	uint64_t now = probe_now_ns();
+	struct probe_slot *s = probe_match(p, b, n);
+	int flags = 0;
+	double rtt;
+
+	if (s == NULL) {
+		p->corrupt++;
+		probe_out_event(p, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, -1, 0,
+		    "not a reply to any probe (header damaged)");
 		return;
 	}
+	rtt = (double)(now - s->sent_ns) / 1e6;
+	if (probe_intact(p, s, b, n) == -1)
+		return;
 	if (s->state == PROBE_REPLIED || s->state == PROBE_BAD) {
 		flags |= PROBE_F_DUP;
 		p->dup++;
@@ -156,17 +176,17 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n, double conn_ms)
 	} else {
 		s->state = PROBE_REPLIED;
 		p->received++;
-		client_stats_add(&p->rtt, (double)(now - s->sent_ns) / 1e6);
-		if (p->any_replied && seq < p->max_replied) {
+		client_stats_add(&p->rtt, rtt);
+		if (p->any_replied && s->seq < p->max_replied) {
 			flags |= PROBE_F_REORDERED;
 			p->reordered++;
 		}
-		if (!p->any_replied || seq > p->max_replied)
-			p->max_replied = seq;
+		if (!p->any_replied || s->seq > p->max_replied)
+			p->max_replied = s->seq;
 		p->any_replied = 1;
 	}
-	probe_out_event(p, PROBE_EV_REPLY, seq, n,
-	    (double)(now - s->sent_ns) / 1e6, s->connect_ms, flags, NULL);
+	probe_out_event(p, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
+	    flags, NULL);
 }
 
 /* Send the whole payload; a stalled socket is given up to -W. */
@@ -213,10 +233,6 @@ probe_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		snprintf(detail, sizeof(detail), "%s", n == 0 ? "the server "
 		    "closed the connection" : strerror(errno));
 		ev_io_stop(loop, w);
-		if (p->o->reconnect) {
-			close(w->fd);
-			return;	/* the probe, if unanswered, times out */
-		}
 		if (p->rxlen > 0) {
 			/* The close cut a reply short. */
 			char part[64];
@@ -235,41 +251,12 @@ probe_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	if (p->o->proto == CLIENT_UDP) {
-		probe_reply(p, p->rx, (size_t)n, -1);
+		probe_reply(p, p->rx, (size_t)n);
 	} else if ((p->rxlen += (size_t)n) == p->o->size) {
 		p->rxlen = 0;
-		probe_reply(p, p->rx, p->o->size, -1);
-		if (p->o->reconnect) {
-			ev_io_stop(loop, w);
-			close(w->fd);
-		}
+		probe_reply(p, p->rx, p->o->size);
 	}
 	probe_sweep(p, 0);
-}
-
-/* --reconnect: a fresh connection for this probe; fd or -1. */
-static int
-probe_connect(struct probe *p, struct probe_slot *s)
-{
-	struct addr peer;
-	double t0 = client_now();
-	int fd;
-
-	if (ev_is_active(&p->sock_r)) {
-		ev_io_stop(p->loop, &p->sock_r);
-		close(p->sock_r.fd);
-	}
-	fd = client_net_connect(p->o, &peer);
-	if (fd == -1) {
-		p->connfail++;
-		return -1;
-	}
-	s->connect_ms = (client_now() - t0) * 1000.0;
-	client_stats_add(&p->conn, s->connect_ms);
-	p->rxlen = 0;
-	ev_io_set(&p->sock_r, fd, EV_READ);
-	ev_io_start(p->loop, &p->sock_r);
-	return fd;
 }
 
 static void
@@ -293,7 +280,8 @@ probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	s->deadline = client_now() + p->o->wait;
 	s->state = PROBE_PENDING;
 	p->next_seq++;
-	if (p->o->reconnect && (fd = probe_connect(p, s)) == -1) {
+	if (p->o->reconnect && (fd = probe_conn_open(p, s)) == -1) {
+		p->connfail++;
 		s->state = PROBE_LOST;
 		p->lost++;
 		probe_out_event(p, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
@@ -393,8 +381,6 @@ probe_run(struct probe *p)
 	probe_sweep(p, 1);	/* on Ctrl-C, unanswered probes count as lost */
 	p->status = probe_status(p);
 	probe_out_summary(p);
-	if (p->o->reconnect && ev_is_active(&p->sock_r))
-		close(p->sock_r.fd);
 	if (p->fd != -1)
 		close(p->fd);
 	return p->status;
@@ -420,11 +406,13 @@ client_probe_main(int argc, char **argv)
 	p->rx = malloc(65536);
 	if (p->tx == NULL || p->rx == NULL ||
 	    client_stats_init(&p->rtt, 100000) == -1 ||
-	    client_stats_init(&p->conn, 100000) == -1) {
+	    client_stats_init(&p->conn, 100000) == -1 ||
+	    (o.reconnect && probe_conn_init(p) == -1)) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		rc = CLIENT_EXIT_LOSS;
 	} else
 		rc = probe_run(p);
+	probe_conn_free(p);
 	client_stats_free(&p->rtt);
 	client_stats_free(&p->conn);
 	free(p->tx);

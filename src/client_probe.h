@@ -13,6 +13,7 @@
 #include "client_stats.h"
 
 #define PROBE_SLOTS	4096	/* probes remembered for matching replies */
+#define PROBE_CONNS	128	/* --reconnect: connections awaiting a reply */
 #define PROBE_HDR	24	/* magic, seq, timestamp, session, pattern... */
 
 enum probe_slot_state {
@@ -44,6 +45,17 @@ enum probe_event {
 #define PROBE_F_REORDERED	0x2
 #define PROBE_F_LATE		0x4
 
+struct probe;
+
+/* --reconnect: one probe's own connection (client_probe_conn.c). */
+struct probe_conn {
+	ev_io io;
+	struct probe *p;
+	uint32_t seq;
+	size_t rxlen;
+	unsigned char *rx;	/* one payload */
+};
+
 struct probe {
 	struct ev_loop *loop;
 	struct client_opts *o;
@@ -59,6 +71,7 @@ struct probe {
 	size_t rxlen;			/* TCP: bytes of the frame so far */
 	ev_timer tick, check;
 	ev_io sock_r;
+	struct probe_conn *conns;	/* PROBE_CONNS, --reconnect only */
 	ev_signal sigint, sigterm, sigquit;
 	struct client_stats rtt, conn;
 	uint64_t received, dup, reordered, corrupt, truncated, late, lost;
@@ -66,6 +79,16 @@ struct probe {
 	double start, end;
 	int done, closed, status;
 };
+
+/* client_probe.c, for the connection pool. */
+void probe_reply(struct probe *p, const unsigned char *b, size_t n);
+void probe_sweep(struct probe *p, int all);
+
+/* client_probe_conn.c */
+int probe_conn_init(struct probe *p);
+int probe_conn_open(struct probe *p, struct probe_slot *s);	/* fd or -1 */
+void probe_conn_drop(struct probe *p, uint32_t seq);
+void probe_conn_free(struct probe *p);
 
 void probe_out_start(struct probe *p);
 void probe_out_event(struct probe *p, enum probe_event ev, uint32_t seq,

@@ -57,7 +57,15 @@ verify_udp_send(struct verify *v)
 {
 	unsigned char buf[65536];
 
-	while (v->next < (uint64_t)v->o->count && v->inflight < VERIFY_WINDOW) {
+	/* In flight: at most VERIFY_WINDOW datagrams and about 128 KiB, which
+	 * the receive buffers on both sides hold even for 64 KiB datagrams. */
+	uint64_t window = 131072 / v->o->size;
+
+	if (window > VERIFY_WINDOW)
+		window = VERIFY_WINDOW;
+	if (window == 0)
+		window = 1;
+	while (v->next < (uint64_t)v->o->count && v->inflight < window) {
 		verify_udp_build(v, v->next, buf);
 		if (send(v->fd, buf, v->o->size, 0) == -1) {
 			if (errno == ECONNREFUSED) {

@@ -1,6 +1,6 @@
 /*
  * conf: reads the libconfig file and turns it into struct conf, driven by the
- * settings tables (settings.c).  Owns the file format: the top level holds
+ * settings tables (settings.h, settings_core.c).  Owns the file format: the top level holds
  * global settings, "defaults" holds listener settings that every listener
  * inherits, "listeners" is a list of groups.  Built-in defaults are parsed
  * from the tables' default texts through the same code as the user's file,
@@ -17,105 +17,28 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "settings.h"
-#include "units.h"
 
 #define CONF_MAX_BYTES (1024 * 1024)	/* a config file is never bigger */
 #define BUILTIN_NAME "<built-in defaults>"
 
-enum ctx { CTX_ROOT, CTX_DEFAULTS, CTX_LISTENER };
-
-struct ditem {
-	int line;
-	char *msg;
-};
-
-/* One load: the file name for messages and the problems found so far. */
+/* One load: the file name for messages and where its problems go. */
 struct loader {
 	const char *name;
-	struct ditem *items;
-	size_t n, cap;
+	struct diags *d;
 };
-
-void
-diags_init(struct diags *d)
-{
-	memset(d, 0, sizeof(*d));
-}
-
-void
-diags_free(struct diags *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i]);
-	free(d->msgs);
-	diags_init(d);
-}
-
-static int
-diags_push(struct diags *d, char *msg)
-{
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		char **m = realloc(d->msgs, cap * sizeof(*m));
-
-		if (m == NULL)
-			return -1;
-		d->msgs = m;
-		d->cap = cap;
-	}
-	d->msgs[d->n++] = msg;
-	return 0;
-}
-
-void
-diags_add(struct diags *d, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return;
-	if (diags_push(d, msg) < 0)
-		free(msg);
-}
-
-static void
-ld_add(struct loader *ld, int line, const char *msg)
-{
-	char *copy;
-
-	if (ld->n == ld->cap) {
-		size_t cap = ld->cap ? ld->cap * 2 : 8;
-		struct ditem *it = realloc(ld->items, cap * sizeof(*it));
-
-		if (it == NULL)
-			return;
-		ld->items = it;
-		ld->cap = cap;
-	}
-	if ((copy = strdup(msg)) == NULL)
-		return;
-	ld->items[ld->n].line = line;
-	ld->items[ld->n++].msg = copy;
-}
 
 /* "FILE:LINE: PATH: PROBLEM"; no LINE when there is no setting to point at. */
 static void __attribute__((format(printf, 4, 5)))
 ld_err(struct loader *ld, const config_setting_t *cs, const char *path,
     const char *fmt, ...)
 {
-	char problem[1024], msg[1600];
+	char problem[1024];
 	const char *file = NULL;
 	int line = 0;
 	va_list ap;
@@ -130,32 +53,10 @@ ld_err(struct loader *ld, const config_setting_t *cs, const char *path,
 	if (file == NULL)
 		file = ld->name;
 	if (line > 0)
-		snprintf(msg, sizeof(msg), "%s:%d: %s: %s", file, line, path,
+		diags_add_line(ld->d, line, "%s:%d: %s: %s", file, line, path,
 		    problem);
 	else
-		snprintf(msg, sizeof(msg), "%s: %s: %s", file, path, problem);
-	ld_add(ld, line, msg);
-}
-
-/* Move the problems, in line order, into the caller's list. */
-static void
-ld_flush(struct loader *ld, struct diags *d)
-{
-	/* insertion sort: stable, so one line's problems keep their order */
-	for (size_t i = 1; i < ld->n; i++) {
-		struct ditem t = ld->items[i];
-		size_t j = i;
-
-		for (; j > 0 && ld->items[j - 1].line > t.line; j--)
-			ld->items[j] = ld->items[j - 1];
-		ld->items[j] = t;
-	}
-	for (size_t i = 0; i < ld->n; i++)
-		if (diags_push(d, ld->items[i].msg) < 0)
-			free(ld->items[i].msg);
-	free(ld->items);
-	ld->items = NULL;
-	ld->n = ld->cap = 0;
+		diags_add(ld->d, "%s: %s: %s", file, path, problem);
 }
 
 static const char *
@@ -174,248 +75,80 @@ type_got(const config_setting_t *cs)
 	}
 }
 
-static bool
-is_int(const config_setting_t *cs)
+static void
+value_of(const config_setting_t *cs, struct setting_value *v)
 {
-	int t = config_setting_type(cs);
-
-	return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-}
-
-static int
-err_type(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, const char *path)
-{
-	char allowed[512];
-
-	settings_allowed(s, allowed, sizeof(allowed));
-	ld_err(ld, cs, path, "expected %s, got %s (allowed: %s)",
-	    settings_type_expect(s->type), type_got(cs), allowed);
-	return -1;
-}
-
-static int
-err_range(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, const char *path, const char *shown)
-{
-	char allowed[512];
-
-	settings_allowed(s, allowed, sizeof(allowed));
-	ld_err(ld, cs, path, "%s is out of range (allowed: %s)", shown, allowed);
-	return -1;
-}
-
-static int
-err_value(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, const char *path, const char *why)
-{
-	char allowed[512];
-
-	settings_allowed(s, allowed, sizeof(allowed));
-	ld_err(ld, cs, path, "%s (allowed: %s)", why, allowed);
-	return -1;
-}
-
-/* A number of seconds/bytes or a string with a unit; `shown` echoes it. */
-static int
-read_number(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, const char *path, double *v, char *shown,
-    size_t shownlen)
-{
-	char err[256];
-	uint64_t bytes;
-	int t = config_setting_type(cs);
-
-	if (is_int(cs)) {
-		long long x = config_setting_get_int64(cs);
-
-		snprintf(shown, shownlen, "%lld", x);
-		*v = (double)x;
-	} else if (t == CONFIG_TYPE_FLOAT && s->type == SETTING_DURATION) {
-		*v = config_setting_get_float(cs);
-		snprintf(shown, shownlen, "%g", *v);
-		if (!isfinite(*v))
-			return err_range(ld, s, cs, path, shown);
-	} else if (t == CONFIG_TYPE_STRING && s->type != SETTING_INT) {
-		const char *str = config_setting_get_string(cs);
-
-		snprintf(shown, shownlen, "\"%s\"", str);
-		if (s->type == SETTING_DURATION &&
-		    units_parse_duration(str, v, err, sizeof(err)) < 0)
-			return err_value(ld, s, cs, path, err);
-		if (s->type == SETTING_SIZE) {
-			if (units_parse_size(str, &bytes, err, sizeof(err)) < 0)
-				return err_value(ld, s, cs, path, err);
-			*v = (double)bytes;
-		}
-	} else {
-		return err_type(ld, s, cs, path);
+	memset(v, 0, sizeof(*v));
+	v->got = type_got(cs);
+	switch (config_setting_type(cs)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v->kind = SV_INT;
+		v->i = config_setting_get_int64(cs);
+		break;
+	case CONFIG_TYPE_FLOAT:
+		v->kind = SV_FLOAT;
+		v->f = config_setting_get_float(cs);
+		break;
+	case CONFIG_TYPE_BOOL:
+		v->kind = SV_BOOL;
+		v->b = config_setting_get_bool(cs) != 0;
+		break;
+	case CONFIG_TYPE_STRING:
+		v->kind = SV_STRING;
+		v->s = config_setting_get_string(cs);
+		break;
+	default:
+		v->kind = SV_OTHER;
+		break;
 	}
-	if (*v < s->min || *v > s->max)
-		return err_range(ld, s, cs, path, shown);
-	return 0;
-}
-
-static int
-apply_string(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, void *base, const char *path)
-{
-	char err[256];
-	const char *v;
-
-	if (config_setting_type(cs) != CONFIG_TYPE_STRING)
-		return err_type(ld, s, cs, path);
-	v = config_setting_get_string(cs);
-	if (s->check != NULL && s->check(v, err, sizeof(err)) < 0)
-		return err_value(ld, s, cs, path, err);
-	if (settings_put_string(s, base, v, err, sizeof(err)) < 0)
-		return err_value(ld, s, cs, path, err);
-	return 0;
-}
-
-static int
-apply_enum(struct loader *ld, const struct setting *s,
-    const config_setting_t *cs, void *base, const char *path)
-{
-	char why[256];
-	const char *v;
-
-	if (config_setting_type(cs) != CONFIG_TYPE_STRING)
-		return err_type(ld, s, cs, path);
-	v = config_setting_get_string(cs);
-	for (const struct setting_choice *c = s->choices; c->name; c++) {
-		if (strcmp(c->name, v) == 0) {
-			memcpy((char *)base + s->offset, &c->value,
-			    sizeof(c->value));
-			return 0;
-		}
-	}
-	snprintf(why, sizeof(why), "unknown value \"%s\"", v);
-	return err_value(ld, s, cs, path, why);
-}
-
-/* One element of a list: an integer in range, or a string passing check. */
-static int
-apply_elem(struct loader *ld, const struct setting *s,
-    const config_setting_t *e, const char *path, void *list, size_t i)
-{
-	struct setting_ints *ints = list;
-	struct setting_strs *strs = list;
-	char err[256], shown[64];
-
-	if (s->type == SETTING_INT_LIST) {
-		if (!is_int(e)) {
-			ld_err(ld, e, path, "expected an integer, got %s",
-			    type_got(e));
-			return -1;
-		}
-		ints->v[i] = config_setting_get_int64(e);
-		snprintf(shown, sizeof(shown), "%lld", (long long)ints->v[i]);
-		if ((double)ints->v[i] < s->min || (double)ints->v[i] > s->max)
-			return err_range(ld, s, e, path, shown);
-		ints->n = i + 1;
-		return 0;
-	}
-	if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-		ld_err(ld, e, path, "expected a string, got %s", type_got(e));
-		return -1;
-	}
-	if (s->check != NULL &&
-	    s->check(config_setting_get_string(e), err, sizeof(err)) < 0)
-		return err_value(ld, s, e, path, err);
-	if ((strs->v[i] = strdup(config_setting_get_string(e))) == NULL)
-		return err_value(ld, s, e, path, "out of memory");
-	strs->n = i + 1;
-	return 0;
 }
 
 static int
 apply_list(struct loader *ld, const struct setting *s,
     const config_setting_t *cs, void *base, const char *path)
 {
-	void *list = (char *)base + s->offset;
-	struct setting_ints *ints = list;
-	struct setting_strs *strs = list;
-	char epath[256], why[128];
-	int t = config_setting_type(cs), n, rc = 0;
-	void *mem;
+	struct setting_value v;
+	char err[1024], epath[300];
+	int n = config_setting_length(cs);
 
-	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-		return err_type(ld, s, cs, path);
-	n = config_setting_length(cs);
-	if ((size_t)n > s->max_items) {
-		snprintf(why, sizeof(why), "%d elements are too many", n);
-		return err_value(ld, s, cs, path, why);
+	if (settings_list_begin(s, base, (size_t)n, err, sizeof(err)) < 0) {
+		ld_err(ld, cs, path, "%s", err);
+		return -1;
 	}
-	settings_release(s, base);
-	if (n == 0)
-		return 0;
-	mem = calloc((size_t)n, s->type == SETTING_INT_LIST ?
-	    sizeof(*ints->v) : sizeof(*strs->v));
-	if (mem == NULL)
-		return err_value(ld, s, cs, path, "out of memory");
-	if (s->type == SETTING_INT_LIST)
-		ints->v = mem;
-	else
-		strs->v = mem;
 	for (int i = 0; i < n; i++) {
-		snprintf(epath, sizeof(epath), "%s[%d]", path, i);
-		if (apply_elem(ld, s, config_setting_get_elem(cs, (unsigned)i),
-		    epath, list, (size_t)i) < 0) {
-			rc = -1;
-			break;
+		const config_setting_t *e = config_setting_get_elem(cs,
+		    (unsigned)i);
+
+		value_of(e, &v);
+		if (settings_list_set(s, base, (size_t)i, &v, err,
+		    sizeof(err)) < 0) {
+			snprintf(epath, sizeof(epath), "%s[%d]", path, i);
+			ld_err(ld, e, epath, "%s", err);
+			return -1;
 		}
 	}
-	return rc;
+	return 0;
 }
 
-/* Parse one setting's value into base + s->offset. */
+/* Check one setting's value and store it into base + s->offset. */
 static int
 apply(struct loader *ld, const struct setting *s, const config_setting_t *cs,
     void *base, const char *path)
 {
-	char shown[320];
-	double v;
-	bool b;
+	struct setting_value v;
+	char err[1024];
+	int t = config_setting_type(cs);
 
-	switch (s->type) {
-	case SETTING_INT:
-	case SETTING_SIZE:
-		if (read_number(ld, s, cs, path, &v, shown, sizeof(shown)) < 0)
-			return -1;
-		settings_put_uint(s, base, (uint64_t)v);
-		return 0;
-	case SETTING_DURATION:
-		if (read_number(ld, s, cs, path, &v, shown, sizeof(shown)) < 0)
-			return -1;
-		memcpy((char *)base + s->offset, &v, sizeof(v));
-		return 0;
-	case SETTING_BOOL:
-		if (config_setting_type(cs) != CONFIG_TYPE_BOOL)
-			return err_type(ld, s, cs, path);
-		b = config_setting_get_bool(cs) != 0;
-		memcpy((char *)base + s->offset, &b, sizeof(b));
-		return 0;
-	case SETTING_STRING:
-		return apply_string(ld, s, cs, base, path);
-	case SETTING_ENUM:
-		return apply_enum(ld, s, cs, base, path);
-	case SETTING_INT_LIST:
-	case SETTING_STR_LIST:
+	if ((t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) &&
+	    (s->type == SETTING_INT_LIST || s->type == SETTING_STR_LIST))
 		return apply_list(ld, s, cs, base, path);
+	value_of(cs, &v);
+	if (settings_set(s, base, &v, err, sizeof(err)) < 0) {
+		ld_err(ld, cs, path, "%s", err);
+		return -1;
 	}
-	return -1;
-}
-
-static bool
-in_ctx(const struct setting *s, enum ctx ctx)
-{
-	switch (ctx) {
-	case CTX_ROOT: return s->scope == SETTING_GLOBAL;
-	case CTX_DEFAULTS: return s->scope == SETTING_LISTENER;
-	case CTX_LISTENER: return s->scope != SETTING_GLOBAL;
-	}
-	return false;
+	return 0;
 }
 
 #define for_each_setting(t, s) \
@@ -423,56 +156,24 @@ in_ctx(const struct setting *s, enum ctx ctx)
 		for (const struct setting *s = settings_tables[t]; \
 		    s->name != NULL; s++)
 
-/* The names allowed in ctx, for hints and for the "allowed" list. */
-static size_t
-ctx_names(enum ctx ctx, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for_each_setting(t, s)
-		if (in_ctx(s, ctx) && n < max)
-			names[n++] = s->name;
-	if (ctx == CTX_ROOT && n + 2 <= max) {
-		names[n++] = "defaults";
-		names[n++] = "listeners";
-	}
-	return n;
-}
-
 static void
-err_unknown(struct loader *ld, const config_setting_t *m, enum ctx ctx,
-    const char *path)
+err_unknown(struct loader *ld, const config_setting_t *m,
+    enum setting_place where, const char *path)
 {
-	const char *names[256], *best = NULL;
-	const char *name = config_setting_name(m);
-	size_t n = ctx_names(ctx, names, 256), len = 0;
-	int bestd = 3;
+	const char *hint = settings_suggest(config_setting_name(m), where);
 	char list[2048];
 
-	for (size_t i = 0; i < n; i++) {
-		int dist = settings_distance(name, names[i]);
-
-		if (dist < bestd && (size_t)dist < strlen(name)) {
-			bestd = dist;
-			best = names[i];
-		}
-	}
-	if (best != NULL) {
-		ld_err(ld, m, path, "unknown setting (did you mean '%s'?)", best);
+	if (hint != NULL) {
+		ld_err(ld, m, path, "unknown setting (did you mean '%s'?)", hint);
 		return;
 	}
-	list[0] = '\0';
-	for (size_t i = 0; i < n && len < sizeof(list); i++) {
-		snprintf(list + len, sizeof(list) - len, "%s%s",
-		    i ? ", " : "", names[i]);
-		len += strlen(list + len);
-	}
+	settings_names(where, list, sizeof(list));
 	ld_err(ld, m, path, "unknown setting (allowed: %s)", list);
 }
 
 /* Every member of a group must be a setting of that place. */
 static void
-check_members(struct loader *ld, const config_setting_t *g, enum ctx ctx,
+check_members(struct loader *ld, const config_setting_t *g, enum setting_place where,
     const char *prefix)
 {
 	char path[256];
@@ -486,13 +187,13 @@ check_members(struct loader *ld, const config_setting_t *g, enum ctx ctx,
 
 		snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    *prefix ? "." : "", name);
-		if (s != NULL && in_ctx(s, ctx))
+		if (s != NULL && settings_belongs(s, where))
 			continue;
-		if (ctx == CTX_ROOT && (strcmp(name, "defaults") == 0 ||
+		if (where == SETTING_AT_TOP && (strcmp(name, "defaults") == 0 ||
 		    strcmp(name, "listeners") == 0))
 			continue;
 		if (s == NULL)
-			err_unknown(ld, m, ctx, path);
+			err_unknown(ld, m, where, path);
 		else if (s->scope == SETTING_GLOBAL)
 			ld_err(ld, m, path, "a global setting, not allowed "
 			    "here (allowed: at the top level of the file)");
@@ -574,7 +275,7 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 		    type_got(g));
 		return;
 	}
-	check_members(ld, g, CTX_LISTENER, prefix);
+	check_members(ld, g, SETTING_IN_LISTENER, prefix);
 	for_each_setting(t, s) {
 		const config_setting_t *cs;
 		int rc;
@@ -724,81 +425,45 @@ load_listeners(struct loader *ld, struct conf *c, const config_setting_t *root)
 	free(st);
 }
 
-/* The tables' default texts as a config file of their own. */
-static char *
-builtin_text(void)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (f == NULL)
-		return NULL;
-	for_each_setting(t, s)
-		if (s->scope == SETTING_GLOBAL && s->def != NULL)
-			fprintf(f, "%s = %s;\n", s->name, s->def);
-	fprintf(f, "defaults = {\n");
-	for_each_setting(t, s)
-		if (s->scope == SETTING_LISTENER && s->def != NULL)
-			fprintf(f, "%s = %s;\n", s->name, s->def);
-	fprintf(f, "};\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 static int
 parse_text(struct loader *ld, config_t *cfg, const char *text)
 {
 	const char *file, *why;
-	char msg[1200];
 
 	if (config_read_string(cfg, text) == CONFIG_TRUE)
 		return 0;
 	file = config_error_file(cfg);
 	why = config_error_text(cfg);
-	if (why == NULL || strcmp(why, "syntax error") == 0)
+	if (why != NULL && strcmp(why, "syntax error") == 0)
 		why = NULL;	/* libconfig's generic text would say it twice */
-	snprintf(msg, sizeof(msg), "%s:%d: syntax error%s%s",
+	diags_add_line(ld->d, config_error_line(cfg), "%s:%d: syntax error%s%s",
 	    file != NULL ? file : ld->name, config_error_line(cfg),
 	    why != NULL ? ": " : "", why != NULL ? why : "");
-	ld_add(ld, config_error_line(cfg), msg);
 	return -1;
 }
 
-/* Globals and listener defaults from the tables' default texts. */
+/* Globals and listener defaults from the tables' default texts, through the
+ * same checks as the file, so a default is always something the file could
+ * say.  A problem here is a table bug, which test_conf catches. */
 static int
-load_builtin(struct conf *c, struct loader *user)
+load_builtin(struct conf *c, struct diags *d)
 {
-	struct loader ld = { .name = BUILTIN_NAME };
-	const config_setting_t *defaults;
-	char *text = builtin_text();
+	struct loader ld = { .name = BUILTIN_NAME, .d = d };
+	char *text = settings_defaults_text();
+	size_t before = d->n;
 	config_t cfg;
-	int rc = -1;
 
 	config_init(&cfg);
-	if (text == NULL) {
-		ld_add(user, 0, BUILTIN_NAME ": out of memory");
-		goto out;
-	}
-	if (parse_text(&ld, &cfg, text) == 0) {
+	if (text == NULL)
+		diags_add(d, BUILTIN_NAME ": out of memory");
+	else if (parse_text(&ld, &cfg, text) == 0) {
 		apply_group(&ld, config_root_setting(&cfg), SETTING_GLOBAL, c, "");
-		defaults = config_lookup(&cfg, "defaults");
-		apply_group(&ld, defaults, SETTING_LISTENER, &c->defaults,
-		    "defaults");
+		apply_group(&ld, config_lookup(&cfg, "defaults"),
+		    SETTING_LISTENER, &c->defaults, "defaults");
 	}
-	rc = ld.n == 0 ? 0 : -1;
-	for (size_t i = 0; i < ld.n; i++) {	/* a table bug: tests catch it */
-		ld_add(user, 0, ld.items[i].msg);
-		free(ld.items[i].msg);
-	}
-	free(ld.items);
-out:
 	config_destroy(&cfg);
 	free(text);
-	return rc;
+	return d->n == before ? 0 : -1;
 }
 
 static void
@@ -806,7 +471,7 @@ load_root(struct loader *ld, struct conf *c, const config_setting_t *root)
 {
 	const config_setting_t *defaults;
 
-	check_members(ld, root, CTX_ROOT, "");
+	check_members(ld, root, SETTING_AT_TOP, "");
 	apply_group(ld, root, SETTING_GLOBAL, c, "");
 	defaults = config_setting_get_member(root, "defaults");
 	if (defaults != NULL && config_setting_type(defaults) !=
@@ -815,7 +480,7 @@ load_root(struct loader *ld, struct conf *c, const config_setting_t *root)
 		    "(allowed: defaults = { idle_timeout = ...; ... })",
 		    type_got(defaults));
 	} else if (defaults != NULL) {
-		check_members(ld, defaults, CTX_DEFAULTS, "defaults");
+		check_members(ld, defaults, SETTING_IN_DEFAULTS, "defaults");
 		apply_group(ld, defaults, SETTING_LISTENER, &c->defaults,
 		    "defaults");
 	}
@@ -826,7 +491,8 @@ static int
 load_text(const char *text, const char *name, const char *incdir,
     struct conf **out, struct diags *d)
 {
-	struct loader ld = { .name = name };
+	struct loader ld = { .name = name, .d = d };
+	size_t before = d->n;
 	struct conf *c;
 	config_t cfg;
 
@@ -836,13 +502,13 @@ load_text(const char *text, const char *name, const char *incdir,
 		config_set_include_dir(&cfg, incdir);
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->path = strdup(name)) == NULL) {
-		ld_add(&ld, 0, "out of memory");
+		diags_add(d, "%s: out of memory", name);
 		goto fail;
 	}
-	if (load_builtin(c, &ld) < 0 || parse_text(&ld, &cfg, text) < 0)
+	if (load_builtin(c, d) < 0 || parse_text(&ld, &cfg, text) < 0)
 		goto fail;
 	load_root(&ld, c, config_root_setting(&cfg));
-	if (ld.n > 0)
+	if (d->n > before)
 		goto fail;
 	config_destroy(&cfg);
 	*out = c;
@@ -850,7 +516,9 @@ load_text(const char *text, const char *name, const char *incdir,
 fail:
 	config_destroy(&cfg);
 	conf_free(c);
-	ld_flush(&ld, d);
+	diags_sort(d, before);
+	if (d->n == before)	/* every message lost to ENOMEM */
+		diags_add(d, "%s: out of memory", name);
 	return -1;
 }
 
@@ -958,27 +626,25 @@ int
 conf_parse_value(const struct setting *s, const char *value, void *base,
     struct diags *d)
 {
-	struct loader ld = { .name = "<value>" };
+	struct loader ld = { .name = "<value>", .d = d };
 	const config_setting_t *cs;
+	size_t before = d->n;
 	char *text = NULL;
 	config_t cfg;
 
 	config_init(&cfg);
 	if (asprintf(&text, "%s = %s;", s->name, value) < 0) {
 		text = NULL;
-		ld_add(&ld, 0, "out of memory");
+		diags_add(d, "<value>: out of memory");
 	} else if (parse_text(&ld, &cfg, text) == 0) {
 		cs = config_setting_get_member(config_root_setting(&cfg),
 		    s->name);
 		if (cs != NULL)
 			apply(&ld, s, cs, base, s->name);
 		else
-			ld_add(&ld, 0, "<value>: not a single value");
+			diags_add(d, "<value>: not a single value");
 	}
 	config_destroy(&cfg);
 	free(text);
-	if (ld.n == 0)
-		return 0;
-	ld_flush(&ld, d);
-	return -1;
+	return d->n == before ? 0 : -1;
 }

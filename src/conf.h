@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "diags.h"
 #include "guard_conf.h"
 
 #define CONF_NAME_MAX 64
@@ -60,16 +61,6 @@ struct conf {
 };
 
 enum { CONF_LOG_AUTO, CONF_LOG_STDERR, CONF_LOG_JOURNAL };
-
-struct diags {
-	char **msgs;
-	size_t n, cap;
-};
-
-void diags_init(struct diags *d);
-void diags_free(struct diags *d);
-void diags_add(struct diags *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Load a file.  0 and *out on success; -1 with d filled (at least one entry). */
 int conf_load(const char *path, struct conf **out, struct diags *d);

@@ -21,24 +21,26 @@ struct echoctl_cmd {
 };
 
 static const struct echoctl_cmd echoctl_cmds[] = {
-	{ "tcp", client_session_main,
-	    "tcp [options] HOST PORT      interactive / pipe / -m one-shot" },
-	{ "udp", client_session_main,
-	    "udp [options] HOST PORT      the same over UDP" },
-	{ "probe", client_probe_main,
-	    "probe tcp|udp [options] HOST PORT   ping an echo service" },
-	{ "verify", client_verify_main,
-	    "verify tcp|udp [options] HOST PORT  check a seeded pattern" },
-	{ "status", ctlclient_main,
-	    "status [--json] [--socket PATH]      the daemon's listeners and counters" },
-	{ "stats", ctlclient_main,
-	    "stats [--json] [--socket PATH]       counters only" },
-	{ "reload", ctlclient_main,
-	    "reload [--socket PATH]               reload and wait for the result" },
-	{ "bench", bench_main,
-	    "bench [options] MODE                 load generator (bench --help)" },
-	{ "ping", ctlclient_main,
-	    "ping [--socket PATH]                 is the daemon answering?" },
+	{ "tcp", client_session_main, "tcp [options] HOST PORT             "
+	    "interactive, pipe or -m one-shot" },
+	{ "udp", client_session_main, "udp [options] HOST PORT             "
+	    "the same over UDP" },
+	{ "probe", client_probe_main, "probe tcp|udp [options] HOST PORT   "
+	    "ping for echo services" },
+	{ "verify", client_verify_main, "verify tcp|udp [options] HOST PORT  "
+	    "check a seeded pattern end to end" },
+	/* The control channel (src/ctlclient.c). */
+	{ "ping", ctlclient_main, "ping [--socket PATH]                "
+	    "check that echod answers" },
+	{ "status", ctlclient_main, "status [--socket PATH] [--json]     "
+	    "phase, listeners, connections, counters" },
+	{ "stats", ctlclient_main, "stats [--socket PATH] [--json]      "
+	    "counters, total and per listener" },
+	{ "reload", ctlclient_main, "reload [--socket PATH]              "
+	    "reload the configuration, wait for it" },
+	/* The load generator (src/bench*.c). */
+	{ "bench", bench_main, "bench [options] MODE                "
+	    "load generator (bench --help)" },
 };
 
 #define ECHOCTL_NCMDS (sizeof(echoctl_cmds) / sizeof(echoctl_cmds[0]))
@@ -55,7 +57,9 @@ echoctl_usage(FILE *f)
 		fprintf(f, "  %s\n", echoctl_cmds[i].usage);
 	fputs("\"echoctl COMMAND --help\" shows a command's options.\n"
 	    "exit: 0 all verified, 1 loss or mismatch, 2 connection failed, "
-	    "64 usage\n", f);
+	    "64 usage;\n"
+	    "      ping/status/stats/reload: sysexits (69 echod unreachable, "
+	    "78 reload rejected)\n", f);
 }
 
 /* tcp|udp: interactive when stdin is a terminal, else pipe; -m one-shot. */

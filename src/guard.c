@@ -156,9 +156,14 @@ guard_dst_parse(const struct msghdr *msg, struct guard_dst *dst)
 	memset(dst, 0, sizeof(*dst));
 	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm != NULL;
 	    cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		/* An interface index 0 is no information: Linux reports that
+		 * for a datagram queued before pktinfo was enabled (the one
+		 * that made systemd start us on an inherited socket). */
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(pi))) {
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (pi.ipi_ifindex == 0)
+				continue;
 			dst->v4 = true;
 			dst->v4_dst = pi.ipi_addr;
 			dst->v4_spec = pi.ipi_spec_dst;
@@ -167,6 +172,8 @@ guard_dst_parse(const struct msghdr *msg, struct guard_dst *dst)
 		    cm->cmsg_type == IPV6_PKTINFO &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(pi6))) {
 			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+			if (pi6.ipi6_ifindex == 0)
+				continue;
 			dst->v6 = true;
 			dst->v6_dst = pi6.ipi6_addr;
 			if (!dst->v4)

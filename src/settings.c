@@ -1,171 +1,20 @@
 /*
- * settings: the core settings table (globals, listener defaults, listener
- * identity) and the table helpers shared by every table: typed stores,
- * deep copies, range texts, misspelling distance and the --settings dump.
- * conf.c does the libconfig side.
+ * settings: the helpers shared by every settings table: checking a value
+ * against its row and storing it, deep copies and release of owned values,
+ * range texts, the misspelling distance, the built-in defaults as config
+ * text and the --settings dump.  conf.c does the libconfig side; the rows
+ * of echod itself are in settings_core.c.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <assert.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "log.h"
 #include "settings.h"
 #include "units.h"
-
-static int
-check_name(const char *v, char *err, size_t errlen)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n >= CONF_NAME_MAX) {
-		snprintf(err, errlen, "'%s' has %zu characters", v, n);
-		return -1;
-	}
-	n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-");
-	if (v[n] != '\0') {
-		snprintf(err, errlen, "'%s' contains '%c'", v, v[n]);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_address(const char *v, char *err, size_t errlen)
-{
-	struct addr a;
-	struct in_addr in4;
-	char ignored[128];
-
-	/* getaddrinfo also takes inet_aton's "127.1"; only dotted quads here */
-	if (addr_parse(v, 0, &a, NULL, ignored, sizeof(ignored)) < 0 ||
-	    (a.u.sa.sa_family == AF_INET && inet_pton(AF_INET, v, &in4) != 1)) {
-		snprintf(err, errlen, "'%s' is not a numeric address", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_socket_path(const char *v, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	size_t n = strlen(v);
-
-	if (n >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "the path is %zu bytes long", n);
-		return -1;
-	}
-	return 0;
-}
-
-static const struct setting_choice level_choices[] = {
-	{ "err", LOG_LVL_ERR }, { "warning", LOG_LVL_WARNING },
-	{ "notice", LOG_LVL_NOTICE }, { "info", LOG_LVL_INFO },
-	{ "debug", LOG_LVL_DEBUG }, { NULL, 0 },
-};
-
-static const struct setting_choice target_choices[] = {
-	{ "auto", CONF_LOG_AUTO }, { "stderr", CONF_LOG_STDERR },
-	{ "journal", CONF_LOG_JOURNAL }, { NULL, 0 },
-};
-
-static const struct setting_choice proto_choices[] = {
-	{ "tcp", CONF_TCP }, { "udp", CONF_UDP }, { NULL, 0 },
-};
-
-static const struct setting core_settings[] = {
-	{ .name = "log_level", .scope = SETTING_GLOBAL, .type = SETTING_ENUM,
-	  SETTING_AT(struct conf, log_level), .def = "\"notice\"",
-	  .choices = level_choices,
-	  .help = "least important message level that is logged" },
-	{ .name = "log_target", .scope = SETTING_GLOBAL, .type = SETTING_ENUM,
-	  SETTING_AT(struct conf, log_target), .def = "\"auto\"",
-	  .choices = target_choices,
-	  .help = "where logs go: auto = the journal under systemd, else stderr" },
-	{ .name = "workers", .scope = SETTING_GLOBAL, .type = SETTING_INT,
-	  SETTING_AT(struct conf, workers), .min = 0, .max = 256, .def = "0",
-	  .allowed = "0 = one per CPU",
-	  .help = "worker threads that serve the listeners" },
-	{ .name = "drain_timeout", .scope = SETTING_GLOBAL,
-	  .type = SETTING_DURATION, SETTING_AT(struct conf, drain_timeout),
-	  .min = 0, .max = SETTING_NOMAX, .def = "\"10s\"",
-	  .help = "on SIGTERM or SIGINT, time to finish pending echoes before exiting" },
-	{ .name = "status_interval", .scope = SETTING_GLOBAL,
-	  .type = SETTING_DURATION, SETTING_AT(struct conf, status_interval),
-	  .min = 1, .max = SETTING_NOMAX, .def = "\"5s\"",
-	  .help = "time between status updates to systemd and summary log lines" },
-	{ .name = "control_socket", .scope = SETTING_GLOBAL,
-	  .type = SETTING_STRING, SETTING_STRP(struct conf, control_socket),
-	  .flags = SETTING_BUILD_DEFAULT,
-	  .def = "\"" RUNSTATEDIR "/echod/control.sock\"",
-	  .check = check_socket_path,
-	  .allowed = "a socket path of at most 107 bytes; \"\" = none",
-	  .help = "AF_UNIX socket where echoctl reaches the daemon" },
-
-	{ .name = "name", .scope = SETTING_LISTENER_ONLY,
-	  .type = SETTING_STRING, .protos = SETTING_ANY,
-	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, name),
-	  .check = check_name, .allowed = "1 to 63 of A-Z a-z 0-9 _ . -",
-	  .help = "unique name of the listener, shown in logs and by echoctl" },
-	{ .name = "protocol", .scope = SETTING_LISTENER_ONLY,
-	  .type = SETTING_ENUM, .protos = SETTING_ANY,
-	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, proto),
-	  .choices = proto_choices, .help = "tcp or udp" },
-	{ .name = "address", .scope = SETTING_LISTENER_ONLY,
-	  .type = SETTING_STRING, .protos = SETTING_ANY,
-	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, address),
-	  .check = check_address,
-	  .allowed = "a numeric IPv4 or IPv6 address, or \"*\" for both",
-	  .help = "address to listen on; \"*\" is one dual-stack socket for IPv4 and IPv6" },
-	{ .name = "port", .scope = SETTING_LISTENER_ONLY, .type = SETTING_INT,
-	  .protos = SETTING_ANY, .flags = SETTING_REQUIRED,
-	  SETTING_AT(struct lconf, port), .min = 1, .max = 65535,
-	  .help = "port to listen on; a tcp and a udp listener may share one" },
-
-	{ .name = "idle_timeout", .scope = SETTING_LISTENER,
-	  .type = SETTING_DURATION, .protos = SETTING_TCP,
-	  SETTING_AT(struct lconf, idle_timeout), .min = 0,
-	  .max = SETTING_NOMAX, .def = "\"300s\"", .allowed = "0 = never",
-	  .help = "close a connection after this long without traffic" },
-	{ .name = "max_connections", .scope = SETTING_LISTENER,
-	  .type = SETTING_INT, .protos = SETTING_TCP,
-	  SETTING_AT(struct lconf, max_connections), .min = 0,
-	  .max = 1048576, .def = "1024", .allowed = "0 = unlimited",
-	  .help = "open connections at most; beyond it new ones wait in the backlog" },
-	{ .name = "buffer_size", .scope = SETTING_LISTENER,
-	  .type = SETTING_SIZE, .protos = SETTING_TCP,
-	  SETTING_AT(struct lconf, buffer_size), .min = 512,
-	  .max = 16 * 1048576, .def = "\"64k\"",
-	  .help = "bytes buffered per connection when the peer reads slowly" },
-	{ .name = "max_datagram", .scope = SETTING_LISTENER,
-	  .type = SETTING_SIZE, .protos = SETTING_UDP,
-	  SETTING_AT(struct lconf, max_datagram), .min = 0, .max = 65527,
-	  .def = "65527", .allowed = "IPv4 carries at most 65507",
-	  .help = "larger datagrams are dropped and counted, never echoed cut short" },
-	{ .name = "oneshot", .scope = SETTING_LISTENER, .type = SETTING_BOOL,
-	  .protos = SETTING_TCP, SETTING_AT(struct lconf, oneshot),
-	  .def = "false",
-	  .help = "echo the first read of each connection, then close it" },
-	{ .name = "oneshot_size", .scope = SETTING_LISTENER,
-	  .type = SETTING_SIZE, .protos = SETTING_TCP,
-	  SETTING_AT(struct lconf, oneshot_size), .min = 1,
-	  .max = 16 * 1048576, .def = "\"4k\"",
-	  .help = "with oneshot: bytes read for that first echo" },
-	SETTING_END
-};
-
-const struct setting *const settings_tables[] = {
-	core_settings,
-	guard_settings,
-	NULL
-};
 
 const struct setting *
 settings_find(const char *name)
@@ -211,6 +60,70 @@ settings_distance(const char *a, const char *b)
 		}
 	}
 	return d[la][lb] > 99 ? 99 : d[la][lb];
+}
+
+bool
+settings_belongs(const struct setting *s, enum setting_place where)
+{
+	switch (where) {
+	case SETTING_AT_TOP: return s->scope == SETTING_GLOBAL;
+	case SETTING_IN_DEFAULTS: return s->scope == SETTING_LISTENER;
+	case SETTING_IN_LISTENER: return s->scope != SETTING_GLOBAL;
+	}
+	return false;
+}
+
+static const char *const top_groups[] = { "defaults", "listeners", NULL };
+
+const char *
+settings_suggest(const char *name, enum setting_place where)
+{
+	const char *best = NULL;
+	int bestd = 3;
+
+	for (size_t t = 0; settings_tables[t] != NULL; t++) {
+		for (const struct setting *s = settings_tables[t]; s->name; s++) {
+			int d = settings_distance(name, s->name);
+
+			if (settings_belongs(s, where) && d < bestd &&
+			    (size_t)d < strlen(name)) {
+				bestd = d;
+				best = s->name;
+			}
+		}
+	}
+	for (size_t i = 0; where == SETTING_AT_TOP && top_groups[i]; i++) {
+		int d = settings_distance(name, top_groups[i]);
+
+		if (d < bestd && (size_t)d < strlen(name)) {
+			bestd = d;
+			best = top_groups[i];
+		}
+	}
+	return best;
+}
+
+void
+settings_names(enum setting_place where, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t t = 0; settings_tables[t] != NULL; t++) {
+		for (const struct setting *s = settings_tables[t];
+		    s->name && n < len; s++) {
+			if (!settings_belongs(s, where))
+				continue;
+			snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+			    s->name);
+			n += strlen(buf + n);
+		}
+	}
+	for (size_t i = 0; where == SETTING_AT_TOP && top_groups[i] &&
+	    n < len; i++) {
+		snprintf(buf + n, len - n, ", %s", top_groups[i]);
+		n += strlen(buf + n);
+	}
 }
 
 const char *
@@ -499,4 +412,207 @@ settings_dump(FILE *out)
 			    s->def != NULL ? s->def : "-", allowed, s->help);
 		}
 	}
+}
+
+static int __attribute__((format(printf, 4, 5)))
+problem(const struct setting *s, char *err, size_t errlen, const char *fmt,
+    ...)
+{
+	char what[512], allowed[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	settings_allowed(s, allowed, sizeof(allowed));
+	snprintf(err, errlen, "%s (allowed: %s)", what, allowed);
+	return -1;
+}
+
+static int
+type_error(const struct setting *s, const struct setting_value *v, char *err,
+    size_t errlen)
+{
+	return problem(s, err, errlen, "expected %s, got %s",
+	    settings_type_expect(s->type), v->got);
+}
+
+/* A number of seconds/bytes or a string with a unit, within the range. */
+static int
+number(const struct setting *s, const struct setting_value *v, double *out,
+    char *err, size_t errlen)
+{
+	char shown[300], why[256];
+	uint64_t bytes;
+
+	if (v->kind == SV_INT) {
+		snprintf(shown, sizeof(shown), "%lld", v->i);
+		*out = (double)v->i;
+	} else if (v->kind == SV_FLOAT && s->type == SETTING_DURATION) {
+		snprintf(shown, sizeof(shown), "%g", v->f);
+		*out = v->f;
+		if (!isfinite(*out))
+			return problem(s, err, errlen, "%s is out of range", shown);
+	} else if (v->kind == SV_STRING && s->type == SETTING_DURATION) {
+		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
+		if (units_parse_duration(v->s, out, why, sizeof(why)) < 0)
+			return problem(s, err, errlen, "%s", why);
+	} else if (v->kind == SV_STRING && s->type == SETTING_SIZE) {
+		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
+		if (units_parse_size(v->s, &bytes, why, sizeof(why)) < 0)
+			return problem(s, err, errlen, "%s", why);
+		*out = (double)bytes;
+	} else {
+		return type_error(s, v, err, errlen);
+	}
+	if (*out < s->min || *out > s->max)
+		return problem(s, err, errlen, "%s is out of range", shown);
+	return 0;
+}
+
+static int
+set_string(const struct setting *s, void *base, const char *v, char *err,
+    size_t errlen)
+{
+	char why[256];
+
+	if (s->check != NULL && s->check(v, why, sizeof(why)) < 0)
+		return problem(s, err, errlen, "%s", why);
+	if (settings_put_string(s, base, v, why, sizeof(why)) < 0)
+		return problem(s, err, errlen, "%s", why);
+	return 0;
+}
+
+static int
+set_enum(const struct setting *s, void *base, const char *v, char *err,
+    size_t errlen)
+{
+	for (const struct setting_choice *c = s->choices; c->name; c++) {
+		if (strcmp(c->name, v) == 0) {
+			memcpy((char *)base + s->offset, &c->value,
+			    sizeof(c->value));
+			return 0;
+		}
+	}
+	return problem(s, err, errlen, "unknown value \"%s\"", v);
+}
+
+int
+settings_set(const struct setting *s, void *base,
+    const struct setting_value *v, char *err, size_t errlen)
+{
+	double d;
+
+	switch (s->type) {
+	case SETTING_INT:
+	case SETTING_SIZE:
+		if (number(s, v, &d, err, errlen) < 0)
+			return -1;
+		settings_put_uint(s, base, (uint64_t)d);
+		return 0;
+	case SETTING_DURATION:
+		if (number(s, v, &d, err, errlen) < 0)
+			return -1;
+		memcpy((char *)base + s->offset, &d, sizeof(d));
+		return 0;
+	case SETTING_BOOL:
+		if (v->kind != SV_BOOL)
+			return type_error(s, v, err, errlen);
+		memcpy((char *)base + s->offset, &v->b, sizeof(v->b));
+		return 0;
+	case SETTING_STRING:
+		if (v->kind != SV_STRING)
+			return type_error(s, v, err, errlen);
+		return set_string(s, base, v->s, err, errlen);
+	case SETTING_ENUM:
+		if (v->kind != SV_STRING)
+			return type_error(s, v, err, errlen);
+		return set_enum(s, base, v->s, err, errlen);
+	case SETTING_INT_LIST:
+	case SETTING_STR_LIST:
+		return type_error(s, v, err, errlen);
+	}
+	return -1;
+}
+
+int
+settings_list_begin(const struct setting *s, void *base, size_t n, char *err,
+    size_t errlen)
+{
+	void *list = (char *)base + s->offset, *mem;
+
+	if (n > s->max_items)
+		return problem(s, err, errlen, "%zu elements are too many", n);
+	settings_release(s, base);
+	if (n == 0)
+		return 0;
+	mem = calloc(n, s->type == SETTING_INT_LIST ? sizeof(int64_t) :
+	    sizeof(char *));
+	if (mem == NULL)
+		return problem(s, err, errlen, "out of memory");
+	if (s->type == SETTING_INT_LIST)
+		((struct setting_ints *)list)->v = mem;
+	else
+		((struct setting_strs *)list)->v = mem;
+	return 0;
+}
+
+int
+settings_list_set(const struct setting *s, void *base, size_t i,
+    const struct setting_value *v, char *err, size_t errlen)
+{
+	void *list = (char *)base + s->offset;
+	struct setting_ints *ints = list;
+	struct setting_strs *strs = list;
+	char why[256];
+
+	if (s->type == SETTING_INT_LIST) {
+		if (v->kind != SV_INT) {
+			snprintf(err, errlen, "expected an integer, got %s",
+			    v->got);
+			return -1;
+		}
+		if ((double)v->i < s->min || (double)v->i > s->max)
+			return problem(s, err, errlen, "%lld is out of range",
+			    v->i);
+		ints->v[i] = v->i;
+		ints->n = i + 1;
+		return 0;
+	}
+	if (v->kind != SV_STRING) {
+		snprintf(err, errlen, "expected a string, got %s", v->got);
+		return -1;
+	}
+	if (s->check != NULL && s->check(v->s, why, sizeof(why)) < 0)
+		return problem(s, err, errlen, "%s", why);
+	if ((strs->v[i] = strdup(v->s)) == NULL)
+		return problem(s, err, errlen, "out of memory");
+	strs->n = i + 1;
+	return 0;
+}
+
+char *
+settings_defaults_text(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (size_t t = 0; settings_tables[t] != NULL; t++)
+		for (const struct setting *s = settings_tables[t]; s->name; s++)
+			if (s->scope == SETTING_GLOBAL && s->def != NULL)
+				fprintf(f, "%s = %s;\n", s->name, s->def);
+	fprintf(f, "defaults = {\n");
+	for (size_t t = 0; settings_tables[t] != NULL; t++)
+		for (const struct setting *s = settings_tables[t]; s->name; s++)
+			if (s->scope == SETTING_LISTENER && s->def != NULL)
+				fprintf(f, "%s = %s;\n", s->name, s->def);
+	fprintf(f, "};\n");
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

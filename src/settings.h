@@ -113,13 +113,51 @@ struct setting {
 /* No upper bound for min/max. */
 #define SETTING_NOMAX 1e300
 
-/* Every table, NULL-terminated; conf.c walks them in this order. */
+/* Every table, NULL-terminated; conf.c walks them in this order
+ * (settings_core.c). */
 extern const struct setting *const settings_tables[];
+extern const struct setting settings_core[];
+
+/* A value as the file wrote it, handed over by the parser (conf.c). */
+enum setting_kind { SV_INT, SV_FLOAT, SV_BOOL, SV_STRING, SV_OTHER };
+struct setting_value {
+	enum setting_kind kind;
+	long long i;
+	double f;
+	bool b;
+	const char *s;
+	const char *got;	/* "an integer", "a group": for type errors */
+};
+
+/* Check v against the row and store it at base + s->offset.  0, or -1 with
+ * "PROBLEM (allowed: ...)" in err and the stored value unchanged. */
+int settings_set(const struct setting *s, void *base,
+    const struct setting_value *v, char *err, size_t errlen);
+/* Lists: begin replaces the value with room for n elements, then each
+ * element is set in order.  After a failure the list holds the elements
+ * before the bad one.  0/-1 with err as above. */
+int settings_list_begin(const struct setting *s, void *base, size_t n,
+    char *err, size_t errlen);
+int settings_list_set(const struct setting *s, void *base, size_t i,
+    const struct setting_value *v, char *err, size_t errlen);
+/* The built-in defaults as a config file ("name = default;" and a
+ * "defaults" group); malloc'd, NULL on ENOMEM. */
+char *settings_defaults_text(void);
 
 /* Find by name in every table; NULL if unknown. */
 const struct setting *settings_find(const char *name);
 /* Optimal string alignment (Damerau-Levenshtein) distance, capped at 99. */
 int settings_distance(const char *a, const char *b);
+
+/* The places of a file.  The top level also allows the group names
+ * "defaults" and "listeners", which are not settings. */
+enum setting_place { SETTING_AT_TOP, SETTING_IN_DEFAULTS, SETTING_IN_LISTENER };
+bool settings_belongs(const struct setting *s, enum setting_place where);
+/* The closest name allowed there (distance <= 2 and shorter than the
+ * name), for "did you mean"; NULL when nothing is close. */
+const char *settings_suggest(const char *name, enum setting_place where);
+/* "a, b, c": every name allowed there. */
+void settings_names(enum setting_place where, char *buf, size_t len);
 
 /* Texts for messages, the dump and the sample. */
 const char *settings_type_name(enum setting_type t);	/* "duration" */

@@ -14,7 +14,7 @@ for p in "$ECHOCTL" "$EPOLL_ECHO"; do
 		exit 99
 	fi
 done
-command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 missing"; exit 77; }
+[ -x /usr/bin/python3 ] || { echo "1..0 # SKIP /usr/bin/python3 missing"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-bench.XXXXXX") || exit 99
 pids=""
@@ -41,7 +41,7 @@ not_ok() {
 }
 # json_num FILE KEY: the number after "KEY": in a one-line JSON object.
 json_num() {
-	sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"
+	sed -n "s/.*\"$2\":\([-0-9.e]*\).*/\1/p" "$1"
 }
 port_free() {
 	! (ss -Htuln 2>/dev/null | awk '{print $5}' | grep -q ":$1\$")
@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..12"
+echo "1..13"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -146,7 +146,7 @@ while True:
     c.sendall(bytes([d[0] ^ 1]) + d[1:])
 EOF
 cport=$(pick_port)
-python3 "$tmp/corrupt.py" "$cport" >"$tmp/corrupt.log" 2>&1 &
+/usr/bin/python3 "$tmp/corrupt.py" "$cport" >"$tmp/corrupt.log" 2>&1 &
 cpid=$!
 pids="$pids $cpid"
 if wait_for "$tmp/corrupt.log" '^listening'; then
@@ -171,6 +171,20 @@ if [ "$rc" -eq 2 ] && [ "${err:-0}" -ge 1 ]; then
 	ok "connection refused is an error ($err errors, exit 2)"
 else
 	not_ok "refused: rc=$rc errors=$err"
+fi
+
+# scripts/memtest: holds the connections and charges the server for them.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+timeout 120 "$top_srcdir/scripts/memtest" --json --bench "$ECHOCTL bench" --port "$port" \
+    --conns 50 --hold 20 --pid "$spid" >"$tmp/memtest.out" 2>"$tmp/memtest.err"
+rc=$?
+conns=$(json_num "$tmp/memtest.out" conns)
+pss=$(json_num "$tmp/memtest.out" pss_kib_per_conn)
+after=$(json_num "$tmp/memtest.out" pss_after_kib)
+if [ "$rc" -eq 0 ] && [ "$conns" = 50 ] && [ -n "$pss" ] && [ "${after:-0}" -gt 0 ]; then
+	ok "memtest: 50 idle connections, $pss KiB PSS each"
+else
+	not_ok "memtest: rc=$rc conns=$conns pss/conn=$pss pss_after=$after"
 fi
 
 # Bad usage is refused with status 64 and says why.

@@ -277,6 +277,45 @@ roundtrip(int family, const char *to)
 	close(rfd);
 }
 
+/* A pktinfo with interface 0 (queued before pktinfo was on) is ignored. */
+static void
+test_dst_parse_zero(void **state)
+{
+	union {
+		char buf[GUARD_CMSG_SPACE];
+		struct cmsghdr align;
+	} u;
+	struct in_pktinfo pi;
+	struct msghdr m;
+	struct cmsghdr *cm;
+	struct guard_dst d;
+	struct guard g;
+
+	memset(&u, 0, sizeof(u));
+	memset(&m, 0, sizeof(m));
+	memset(&pi, 0, sizeof(pi));
+	m.msg_control = u.buf;
+	m.msg_controllen = CMSG_SPACE(sizeof(pi));
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	guard_dst_parse(&m, &d);
+	assert_false(d.v4);
+	guard_init(&g);
+	assert_int_equal(guard_check(&g, SA("127.0.0.1", 40000), &d), GUARD_PASS);
+	pi.ipi_ifindex = 7;
+	pi.ipi_addr.s_addr = htonl(0xc0000201);
+	pi.ipi_spec_dst.s_addr = htonl(0xc0000201);
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	guard_dst_parse(&m, &d);
+	assert_true(d.v4);
+	assert_int_equal(d.ifindex, 7);
+	assert_int_equal(guard_check(&g, SA("127.0.0.1", 40000), &d),
+	    GUARD_LOOPBACK_SRC);
+}
+
 static void
 test_real_socket(void **state)
 {
@@ -295,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_bcast_dst),
 		cmocka_unit_test(test_loopback_src),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_dst_parse_zero),
 		cmocka_unit_test(test_real_socket),
 	};
 

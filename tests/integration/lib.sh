@@ -251,8 +251,9 @@ need_cmd() {
 # ---- echod --------------------------------------------------------------
 
 # start_echod CONF ENDPOINT...: run echod in the foreground (in the
-# background of this shell), log in $ECHOD_LOG, and wait until every
-# endpoint answers.  Returns 1 (log dumped) if it dies or is not ready.
+# background of this shell), log in $ECHOD_LOG, and wait until it logged one
+# "listening" event per endpoint and every endpoint answers.  Give every
+# listener of CONF.  Returns 1 (log dumped) if it dies or is not ready.
 start_echod() {
 	_conf=$1
 	shift
@@ -261,6 +262,13 @@ start_echod() {
 	$ECHOD_WRAPPER "$ECHOD" -c "$_conf" >"$ECHOD_LOG" 2>&1 &
 	ECHOD_PID=$!
 	track "$ECHOD_PID"
+	# Its own "listening" events first: a probe alone could be answered
+	# by another daemon that holds the port.
+	if ! wait_until 10 echod_listening "$#"; then
+		diag "echod not ready: fewer than $# listening events"
+		dump_file "$ECHOD_LOG"
+		return 1
+	fi
 	for _ep in "$@"; do
 		if ! wait_until 10 echod_ep_up "$_ep"; then
 			diag "echod not ready: $_ep does not answer"
@@ -268,7 +276,19 @@ start_echod() {
 			return 1
 		fi
 	done
+	if ! pid_alive "$ECHOD_PID"; then
+		wait "$ECHOD_PID"
+		diag "echod exited at startup (status $?)"
+		ECHOD_PID=
+		dump_file "$ECHOD_LOG"
+		return 1
+	fi
 	return 0
+}
+
+echod_listening() {
+	pid_alive "$ECHOD_PID" || return 0	# died: stop polling at once
+	[ "$(log_count 'event=listening')" -ge "$1" ]
 }
 
 echod_ep_up() {
@@ -319,10 +339,20 @@ harness_cleanup() {
 	for _p in $PIDS; do
 		wait_until 5 pid_gone "$_p" || kill -KILL "$_p" 2>/dev/null
 	done
-	if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ] && [ "$_rc" -eq 0 ]; then
-		diag "planned $TAP_PLANNED tests, ran $TAP_N"
-		_rc=99
-	fi
+	# The exit status follows the TAP stream, not the last command run.
+	case $_rc in
+	77 | 99 | 130 | 143) ;;
+	*)
+		if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ]; then
+			diag "planned $TAP_PLANNED tests, ran $TAP_N"
+			_rc=99
+		elif [ "$TAP_FAILED" -gt 0 ]; then
+			_rc=1
+		else
+			_rc=0
+		fi
+		;;
+	esac
 	if [ "$TAP_FAILED" -gt 0 ] || [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ]; then
 		[ -n "$T" ] && dump_logs
 		[ "$_rc" -eq 0 ] && _rc=1

@@ -2,6 +2,7 @@
 # echod -t: a good file prints "configuration OK" and exits 0; a bad one
 # prints every error as file:line with the setting and what is allowed, and
 # exits 78 (EX_CONFIG).  echod itself refuses to start on a bad file.
+# echod -V prints the version and features.
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port)
@@ -29,7 +30,12 @@ listeners = (
 CONF
 printf 'log_level = "info";\nlisteners = ( {\n' >"$T/syntax.conf"
 
-plan 13
+plan 15
+
+"$ECHOD" -V >"$T/version.out" 2>&1
+is "echod -V: exit 0" "$?" 0
+check "echod -V prints the version and the compiled-in features" \
+	grep -Eq "^echod [0-9]+\.[0-9]+\.[0-9]+.* [+-][a-z]" "$T/version.out"
 
 "$ECHOD" -t -c "$T/good.conf" >"$T/good.out" 2>&1
 is "good file: exit 0" "$?" 0

@@ -26,12 +26,12 @@ plan 12
 # receive window and reads nothing, so echod's 1 MiB ring fills and echod
 # stops reading; then SIGTERM, then the client starts reading.
 ECHOD_LOG=$T/echod-pending.log
-start_echod "$(conf_with_drain 20s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
+start_echod "$(conf_with_drain 120s)" "tcp:127.0.0.1:$P" ||
+	bail "echod did not start"
 bg pending "$ECHOPROBE" tcp-pending 127.0.0.1 "$P" 8388608 --rcvbuf 4096 \
-	--go-file "$T/go" --timeout 60
+	--go-file "$T/go" --timeout 120
 client=$BG_PID
 wait_until 30 file_has "$T/pending.out" '^sent=' || bail "the client did not send"
-t0=$(now_ms)
 kill -TERM "$ECHOD_PID"
 log_wait "event=draining" || diag "no draining event"
 not_served() {
@@ -39,15 +39,16 @@ not_served() {
 }
 check "while draining, a new client is not served" not_served
 touch "$T/go"
-reap "$client" 30
+reap "$client" 120
 diag "client: $(tr '\n' ' ' <"$T/pending.out")"
 reap "$ECHOD_PID" 30
 status=${REAPED_STATUS:-still running}
-t1=$(now_ms)
 ECHOD_PID=
 is "echod exits 0 after the drain" "$status" 0
-check "echod exits well before the 20 s deadline (< 10 s)" \
-	test $((t1 - t0)) -lt "$(scaled_ms 10)"
+# Reading 4 MiB through a 4 KiB window takes a while on a loaded machine:
+# what matters is that the connection ended by itself, not at the deadline.
+check "the drain ended with the client's connection, not at the deadline" \
+	log_wait "event=conn_close.*bytes_in=[1-9][0-9]* .*reason=done"
 got=$(sed -n 's/^received=\([0-9]*\) of [0-9]* eof$/\1/p' "$T/pending.out")
 # The last connection closed is the client's (the probes closed earlier).
 bytes_in=$(sed -n 's/.*event=conn_close.* bytes_in=\([0-9]*\) .*/\1/p' "$ECHOD_LOG" |
@@ -63,7 +64,7 @@ check "echod held a full ring when the drain began (read >= 1 MiB)" \
 # at drain_timeout and echod exits 0.
 ECHOD_LOG=$T/echod-deadline.log
 start_echod "$(conf_with_drain 2s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
-bg noread1 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 60 --timeout 30
+bg noread1 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 120 --timeout 30
 wait_until 40 file_has "$T/noread1.out" '^accepted=' || bail "noread client stuck"
 t0=$(now_ms)
 kill -TERM "$ECHOD_PID"
@@ -73,13 +74,16 @@ t1=$(now_ms)
 ECHOD_PID=
 diag "drain with a stuck client took $((t1 - t0)) ms (drain_timeout 2s)"
 is "stuck client: echod exits 0 at the deadline" "$status" 0
-check "it waited for the deadline (>= 1.9 s) but not much longer (< 8 s)" \
-	test $((t1 - t0)) -ge 1900 -a $((t1 - t0)) -lt "$(scaled_ms 8)"
+# The stuck client would hold on for 120 s: 20 s leaves room for a loaded
+# machine and still tells a working deadline from none.
+check "it waited for the deadline (>= 1.9 s) but not much longer (< 20 s)" \
+	test $((t1 - t0)) -ge 1900 -a $((t1 - t0)) -lt "$(scaled_ms 20)"
 
 # 3. A second signal while draining exits at once.
 ECHOD_LOG=$T/echod-second.log
-start_echod "$(conf_with_drain 60s)" "tcp:127.0.0.1:$P" || bail "echod did not start"
-bg noread2 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 90 --timeout 30
+start_echod "$(conf_with_drain 100s)" "tcp:127.0.0.1:$P" ||
+	bail "echod did not start"
+bg noread2 "$ECHOPROBE" tcp-noread 127.0.0.1 "$P" 67108864 --hold 120 --timeout 30
 wait_until 40 file_has "$T/noread2.out" '^accepted=' || bail "noread client stuck"
 kill -TERM "$ECHOD_PID"
 log_wait "event=draining" || diag "no draining event"
@@ -89,8 +93,8 @@ kill -TERM "$ECHOD_PID"
 reap "$ECHOD_PID" 10
 t1=$(now_ms)
 ECHOD_PID=
-check "a second SIGTERM exits at once (< 3 s, deadline was 60 s)" \
-	test -n "$REAPED_STATUS" -a $((t1 - t0)) -lt "$(scaled_ms 3)"
+check "a second SIGTERM exits at once (< 10 s, the deadline was 100 s)" \
+	test -n "$REAPED_STATUS" -a $((t1 - t0)) -lt "$(scaled_ms 10)"
 
 # 4. SIGINT drains like SIGTERM.
 ECHOD_LOG=$T/echod-int.log

@@ -8,7 +8,7 @@
 command -v tmux >/dev/null || skip_all "tmux not installed"
 command -v socat >/dev/null || skip_all "socat not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 12
+plan 14
 
 TM="tmux -S $T/tmux.sock"
 export XDG_STATE_HOME="$T/state"
@@ -31,6 +31,14 @@ exited() { test -s "$T/$1.exit"; }
 # exit_is NAME CODE: wait for the session to end, compare its status.
 exit_is() { wait_until 10 exited "$1" && [ "$(cat "$T/$1.exit")" = "$2" ]; }
 keys() { s=$1; shift; $TM send-keys -t "$s" "$@"; }
+# Line editing, history and redraw need libedit (see echoctl --version).
+editline() {
+	if "$ECHOCTL" --version | grep -q -- "-libedit"; then
+		ok "# SKIP echoctl built without libedit"
+	else
+		"$@"
+	fi
+}
 
 tp=$(free_port); start_socat_tcp "$tp"
 
@@ -42,11 +50,11 @@ check "tcp: a tab is sent, its echo shown escaped" wait_until 10 pane_has a '^< 
 keys a Up
 wait_until 5 pane_has a "> tab" || true
 keys a C-u Up Up Enter
-check "history: Up recalls an earlier line" \
+editline check "history: Up recalls an earlier line" \
     wait_until 10 sh -c "[ \$($TM capture-pane -p -t a | grep -c '^< hello there$') -ge 2 ]"
 keys a q Enter
 check "q quits with exit 0" exit_is a 0
-check "history file in \$XDG_STATE_HOME/echoctl" grep_q "hello" "$XDG_STATE_HOME/echoctl/history"
+editline check "history file in \$XDG_STATE_HOME/echoctl" grep_q "hello" "$XDG_STATE_HOME/echoctl/history"
 
 # An echo arriving while the user types: a server that answers after 1 s.
 dp=$(free_port)
@@ -58,7 +66,7 @@ session b tcp 127.0.0.1 "$dp"
 keys b "first" Enter
 keys b "half-typ"
 check "async echo: printed while typing" wait_until 10 pane_has b "^< first$"
-check "async echo: the prompt is redrawn with the partial input" \
+editline check "async echo: the prompt is redrawn with the partial input" \
     sh -c "$TM capture-pane -p -t b | grep -v '^\$' | tail -n 1 | grep -q '> half-typ\$'"
 keys b "ed" Enter
 check "async echo: the edited line is sent whole" wait_until 10 pane_has b "^< half-typed$"
@@ -75,6 +83,13 @@ session c tcp 127.0.0.1 "$cp"
 keys c "bye" Enter
 check "server close is reported" wait_until 10 pane_has c "the server closed the connection"
 check "server close: exit 1" exit_is c 1
+
+# --crlf sends "\r\n"; --hex shows the echo as a hex dump; Ctrl-C quits.
+session e tcp --crlf --hex 127.0.0.1 "$tp"
+keys e "AB" Enter
+check "--crlf --hex: the echo holds 41 42 0d 0a" wait_until 10 pane_has e "41 42 0d 0a  *|AB..|"
+keys e C-c
+check "Ctrl-C quits with exit 0" exit_is e 0
 
 # UDP to a port nobody listens on: ICMP error reported, session goes on.
 up=$(free_port)

@@ -4,6 +4,10 @@
 # connections it has, and accepts again once descriptors are free.
 . "$(dirname "$0")/lib.sh"
 
+# valgrind keeps descriptors of its own and closes accepted ones above its
+# limit itself: under a wrapper this would test the wrapper.
+[ -z "$ECHOD_WRAPPER" ] || skip_all "descriptor limits under ECHOD_WRAPPER"
+
 LIMIT=48
 HOLD=80
 P=$(free_port)

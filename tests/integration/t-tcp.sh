@@ -14,7 +14,7 @@ listeners = (
 );
 CONF
 
-plan 11
+plan 12
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
 check "listening event names the listener and address" \
 	log_wait "event=listening.*listener=tcp-main.*127\.0\.0\.1:$P"
@@ -43,8 +43,10 @@ nc_roundtrip() {
 		cmp "$T/in.bin" "$T/nc.bin"
 }
 check "nc: 300 KB binary file comes back identical" nc_roundtrip
-check "conn_close is logged with the listener and the byte count" \
-	log_wait "event=conn_close.*listener=tcp-main.*=300000( |\$)"
+check "conn_open is logged with the listener and the peer" \
+	log_wait "event=conn_open.*listener=tcp-main.*peer_address=127\\.0\\.0\\.1 peer_port=[0-9]+"
+check "conn_close is logged with the peer, bytes and duration" \
+	log_wait "event=conn_close.*listener=tcp-main.*peer_address=127\\.0\\.0\\.1.*bytes_in=300000 bytes_out=300000 duration_usec=[0-9]+"
 
 stop_echod
 is "echod exits 0 on SIGTERM" "$ECHOD_STATUS" 0

@@ -17,6 +17,7 @@
 CONTAINER_CHECKS=17
 
 [ -n "${ECHOD_PACKAGE_BUILD:-}" ] && skip_all "inside a package build"
+[ "${ECHOD_LAB_TESTS:-yes}" = no ] && skip_all "configured with --disable-lab-tests"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (boot-test runs systemd-nspawn)"
 [ -x "$ECHOD" ] || hard_error "$ECHOD not built"
 "$ECHOD" -V 2>&1 | grep -q '+sanitizers' && skip_all "sanitizer build"

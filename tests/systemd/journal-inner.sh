@@ -23,7 +23,7 @@ PY
 i=0
 until [ -S "$OUT/ctl.sock" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 pid=$(cat "$OUT/echod.pid")
-printf 'hello\n' | timeout 5 socat -T2 - "TCP:127.0.0.1:$PT" > "$OUT/tcp.out" 2>&1
+printf 'hello\n' | timeout 10 socat -t5 -T5 - "TCP:127.0.0.1:$PT" > "$OUT/tcp.out" 2>&1
 # Larger than max_datagram (16): dropped with reason too_big.
 printf 'this datagram is far too big\n' | timeout 5 socat -T1 - "UDP:127.0.0.1:$PU" > /dev/null 2>&1
 kill -TERM "$pid"

@@ -129,12 +129,33 @@ write_conf() {
 	} > "$f"
 }
 
-tcp_echo() {	# PORT TEXT: the text comes back over TCP
-	r=$(printf '%s\n' "$2" | timeout 5 socat -T2 - "TCP:127.0.0.1:$1" 2>/dev/null)
-	[ "$r" = "$2" ]
+# echo_check tcp|udp PORT TEXT: TEXT comes back.  Returns as soon as it
+# does; waits at most ECHO_WAIT seconds (default 5: a loaded CI machine
+# running a sanitizer build is slow, and the wait only costs time when
+# something is broken).
+echo_check() {
+	python3 - "$1" "$2" "$3" "${ECHO_WAIT:-5}" <<'PY'
+import socket, sys, time
+proto, port, text, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode() + b"\n", float(sys.argv[4])
+kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, kind)
+s.settimeout(wait)
+got = b""
+try:
+    s.connect(("127.0.0.1", port))
+    s.sendall(text)
+    end = time.monotonic() + wait
+    while len(got) < len(text) and time.monotonic() < end:
+        s.settimeout(max(end - time.monotonic(), 0.01))
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except OSError:
+    pass
+sys.exit(0 if got == text else 1)
+PY
 }
-udp_echo() {	# PORT TEXT: the text comes back over UDP
-	r=$(printf '%s\n' "$2" | timeout 5 socat -T2 - "UDP:127.0.0.1:$1" 2>/dev/null)
-	[ "$r" = "$2" ]
-}
+tcp_echo() { echo_check tcp "$1" "$2"; }	# PORT TEXT
+udp_echo() { echo_check udp "$1" "$2"; }	# PORT TEXT
 ctl() { "$ECHOCTL" "$@" --socket "$T_DIR/ctl.sock"; }

@@ -7,6 +7,7 @@
 # build's binaries need the toolchain's runtime, which the image lacks.
 . "$(dirname "$0")/lib.sh"
 need_root
+[ "${ECHOD_LAB_TESTS:-yes}" = no ] && skip_all "configured with --disable-lab-tests"
 need_echod
 "$ECHOD" -V 2>&1 | grep -q '+sanitizers' && skip_all "sanitizer build (run from the plain build)"
 [ -x "$SDLAB/boot-test" ] || skip_all "systemd-lab boot-test not found"

@@ -28,10 +28,10 @@ wait_for 50 sh -c "ss -Hlnu | grep -q ':$PU '" || bail "socket-activate did not 
 # Nothing runs yet: the first datagram starts the inner activator, whose
 # TCP sockets then wait for the first connection to start echod; the
 # datagram waits in its socket meanwhile.  Both get their echo.
-printf 'first-dgram\n' | timeout 10 socat -T8 - "UDP:127.0.0.1:$PU" > "$T_DIR/udp1.out" 2>&1 &
+( ECHO_WAIT=30 udp_echo "$PU" first-dgram && echo first-dgram > "$T_DIR/udp1.out" ) &
 upid=$!
 wait_for 50 sh -c "ss -Hlnt | grep -q ':$PS '" || bail "inner socket-activate did not listen"
-check "first TCP connection starts echod and is echoed" tcp_echo "$PT" first-conn
+ECHO_WAIT=30 check "first TCP connection starts echod and is echoed" tcp_echo "$PT" first-conn
 wait "$upid"
 check "first datagram is echoed" grep -qx first-dgram "$T_DIR/udp1.out"
 wait_for 50 ctl ping || bail "echod did not answer ping"

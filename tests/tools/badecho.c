@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <getopt.h>
 #include <unistd.h>
@@ -66,6 +67,27 @@ badecho_write(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* "127.0.0.1:5000" */
+static void
+badecho_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+		return;
+	}
+	inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host,
+	    sizeof(host));
+	port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	snprintf(buf, len, "%s:%u", host, port);
+}
+
 /* Echo one chunk at stream offset `off`; -1 ends the connection. */
 static int
 badecho_tcp_chunk(const struct badecho *b, int fd, unsigned char *p, size_t n,
@@ -105,10 +127,15 @@ badecho_tcp(const struct badecho *b, int lfd)
 
 	for (;;) {
 		unsigned long long off = 0;
-		int fd = accept(lfd, NULL, NULL);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char from[96];
+		int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1)
 			continue;
+		badecho_addr(&ss, from, sizeof(from));
+		fprintf(stderr, "accept %s\n", from);
 		for (;;) {
 			ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
@@ -126,22 +153,57 @@ badecho_tcp(const struct badecho *b, int lfd)
 	}
 }
 
+/* TOS/TCLASS and TTL/hop limit of a datagram, -1 if not reported. */
+static void
+badecho_cmsg(struct msghdr *mh, int *tos, int *ttl)
+{
+	struct cmsghdr *c;
+
+	*tos = *ttl = -1;
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		int v = 0;
+
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+			*tos = *(unsigned char *)CMSG_DATA(c);
+			continue;
+		}
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_HOPLIMIT))
+			*ttl = v;
+		else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_TCLASS)
+			*tos = v;
+	}
+}
+
 static void
 badecho_udp(const struct badecho *b, int fd)
 {
 	unsigned char buf[65536];
+	char ctl[256], from[96], last[128] = "", now[128];
 	unsigned long k = 0;
 
 	for (;;) {
 		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
-		    (struct sockaddr *)&ss, &sl);
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { &ss, sizeof(ss), &iov, 1, ctl, sizeof(ctl), 0 };
+		ssize_t n = recvmsg(fd, &mh, 0);
 		size_t len;
-		int hit;
+		int hit, tos, ttl;
 
 		if (n == -1)
 			continue;
+		/* The tests read who sent what (--source, --tos, --ttl). */
+		badecho_addr(&ss, from, sizeof(from));
+		badecho_cmsg(&mh, &tos, &ttl);
+		snprintf(now, sizeof(now), "from %s tos=%d ttl=%d", from, tos,
+		    ttl);
+		if (strcmp(now, last) != 0) {
+			fprintf(stderr, "%s\n", now);
+			snprintf(last, sizeof(last), "%s", now);
+		}
 		len = (size_t)n;
 		hit = ++k % b->nth == 0;
 		badecho_sleep(b);
@@ -151,9 +213,11 @@ badecho_udp(const struct badecho *b, int fd)
 			len /= 2;
 		if (hit && b->mode == M_CORRUPT && len > 0)
 			buf[b->offset < len ? b->offset : len - 1] ^= 0xff;
-		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
+		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss,
+		    mh.msg_namelen);
 		if (hit && b->mode == M_DUP)
-			(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
+			(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss,
+			    mh.msg_namelen);
 	}
 }
 
@@ -182,6 +246,21 @@ badecho_open(const struct badecho *b)
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 		perror("badecho: socket");
 		return -1;
+	}
+	if (b->udp) {
+		int on = 1;
+
+		if (b->v6) {
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on,
+			    sizeof(on));
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT,
+			    &on, sizeof(on));
+		} else {
+			(void)setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &on,
+			    sizeof(on));
+			(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on,
+			    sizeof(on));
+		}
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", b->portfile);
 	f = fopen(tmp, "w");

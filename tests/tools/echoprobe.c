@@ -43,8 +43,10 @@ udp_socket(const struct opts *o, const struct addrinfo *dst)
 		return fd;
 	if (resolve(o->src != NULL ? o->src : (dst->ai_family == AF_INET6 ?
 	    "::" : "0.0.0.0"), o->src_port != NULL ? o->src_port : "0",
-	    SOCK_DGRAM, &src) == -1 || bind(fd, src->ai_addr, src->ai_addrlen) == -1) {
-		fprintf(stderr, "echoprobe: bind source: %s\n", strerror(errno));
+	    SOCK_DGRAM, &src) == -1 ||
+	    bind(fd, src->ai_addr, src->ai_addrlen) == -1) {
+		fprintf(stderr, "echoprobe: bind source: %s\n",
+		    strerror(errno));
 		close(fd);
 		fd = -1;
 	}
@@ -60,7 +62,8 @@ udp_reply(int fd, const struct addrinfo *dst, unsigned char *buf,
 {
 	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = buf, .iov_len = UDP_MAX + 1 };
-	struct msghdr mh = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_name = &from, .msg_iov = &iov,
+	    .msg_iovlen = 1 };
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
@@ -94,7 +97,8 @@ udp_exchange(const struct opts *o, int fd, const struct addrinfo *dst,
 
 	rng_init(&r, seed);
 	rng_fill(&r, out, size);
-	if (sendto(fd, out, size, 0, dst->ai_addr, dst->ai_addrlen) != (ssize_t)size) {
+	if (sendto(fd, out, size, 0, dst->ai_addr, dst->ai_addrlen) !=
+	    (ssize_t)size) {
 		printf("sendto %zu bytes: %s\n", size, strerror(errno));
 		return -1;
 	}
@@ -129,7 +133,8 @@ cmd_udp(const struct opts *o)
 		goto cleanup;
 	for (i = 0; i < o->count && r == 0; i++)
 		r = udp_exchange(o, fd, dst, out, in, size, o->seed + i);
-	if (r == 0 && o->count > 1 && udp_reply(fd, dst, in, now_s() + 0.3) != -1) {
+	if (r == 0 && o->count > 1 &&
+	    udp_reply(fd, dst, in, now_s() + 0.3) != -1) {
 		printf("an extra datagram came back after the last echo\n");
 		r = -1;
 	}
@@ -164,22 +169,27 @@ static const struct {
 	{ "tcp-stream", 3, cmd_tcp_stream,
 	    "HOST PORT BYTES [--chunk N] [--delay S] [--halfclose]" },
 	{ "tcp-halfclose", 3, cmd_tcp_stream, "HOST PORT BYTES [--chunk N]" },
-	{ "tcp-noread", 3, cmd_tcp_noread, "HOST PORT BYTES [--stall S] [--hold S]" },
+	{ "tcp-noread", 3, cmd_tcp_noread,
+	    "HOST PORT BYTES [--stall S] [--hold S]" },
 	{ "tcp-pending", 3, cmd_tcp_pending,
 	    "HOST PORT BYTES --go-file F [--rcvbuf N]" },
 	{ "tcp-send", 3, cmd_tcp_send, "HOST PORT BYTES" },
 	{ "tcp-many", 4, cmd_tcp_many, "HOST PORT CONNS MSGS [--size N]" },
+	{ "tcp-reset", 3, cmd_tcp_reset, "HOST PORT N [--size BYTES]" },
 	{ "hold", 3, cmd_hold, "HOST PORT N [--hold S]" },
 	{ "udp", 3, cmd_udp,
-	    "HOST PORT SIZE [--count N] [--src A] [--src-port P] [--expect-none]" },
+	    "HOST PORT SIZE [--count N] [--src A] [--src-port P] "
+	    "[--expect-none]" },
 };
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: echoprobe COMMAND ARGS [--timeout S] [--seed N]\n");
+	fprintf(stderr,
+	    "usage: echoprobe COMMAND ARGS [--timeout S] [--seed N]\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(stderr, "  echoprobe %s %s\n", cmds[i].name, cmds[i].usage);
+		fprintf(stderr, "  echoprobe %s %s\n", cmds[i].name,
+		    cmds[i].usage);
 	return EX_ERROR;
 }
 
@@ -255,8 +265,10 @@ main(int argc, char **argv)
 	o.cmd = argv[1];
 	if (strcmp(o.cmd, "tcp-halfclose") == 0)
 		o.halfclose = 1;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(o.cmd, cmds[i].name) == 0)
-			return o.npos == cmds[i].npos ? cmds[i].fn(&o) : usage();
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(o.cmd, cmds[i].name) != 0)
+			continue;
+		return o.npos == cmds[i].npos ? cmds[i].fn(&o) : usage();
+	}
 	return usage();
 }

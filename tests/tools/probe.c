@@ -50,7 +50,8 @@ rng_verify(struct rng *r, const unsigned char *p, size_t n, uint64_t base)
 		rng_fill(r, want, len);
 		for (size_t i = 0; i < len; i++) {
 			if (p[off + i] != want[i]) {
-				printf("mismatch at offset %llu: got 0x%02x want 0x%02x\n",
+				printf("mismatch at offset %llu: "
+				    "got 0x%02x want 0x%02x\n",
 				    (unsigned long long)(base + off + i),
 				    p[off + i], want[i]);
 				return -1;
@@ -105,13 +106,15 @@ tcp_start(const struct opts *o)
 
 	if (resolve(o->pos[0], o->pos[1], SOCK_STREAM, &ai) == -1)
 		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		goto fail;
 	if (o->rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf,
 	    sizeof(o->rcvbuf)) == -1)
 		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 && errno != EINPROGRESS)
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+	    errno != EINPROGRESS)
 		goto fail;
 	freeaddrinfo(ai);
 	return fd;
@@ -178,12 +181,16 @@ send_unread(const struct opts *o, int fd, struct rng *tx, uint64_t total,
 		double until = now_s() + o->stall;
 		ssize_t n;
 
-		if (poll(&p, 1, ms_until(until < deadline ? until : deadline)) == 0) {
+		if (until > deadline)
+			until = deadline;
+		if (poll(&p, 1, ms_until(until)) == 0) {
 			*stalled = now_s() < deadline;
 			break;
 		}
 		if (off == have) {
-			have = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
+			have = sizeof(buf);
+			if (total - sent < have)
+				have = total - sent;
 			rng_fill(tx, buf, have);
 			off = 0;
 		}
@@ -191,7 +198,8 @@ send_unread(const struct opts *o, int fd, struct rng *tx, uint64_t total,
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n == -1) {
-			fprintf(stderr, "echoprobe: send: %s\n", strerror(errno));
+			fprintf(stderr, "echoprobe: send: %s\n",
+			    strerror(errno));
 			break;
 		}
 		off += (size_t)n;
@@ -213,8 +221,8 @@ recv_verify(int fd, struct rng *rx, uint64_t *rcvd, uint64_t limit)
 	if (n == -1) {
 		int reset = errno == ECONNRESET;
 
-		printf("error after %llu bytes: %s\n", (unsigned long long)*rcvd,
-		    strerror(errno));
+		printf("error after %llu bytes: %s\n",
+		    (unsigned long long)*rcvd, strerror(errno));
 		return reset ? -2 : -1;
 	}
 	if (n == 0)

@@ -25,10 +25,10 @@ struct opts {
 	uint64_t count;		/* udp: datagrams to exchange */
 	uint64_t seed;
 	double timeout;		/* overall limit of an exchange */
-	double hold;		/* hold/noread: how long to keep connections */
+	double hold;		/* hold, noread: how long to keep them */
 	double delay;		/* tcp-stream: pause between chunks */
-	double stall;		/* no write progress this long = peer stalled */
-	int rcvbuf;		/* SO_RCVBUF before connect, 0 = kernel default */
+	double stall;		/* no write progress this long: stalled */
+	int rcvbuf;		/* SO_RCVBUF before connect, 0 = default */
 	const char *src, *src_port, *go_file;
 	int halfclose, expect_none;
 };
@@ -67,6 +67,7 @@ int cmd_tcp_noread(const struct opts *o);
 int cmd_tcp_pending(const struct opts *o);
 int cmd_tcp_send(const struct opts *o);
 int cmd_tcp_many(const struct opts *o);
+int cmd_tcp_reset(const struct opts *o);
 int cmd_hold(const struct opts *o);
 
 #endif

@@ -24,7 +24,7 @@ struct txq {
 	unsigned char *buf;
 	size_t have, off;
 	uint64_t sent;
-	double next;		/* earliest time of the next chunk (--delay) */
+	double next;		/* earliest time of the next chunk */
 };
 
 static int
@@ -34,7 +34,9 @@ txq_send(const struct opts *o, int fd, struct rng *tx, struct txq *q,
 	ssize_t n;
 
 	if (q->off == q->have) {
-		q->have = total - q->sent < o->chunk ? total - q->sent : o->chunk;
+		q->have = o->chunk;
+		if (total - q->sent < q->have)
+			q->have = total - q->sent;
 		rng_fill(tx, q->buf, q->have);
 		q->off = 0;
 	}
@@ -53,6 +55,24 @@ txq_send(const struct opts *o, int fd, struct rng *tx, struct txq *q,
 	return 0;
 }
 
+/* Where a tcp-stream stands: 1 done, -1 failed (reported), 0 going on. */
+static int
+stream_check(const struct opts *o, const struct txq *q, uint64_t total,
+    uint64_t rcvd, int eof, double deadline)
+{
+	unsigned long long s = q->sent, r = rcvd, t = total;
+
+	if (rcvd == total && (!o->halfclose || eof))
+		return 1;
+	if (eof)
+		printf("early eof after %llu of %llu bytes\n", r, t);
+	else if (now_s() >= deadline)
+		printf("timeout: sent=%llu received=%llu of %llu\n", s, r, t);
+	else
+		return 0;
+	return -1;
+}
+
 /* tcp-stream HOST PORT BYTES: send, read the echo concurrently, verify. */
 int
 cmd_tcp_stream(const struct opts *o)
@@ -61,7 +81,7 @@ cmd_tcp_stream(const struct opts *o)
 	uint64_t total = strtoull(o->pos[2], NULL, 10), rcvd = 0;
 	struct txq q = { .buf = malloc(o->chunk) };
 	struct rng tx, rx;
-	int fd, eof = 0, shut = 0, rc = EX_MISMATCH;
+	int fd, eof = 0, shut = 0, st, rc = EX_MISMATCH;
 
 	if (q.buf == NULL || (fd = tcp_connect(o, deadline)) == -1) {
 		free(q.buf);
@@ -74,19 +94,9 @@ cmd_tcp_stream(const struct opts *o)
 		double t = now_s(), until = deadline;
 		int sending = q.sent < total && t >= q.next;
 
-		if (rcvd == total && (!o->halfclose || eof)) {
-			rc = 0;
-			break;
-		}
-		if (eof) {
-			printf("early eof after %llu of %llu bytes\n",
-			    (unsigned long long)rcvd, (unsigned long long)total);
-			break;
-		}
-		if (t >= deadline) {
-			printf("timeout: sent=%llu received=%llu of %llu\n",
-			    (unsigned long long)q.sent,
-			    (unsigned long long)rcvd, (unsigned long long)total);
+		st = stream_check(o, &q, total, rcvd, eof, deadline);
+		if (st != 0) {
+			rc = st == 1 ? 0 : EX_MISMATCH;
 			break;
 		}
 		if (q.sent == total && o->halfclose && !shut) {
@@ -111,8 +121,9 @@ cmd_tcp_stream(const struct opts *o)
 			break;
 	}
 	if (rc == 0)
-		printf("ok sent=%llu received=%llu%s\n", (unsigned long long)q.sent,
-		    (unsigned long long)rcvd, o->halfclose ? " eof" : "");
+		printf("ok sent=%llu received=%llu%s\n",
+		    (unsigned long long)q.sent, (unsigned long long)rcvd,
+		    o->halfclose ? " eof" : "");
 	close(fd);
 	free(q.buf);
 	return rc;
@@ -213,10 +224,11 @@ cmd_tcp_send(const struct opts *o)
 
 struct mconn {
 	int fd;
-	int state;		/* 0 connecting, 1 sending, 2 receiving, 3 done, -1 failed */
+	int state;		/* 0 connecting, 1 sending, 2 receiving,
+				 * 3 done, -1 failed */
 	int failed_in;		/* the state it failed in */
 	int msgs;		/* messages fully echoed */
-	size_t off;		/* bytes of the current message sent / received */
+	size_t off;		/* bytes of this message sent or received */
 	struct rng tx, rx;
 	unsigned char *msg;
 };
@@ -242,7 +254,8 @@ mconn_step(const struct opts *o, struct mconn *c, short rev, int nmsgs)
 		c->state = 1;
 		rng_fill(&c->tx, c->msg, o->size);
 	} else if (c->state == 1 && (rev & POLLOUT)) {
-		n = send(c->fd, c->msg + c->off, o->size - c->off, MSG_NOSIGNAL);
+		n = send(c->fd, c->msg + c->off, o->size - c->off,
+		    MSG_NOSIGNAL);
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			mconn_fail(c);
 		else if (n > 0 && (c->off += (size_t)n) == o->size) {
@@ -253,9 +266,12 @@ mconn_step(const struct opts *o, struct mconn *c, short rev, int nmsgs)
 		unsigned char buf[65536];
 		size_t want = o->size - c->off;
 
-		n = recv(c->fd, buf, want < sizeof(buf) ? want : sizeof(buf), 0);
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = recv(c->fd, buf, want, 0);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR) ||
-		    (n > 0 && rng_verify(&c->rx, buf, (size_t)n, c->off) == -1)) {
+		    (n > 0 &&
+		    rng_verify(&c->rx, buf, (size_t)n, c->off) == -1)) {
 			mconn_fail(c);
 			return;
 		}
@@ -276,7 +292,8 @@ cmd_tcp_many(const struct opts *o)
 	double deadline = now_s() + o->timeout;
 	int nconns = atoi(o->pos[2]), nmsgs = atoi(o->pos[3]), ok = 0, bad = 0;
 	struct mconn *c = calloc((size_t)(nconns > 0 ? nconns : 1), sizeof(*c));
-	struct pollfd *p = calloc((size_t)(nconns > 0 ? nconns : 1), sizeof(*p));
+	struct pollfd *p = calloc((size_t)(nconns > 0 ? nconns : 1),
+	    sizeof(*p));
 	int i, active;
 
 	if (c == NULL || p == NULL || nconns <= 0 || nmsgs <= 0 || o->size == 0)
@@ -291,12 +308,15 @@ cmd_tcp_many(const struct opts *o)
 	}
 	do {
 		for (i = active = 0; i < nconns; i++) {
-			p[i].fd = c[i].state >= 0 && c[i].state < 3 ? c[i].fd : -1;
+			int live = c[i].state >= 0 && c[i].state < 3;
+
+			p[i].fd = live ? c[i].fd : -1;
 			p[i].events = c[i].state == 2 ? POLLIN : POLLOUT;
 			p[i].revents = 0;
 			active += p[i].fd != -1;
 		}
-		if (active == 0 || poll(p, (nfds_t)nconns, ms_until(deadline)) <= 0)
+		if (active == 0 ||
+		    poll(p, (nfds_t)nconns, ms_until(deadline)) <= 0)
 			break;
 		for (i = 0; i < nconns; i++)
 			if (p[i].revents != 0)
@@ -321,6 +341,36 @@ cmd_tcp_many(const struct opts *o)
 	free(c);
 	free(p);
 	return bad == 0 ? 0 : EX_MISMATCH;
+}
+
+/*
+ * tcp-reset HOST PORT N: N connections, one after the other, that each send
+ * --size bytes without reading (so that echod has an echo to write) and
+ * then reset the connection (SO_LINGER 0): a peer causing errors on purpose.
+ */
+int
+cmd_tcp_reset(const struct opts *o)
+{
+	int n = atoi(o->pos[2]), done = 0, stalled;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct rng tx;
+
+	rng_init(&tx, o->seed);
+	for (int i = 0; i < n; i++) {
+		double deadline = now_s() + o->timeout;
+		int fd = tcp_connect(o, deadline);
+
+		if (fd == -1)
+			break;
+		send_unread(o, fd, &tx, o->size, deadline, &stalled);
+		/* Give echod a moment to read and try to echo. */
+		poll(NULL, 0, 2);
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0)
+			done++;
+		close(fd);
+	}
+	printf("reset=%d of %d\n", done, n);
+	return done == n ? 0 : EX_MISMATCH;
 }
 
 /* hold HOST PORT N: open N idle connections, report each close by the
@@ -356,8 +406,8 @@ cmd_hold(const struct opts *o)
 				printf("data idx=%d bytes=%zd\n", i, r);
 				continue;
 			}
-			printf("closed idx=%d after=%.3f%s\n", i, now_s() - start,
-			    r == 0 ? "" : " error");
+			printf("closed idx=%d after=%.3f%s\n", i,
+			    now_s() - start, r == 0 ? "" : " error");
 			fflush(stdout);
 			close(p[i].fd);
 			p[i].fd = -1;
