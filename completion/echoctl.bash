@@ -52,7 +52,7 @@ _echoctl_help_withargs()
 _echoctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]}
-	local help chelp commands withargs operands i w cmd= cmdi=0 nargs=0
+	local help chelp commands withargs operands i w cmd='' cmdi=0 nargs=0
 	COMPREPLY=()
 
 	help=$("$prog" --help 2>/dev/null)

@@ -186,10 +186,12 @@ step_nothing_left() {
 		[ -d "$f" ] && continue
 		[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 	done < "$FILES_BEFORE_PURGE"
-	left="$left $(ls -d "$CONF"* /run/echod 2>/dev/null | tr '\n' ' ')"
-	left="$left $(find /etc/systemd /var/lib/systemd/deb-systemd-helper-enabled \
-		/var/lib/systemd/deb-systemd-helper-masked -name '*echod*' 2>/dev/null | tr '\n' ' ')"
-	left=$(echo $left)
+	for f in "$CONF"* /run/echod; do
+		[ -e "$f" ] && left="$left $f"
+	done
+	left="$left$(find /etc/systemd /var/lib/systemd/deb-systemd-helper-enabled \
+		/var/lib/systemd/deb-systemd-helper-masked -name '*echod*' 2>/dev/null |
+		sed 's/^/ /' | tr -d '\n')"
 	echo "left behind: '$left'"
 	[ -z "$left" ]
 }
