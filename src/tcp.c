@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -389,8 +390,19 @@ conn_flush(struct worker *w, struct conn *c)
 	return CLOSE_NONE;
 }
 
+/* Bytes the kernel has received for us and we have not read yet. */
+static int
+conn_unread(const struct conn *c)
+{
+	int n = 0;
+
+	return ioctl(c->io.fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Once everything is echoed: answer the peer's FIN with ours and close,
- * or (drain, oneshot) send our FIN and wait for the peer's. */
+ * or (drain, oneshot) send our FIN and wait for the peer's.  A draining
+ * connection first echoes what the peer had already sent: those bytes
+ * were acknowledged to it, so dropping them would lose data silently. */
 static enum close_reason
 conn_settle(struct worker *w, struct conn *c)
 {
@@ -398,6 +410,8 @@ conn_settle(struct worker *w, struct conn *c)
 		return CLOSE_NONE;
 	if (c->state == CONN_PEER_EOF)
 		return CLOSE_DONE;	/* all read: close() sends our FIN */
+	if (c->state == CONN_DRAINING && conn_unread(c))
+		return CLOSE_NONE;
 	if (c->state == CONN_DRAINING ||
 	    (c->state == CONN_OPEN && c->oneshot_done)) {
 		if (shutdown(c->io.fd, SHUT_WR) < 0)
@@ -413,7 +427,8 @@ conn_update_events(struct worker *w, struct conn *c)
 	int want = 0;
 
 	if (c->state == CONN_LINGER ||
-	    (c->state == CONN_OPEN && !c->oneshot_done &&
+	    ((c->state == CONN_OPEN || c->state == CONN_DRAINING) &&
+	    !c->oneshot_done &&
 	    (c->buf == NULL || buf_room(c->buf) > 0)))
 		want |= EV_READ;
 	if (c->buf != NULL)

@@ -1,8 +1,7 @@
 #!/bin/sh
-# NOT IN TESTS YET (see mk/tests.am): graceful drain must also echo the bytes
-# a client sent before SIGTERM that echod had not read yet (they sit,
-# acknowledged, in echod's socket buffer).  The running daemon stops reading
-# at the drain and discards them, so the client gets a short echo.
+# Graceful drain also echoes the bytes a client sent before SIGTERM that
+# echod had not read yet (they sit, acknowledged, in echod's socket buffer):
+# dropping them would hand the client a short echo and a clean EOF.
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port)
