@@ -17,9 +17,11 @@
  *         };
  *     and declare `extern const struct setting guard_settings[];` in your
  *     header;
- *  3. add `guard_settings` to settings_tables[] in settings.c.
- * tests/unit/test_conf checks every table (types, sizes, defaults in range,
- * unique names) and that conf/echod.conf shows every setting's default.
+ *  3. add `guard_settings` to settings_tables[] in settings_core.c.
+ * tests/unit/test_settings checks every table (types, sizes, defaults in
+ * range, unique names); tests/unit/test_conf checks that conf/echod.conf
+ * shows every setting with its default and help line, and loads to the
+ * built-in defaults.
  *
  * Storage by type (the member at `offset`, `size` = sizeof the member):
  *  SETTING_INT       unsigned integer of 1, 2, 4 or 8 bytes (min >= 0)

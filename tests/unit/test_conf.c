@@ -203,6 +203,19 @@ test_sockets(void **state)
 	conf_free(c);
 }
 
+static void
+test_include(void **state)
+{
+	struct conf *c = load_ok(GOOD "include.conf");
+
+	(void)state;
+	assert_int_equal(c->workers, 3);
+	assert_int_equal(c->nlisteners, 1);
+	assert_string_equal(c->listeners[0].name, "inc");
+	assert_int_equal(c->listeners[0].line, 2);	/* in include.inc */
+	conf_free(c);
+}
+
 /* "*" conflicts with "::" and "0.0.0.0" but is not the same socket. */
 static void
 test_conflict_rules(void **state)
@@ -638,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_inherit),
 		cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_conflict_rules),
 		cmocka_unit_test(test_cannot_read),
 		cmocka_unit_test(test_not_text),
