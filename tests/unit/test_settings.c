@@ -376,7 +376,14 @@ test_hints(void **state)
 	assert_null(settings_suggest("colour", SETTING_AT_TOP));
 	settings_names(SETTING_IN_DEFAULTS, buf, sizeof(buf));
 	assert_string_equal(buf, "idle_timeout, max_connections, buffer_size, "
-	    "max_datagram, oneshot, oneshot_size");
+	    "max_datagram, oneshot, oneshot_size, allow, deny, source_prefix4, "
+	    "source_prefix6, limit_loopback, udp_drop_source_ports, "
+	    "udp_drop_bogon_sources, udp_drop_broadcast, "
+	    "udp_loopback_only_on_lo, udp_source_rate, udp_source_burst, "
+	    "udp_source_bytes, udp_source_bytes_burst, udp_total_rate, "
+	    "udp_total_bytes, udp_sources_tracked, max_connections_per_source, "
+	    "connection_rate, connection_burst, max_lifetime, max_bytes, "
+	    "stall_timeout");
 	settings_names(SETTING_AT_TOP, buf, 20);	/* truncates safely */
 	assert_int_equal(strlen(buf), 19);
 }
