@@ -264,13 +264,13 @@ start_echod() {
 	track "$ECHOD_PID"
 	# Its own "listening" events first: a probe alone could be answered
 	# by another daemon that holds the port.
-	if ! wait_until 10 echod_listening "$#"; then
+	if ! wait_until 30 echod_listening "$#"; then
 		diag "echod not ready: fewer than $# listening events"
 		dump_file "$ECHOD_LOG"
 		return 1
 	fi
 	for _ep in "$@"; do
-		if ! wait_until 10 echod_ep_up "$_ep"; then
+		if ! wait_until 30 echod_ep_up "$_ep"; then
 			diag "echod not ready: $_ep does not answer"
 			dump_file "$ECHOD_LOG"
 			return 1
