@@ -13,11 +13,17 @@ P1=$(free_port)
 conf=$T_DIR/echod.conf
 out=$T_DIR/notify.txt
 write_conf "$conf" tcp-main tcp "$P1"
+# Neither notify-recv nor echod may hold the TAP pipe: an orphan would
+# keep make check waiting for ever.
 WATCHDOG_USEC=600000 "$SDLAB/notify-recv" -t 60 -o "$out" -- \
-    "$ECHOD" -c "$conf" 2> "$T_DIR/echod.log" &
-T_PIDS=$!
+    "$ECHOD" -c "$conf" > "$T_DIR/notify-recv.out" 2> "$T_DIR/echod.log" &
+nr=$!
+T_PIDS=$nr
 cp /dev/null "$T_DIR/notify.log"
-trap 'cp "$out" "$T_DIR/notify.log" 2>/dev/null; t_cleanup' EXIT
+# notify-recv's child (echod) first, by its PID, then notify-recv itself.
+trap 'cp "$out" "$T_DIR/notify.log" 2>/dev/null
+for c in $(ps -o pid= --ppid "$nr" 2>/dev/null); do kill "$c" 2>/dev/null; done
+t_cleanup' EXIT
 
 wait_for 100 grep -q 'READY=1' "$out" || bail "no READY=1"
 check "listener up when READY=1 arrives" tcp_echo "$P1" ready
