@@ -22,7 +22,11 @@
 #include "client.h"
 #include "term.h"
 
-#define DGRAM_SLOTS	256
+/* Each small datagram costs about 1 KiB of socket buffer in the kernel
+ * (skb overhead), and the default buffer is ~208 KiB: 64 in flight cannot
+ * overflow the server's or our own receive buffer, so a loss we report is
+ * a loss the network or the server caused, not our own burst. */
+#define DGRAM_SLOTS	64
 #define DGRAM_MAX	65536
 
 struct dgram_slot {
