@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "addr.h"
 
@@ -160,4 +162,19 @@ addr_is_wildcard(const struct sockaddr *sa)
 		return IN6_IS_ADDR_UNSPECIFIED(
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr);
 	return false;
+}
+
+int
+addr_unix(struct sockaddr_un *sun, const char *path)
+{
+	size_t len = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (len >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, len);
+	return 0;
 }

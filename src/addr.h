@@ -42,5 +42,9 @@ bool addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 bool addr_is_wildcard(const struct sockaddr *sa);
 /* Turn ::ffff:a.b.c.d into a.b.c.d in place; no-op otherwise. */
 void addr_unmap(struct addr *a);
+/* An AF_UNIX address for `path`; -1 with errno ENAMETOOLONG if it does not
+ * fit (the control socket, on both of its ends). */
+struct sockaddr_un;
+int addr_unix(struct sockaddr_un *sun, const char *path);
 
 #endif

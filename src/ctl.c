@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "ctl.h"
 #include "ctlreply.h"
 #include "daemon.h"
@@ -329,13 +330,8 @@ ctl_listen(struct ctl *c)
 	mode_t old;
 	int r;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(c->path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (addr_unix(&sun, c->path) < 0)
 		return -1;
-	}
-	memcpy(sun.sun_path, c->path, strlen(c->path));
 	if (ctl_clear_path(c, &sun) < 0)
 		return -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "ctlclient.h"
 #include "proto.h"
 #include "units.h"
@@ -130,13 +131,8 @@ ctlclient_connect(struct ctlclient *c)
 	char line[PROTO_LINE_MAX];
 	size_t off = 0, n;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(c->path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (addr_unix(&sun, c->path) < 0)
 		return -1;
-	}
-	memcpy(sun.sun_path, c->path, strlen(c->path));
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return -1;
