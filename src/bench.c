@@ -64,6 +64,8 @@ bench_usage(FILE *f)
 "  -H, --hold DUR         idle: how long to hold the connections (10s)\n"
 "  -j, --json             one JSON object on stdout\n"
 "  -q, --quiet            no per-error messages on stderr\n"
+"      --no-io-uring      TCP: a recv and a send per event instead of\n"
+"                         batching them through io_uring\n"
 "exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
 "echoed (connection failed), 64 usage\n");
 }
@@ -204,6 +206,7 @@ bench_parse_opt(struct bench_cli *cli, int ch, const char *arg)
 	case 'H': return bench_parse_dur("--hold", arg, &o->hold);
 	case 'j': cli->json = 1; return 0;
 	case 'q': o->quiet = 1; return 0;
+	case 'U': o->io_uring = 0; return 0;
 	case 'h': bench_usage(stdout); exit(0);
 	default: return -1;
 	}
@@ -225,6 +228,7 @@ bench_parse(struct bench_cli *cli, int argc, char **argv)
 		{ "hold", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-io-uring", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -234,6 +238,7 @@ bench_parse(struct bench_cli *cli, int argc, char **argv)
 	memset(cli, 0, sizeof(*cli));
 	cli->host = "127.0.0.1";
 	cli->o.threads = 1;
+	cli->o.io_uring = 1;
 	cli->o.loss_timeout = 0.2;
 	cli->o.hold = 10;
 	optind = 1;

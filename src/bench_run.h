@@ -35,6 +35,7 @@ struct bench_opts {
 	double loss_timeout;	/* UDP: unanswered after this long = lost */
 	double hold;		/* idle: keep the connections this long */
 	int quiet;
+	int io_uring;		/* TCP: batch reads and writes (iobatch.h) */
 	const struct bench_pattern *pat;	/* shared, read-only */
 };
 

@@ -24,11 +24,14 @@
 #include <unistd.h>
 
 #include "bench_run.h"
+#include "iobatch.h"
 
 #define TCP_RBUF (256 * 1024)
 #define TCP_MAX_CONNECTING 512	/* stay below the server's listen backlog */
 #define TCP_EVENTS 256
 #define TCP_CONNECT_S 10.0
+#define TCP_BATCH 64			/* connections per io_uring batch */
+#define TCP_SLICE (64 * 1024)		/* a batched read per connection */
 
 enum tcp_state {
 	TCP_IDLE_SLOT,		/* no socket; may connect */
@@ -56,6 +59,8 @@ struct tcp_ctx {
 	struct tcp_conn *conns;
 	uint64_t *ts;
 	uint8_t *rbuf;
+	struct iobatch *iob;	/* NULL: a recv and a send per event */
+	uint8_t *arena;		/* TCP_BATCH read slices */
 	uint64_t now, start, deadline;
 	uint64_t budget_left;
 	uint32_t connecting, open, ready;
@@ -160,15 +165,12 @@ tcp_connect(struct tcp_ctx *x, struct tcp_conn *c)
 	return 0;
 }
 
-/* Commit as many new messages as window, budget and mode allow, then write
- * what is committed and unsent until the socket is full. */
+/* Commit as many new messages as window, budget and mode allow. */
 static void
-tcp_fill(struct tcp_ctx *x, struct tcp_conn *c)
+tcp_commit(struct tcp_ctx *x, struct tcp_conn *c)
 {
 	const struct bench_opts *o = x->o;
 	uint64_t window = (uint64_t)o->depth * o->size, m, k;
-	ssize_t n;
-	size_t len;
 
 	if (x->running && !x->stopping && c->committed - c->recvd < window) {
 		m = (window - (c->committed - c->recvd)) / o->size;
@@ -182,12 +184,30 @@ tcp_fill(struct tcp_ctx *x, struct tcp_conn *c)
 			x->budget_left--;
 		}
 	}
+}
+
+/* The next bytes to send: committed and unsent, up to a pattern span. */
+static size_t
+tcp_unsent(const struct tcp_ctx *x, const struct tcp_conn *c,
+    const uint8_t **p)
+{
+	uint64_t len = c->committed - c->sent;
+
+	*p = bench_pattern_at(x->o->pat, c->id, c->sent);
+	return len > BENCH_PATTERN_SPAN ? BENCH_PATTERN_SPAN : (size_t)len;
+}
+
+/* Commit, then write what is committed and unsent until the socket is
+ * full. */
+static void
+tcp_fill(struct tcp_ctx *x, struct tcp_conn *c)
+{
+	const uint8_t *p;
+	ssize_t n;
+
+	tcp_commit(x, c);
 	while (c->sent < c->committed) {
-		len = c->committed - c->sent;
-		if (len > BENCH_PATTERN_SPAN)
-			len = BENCH_PATTERN_SPAN;
-		n = send(c->fd, bench_pattern_at(o->pat, c->id, c->sent), len,
-		    MSG_NOSIGNAL);
+		n = send(c->fd, p, tcp_unsent(x, c, &p), MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -214,47 +234,57 @@ tcp_complete(struct tcp_ctx *x, struct tcp_conn *c, uint64_t before)
 	}
 }
 
-static void
-tcp_read(struct tcp_ctx *x, struct tcp_conn *c)
+/* A read returned n bytes at buf (or -1 with err): check them, record the
+ * completed messages.  1: the connection goes on and may send more. */
+static int
+tcp_got(struct tcp_ctx *x, struct tcp_conn *c, const uint8_t *buf,
+    ssize_t n, int err)
 {
 	struct bench_stats *st = &x->sh->stats;
 	uint64_t before = c->recvd;
 	size_t bad;
-	ssize_t n;
 
-	n = recv(c->fd, x->rbuf, TCP_RBUF, 0);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			tcp_fail(x, c, "recv", errno);
-		return;
+		if (err != EAGAIN && err != EINTR)
+			tcp_fail(x, c, "recv", err);
+		return 0;
 	}
 	if (n == 0) {
 		tcp_fail(x, c, "recv", 0);
-		return;
+		return 0;
 	}
 	if (c->recvd + (uint64_t)n > c->sent) {
 		st->mismatches += c->recvd + (uint64_t)n - c->sent;
 		tcp_drop(x, c, "more bytes echoed than sent", EPROTO, 1);
-		return;
+		return 0;
 	}
-	bad = bench_pattern_check(x->o->pat, c->id, c->recvd, x->rbuf, (size_t)n);
+	bad = bench_pattern_check(x->o->pat, c->id, c->recvd, buf, (size_t)n);
 	c->recvd += (uint64_t)n;
 	if (!x->stopping)
 		st->bytes += (uint64_t)n;
 	if (bad > 0) {
 		st->mismatches += bad;
 		tcp_drop(x, c, "echoed bytes differ from those sent", EPROTO, 1);
-		return;
+		return 0;
 	}
 	tcp_complete(x, c, before);
 	if (x->o->mode == BENCH_CHURN && c->recvd == c->committed) {
 		tcp_close(x, c, TCP_IDLE_SLOT);
-		return;
+		return 0;
 	}
 	if (x->o->mode == BENCH_IDLE && c->recvd == c->committed &&
 	    c->committed > 0 && before < c->committed)
 		x->ready++;
-	tcp_fill(x, c);
+	return 1;
+}
+
+static void
+tcp_read(struct tcp_ctx *x, struct tcp_conn *c)
+{
+	ssize_t n = recv(c->fd, x->rbuf, TCP_RBUF, 0);
+
+	if (tcp_got(x, c, x->rbuf, n, errno))
+		tcp_fill(x, c);
 }
 
 static void
@@ -373,6 +403,74 @@ tcp_done(struct tcp_ctx *x)
 	return x->budget_left == 0 && !tcp_outstanding(x);
 }
 
+/* Reads of every readable connection in one system call, then the writes
+ * they allow in another (iobatch.h); the rest as tcp_event does it. */
+static void
+tcp_batch(struct tcp_ctx *x, struct tcp_conn **cs, size_t n)
+{
+	struct iobatch_op ops[TCP_BATCH];
+	size_t ns = 0;
+
+	for (size_t i = 0; i < n; i++)
+		ops[i] = (struct iobatch_op){ .fd = cs[i]->fd,
+		    .buf = x->arena + i * TCP_SLICE, .len = TCP_SLICE };
+	iobatch_run(x->iob, IOBATCH_RECV, ops, n);
+	for (size_t i = 0; i < n; i++) {
+		ssize_t r = ops[i].res;
+		const uint8_t *p;
+
+		if (!tcp_got(x, cs[i], ops[i].buf, r < 0 ? -1 : r,
+		    r < 0 ? (int)-r : 0))
+			continue;
+		tcp_commit(x, cs[i]);
+		if (cs[i]->sent == cs[i]->committed) {
+			tcp_fill(x, cs[i]);
+			continue;
+		}
+		ops[ns].fd = cs[i]->fd;
+		ops[ns].len = tcp_unsent(x, cs[i], &p);
+		ops[ns].buf = (void *)(uintptr_t)p;	/* only read */
+		cs[ns++] = cs[i];
+	}
+	iobatch_run(x->iob, IOBATCH_SEND, ops, ns);
+	for (size_t i = 0; i < ns; i++) {
+		ssize_t m = ops[i].res;
+
+		if (m < 0 && m != -EAGAIN && m != -EINTR) {
+			tcp_fail(x, cs[i], "send", (int)-m);
+			continue;
+		}
+		if (m > 0)
+			cs[i]->sent += (uint64_t)m;
+		tcp_fill(x, cs[i]);	/* the rest, if any, and the events */
+	}
+}
+
+static void
+tcp_events_batched(struct tcp_ctx *x, const struct epoll_event *evs, int n)
+{
+	struct tcp_conn *cs[TCP_BATCH];
+	size_t nb = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct tcp_conn *c = &x->conns[evs[i].data.u64];
+		uint32_t ev = evs[i].events;
+
+		if (c->state != TCP_OPEN || (ev & (EPOLLERR | EPOLLHUP)) ||
+		    !(ev & EPOLLIN)) {
+			tcp_event(x, c, ev);
+			continue;
+		}
+		cs[nb++] = c;
+		if (nb == TCP_BATCH) {
+			tcp_batch(x, cs, nb);
+			nb = 0;
+		}
+	}
+	if (nb > 0)
+		tcp_batch(x, cs, nb);
+}
+
 static void
 tcp_loop(struct tcp_ctx *x)
 {
@@ -391,6 +489,10 @@ tcp_loop(struct tcp_ctx *x)
 		timeout = left > 10000000 ? 10 : (int)(left / 1000000) + 1;
 		n = epoll_wait(x->ep, evs, TCP_EVENTS, timeout);
 		x->now = bench_now_ns();
+		if (x->iob != NULL) {
+			tcp_events_batched(x, evs, n);
+			continue;
+		}
 		for (i = 0; i < n; i++)
 			tcp_event(x, &x->conns[evs[i].data.u64], evs[i].events);
 	}
@@ -426,6 +528,18 @@ tcp_setup(struct tcp_ctx *x, struct bench_share *sh)
 		    strerror(errno));
 		return -1;
 	}
+	if (o->io_uring) {
+		char err[128];
+
+		/* calloc: untouched pages cost nothing until a batch uses
+		 * them. */
+		x->arena = calloc(TCP_BATCH, TCP_SLICE);
+		if (x->arena != NULL)
+			x->iob = iobatch_new(TCP_BATCH, err, sizeof(err));
+		if (x->iob == NULL && sh->first_id == 0 && !o->quiet)
+			fprintf(stderr, "bench: a recv and a send per event: "
+			    "%s\n", x->arena ? err : "out of memory");
+	}
 	for (i = 0; i < sh->conns; i++) {
 		x->conns[i].fd = -1;
 		x->conns[i].id = sh->first_id + i;
@@ -458,5 +572,7 @@ out:
 	free(x.conns);
 	free(x.ts);
 	free(x.rbuf);
+	iobatch_free(x.iob);
+	free(x.arena);
 	return rc;
 }

@@ -58,6 +58,7 @@ struct conf {
 	int log_level;			/* LOG_LVL_* */
 	int log_target;			/* CONF_LOG_* */
 	uint32_t workers;		/* 0 = one per CPU */
+	bool io_uring;			/* batch TCP I/O (iobatch.h) if possible */
 	double drain_timeout;		/* seconds */
 	double status_interval;		/* seconds between STATUS/summary updates */
 	char *control_socket;		/* path of the AF_UNIX control socket, "" = none */

@@ -131,6 +131,8 @@ apply_log_level(struct echod *d)
 static int
 start_workers(struct echod *d)
 {
+	d->workers_setting = d->conf->workers;
+	d->io_uring_setting = d->conf->io_uring;
 	d->nworkers = d->conf->workers ? d->conf->workers : cpu_count();
 	if (d->nworkers > MAX_WORKERS)
 		d->nworkers = MAX_WORKERS;
@@ -145,6 +147,12 @@ start_workers(struct echod *d)
 			return -1;
 		}
 	}
+	if (d->workers[0]->iob != NULL)
+		log_info(&d->log, "%u worker(s), TCP reads and writes batched "
+		    "through io_uring", d->nworkers);
+	else
+		log_notice(&d->log, "%u worker(s), one system call per TCP "
+		    "read and write: %s", d->nworkers, d->workers[0]->iob_why);
 	return 0;
 }
 
@@ -197,6 +205,19 @@ refresh_status(struct echod *d)
 	service_status(d->service, line);
 }
 
+/* Settings read only at start: say so when a reload asks for a change. */
+static void
+warn_start_only(struct echod *d, const struct conf *nc)
+{
+	if (nc->workers != d->workers_setting)
+		log_warn(&d->log, "%s: workers = %u takes effect at the next "
+		    "start; still running %u worker(s)", d->conf_path,
+		    nc->workers, d->nworkers);
+	if (nc->io_uring != d->io_uring_setting)
+		log_warn(&d->log, "%s: io_uring = %s takes effect at the next "
+		    "start", d->conf_path, nc->io_uring ? "true" : "false");
+}
+
 int
 daemon_reload(struct echod *d, char *err, size_t errlen)
 {
@@ -238,6 +259,7 @@ daemon_reload(struct echod *d, char *err, size_t errlen)
 		service_ready(d->service, line);
 		return -1;
 	}
+	warn_start_only(d, nc);
 	old = d->conf;
 	d->conf = nc;
 	conf_free(old);

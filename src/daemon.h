@@ -50,6 +50,8 @@ struct echod {
 	bool debug;			/* -d: debug logging whatever the config says */
 	struct worker **workers;
 	uint32_t nworkers;
+	uint32_t workers_setting;	/* workers and io_uring as read at start */
+	bool io_uring_setting;
 	uint32_t conns_total;		/* open TCP connections, atomic */
 	uint32_t max_conns_total;	/* max_connections_total, atomic */
 	struct service *service;	/* systemd: notify, fds, watchdog */

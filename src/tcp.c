@@ -27,27 +27,11 @@
 #include "listener.h"
 #include "protect.h"
 #include "tcp.h"
+#include "tcp_batch.h"
+#include "tcp_conn.h"
 #include "worker.h"
 
-#define ACCEPT_BATCH 32
-#define MAXCONN_RETRY_SEC 0.1	/* re-check a full listener */
-#define NOFD_RETRY_SEC 0.5	/* back off after EMFILE/ENFILE */
 #define SPARE_MAX 16
-
-enum conn_state { CONN_OPEN, CONN_PEER_EOF, CONN_DRAINING, CONN_LINGER };
-
-enum close_reason {
-	CLOSE_NONE,
-	CLOSE_DONE,		/* both sides finished */
-	CLOSE_IDLE,
-	CLOSE_PEER_ERROR,
-	CLOSE_NOMEM,
-	CLOSE_SHUTDOWN,
-	CLOSE_ACL,		/* denied by the access list after a reload */
-	CLOSE_LIFETIME,
-	CLOSE_MAX_BYTES,
-	CLOSE_STALL,		/* buffer full, the peer reads nothing */
-};
 
 static const char *const close_reason_names[] = {
 	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
@@ -60,42 +44,6 @@ static const enum stat_id close_reason_stats[] = {
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 };
 
-/*
- * Kept small on purpose (136 bytes, a 144-byte malloc chunk): an idle
- * connection costs this, its libev fd slot and nothing else.  What can be
- * derived is not stored: bytes out = bytes in - bytes still pending.
- */
-struct conn {
-	ev_io io;			/* first: callbacks cast back */
-	TAILQ_ENTRY(conn) link;		/* in its idle queue, LRU first */
-	struct listener *l;
-	struct buf *buf;		/* NULL unless an echo is pending */
-	uint64_t bytes_in;
-	ev_tstamp created, last_active;
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in4;
-		struct sockaddr_in6 in6;
-	} peer;
-	uint8_t state;
-	uint8_t oneshot_done;
-	uint8_t err;			/* errno of a peer error */
-	uint8_t qi;			/* index of the idle queue */
-	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
-};
-
-static inline struct idleq *
-conn_q(struct worker *w, const struct conn *c)
-{
-	return w->idleqs[c->qi];
-}
-
-static inline uint64_t
-conn_bytes_out(const struct conn *c)
-{
-	return c->bytes_in - (c->buf != NULL ? buf_len(c->buf) : 0);
-}
-
 static struct wlistener *
 conn_wl(struct worker *w, const struct conn *c)
 {
@@ -103,12 +51,6 @@ conn_wl(struct worker *w, const struct conn *c)
 		if (w->wls[i]->l->counters == c->l->counters)
 			return w->wls[i];
 	return NULL;
-}
-
-static struct stats *
-conn_stats(struct worker *w, const struct conn *c)
-{
-	return &c->l->counters->stats[w->index];
 }
 
 static struct buf *
@@ -151,7 +93,7 @@ conn_fields(const struct conn *c, struct log_field *f, char *host,
 	f[3] = (struct log_field){ "peer_port", port };
 }
 
-static void
+void
 conn_log_open(struct worker *w, const struct conn *c)
 {
 	char host[ADDR_STRLEN], port[8];
@@ -187,7 +129,7 @@ conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
 	    c->err ? ": " : "", c->err ? strerror(c->err) : "");
 }
 
-static void
+void
 conn_touch(struct worker *w, struct conn *c)
 {
 	struct idleq *q = conn_q(w, c);
@@ -218,6 +160,8 @@ conn_close(struct worker *w, struct conn *c, enum close_reason why)
 	struct stats *st = conn_stats(w, c);
 	struct wlistener *wl;
 
+	if (c->batched)
+		tcp_batch_forget(w, c);
 	ev_io_stop(w->loop, &c->io);
 	close(c->io.fd);
 	TAILQ_REMOVE(&conn_q(w, c)->conns, c, link);
@@ -245,11 +189,11 @@ conn_close(struct worker *w, struct conn *c, enum close_reason why)
 }
 
 static enum close_reason
-conn_peer_error(struct worker *w, struct conn *c)
+conn_peer_error(struct worker *w, struct conn *c, int err)
 {
 	uint64_t suppressed;
 
-	c->err = (uint8_t)errno;
+	c->err = (uint8_t)err;
 	if (log_enabled(w->log, LOG_LVL_INFO) &&
 	    log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
 		char host[ADDR_STRLEN], port[8];
@@ -292,14 +236,11 @@ conn_check_allowance(struct conn *c, struct stats *st)
 	}
 }
 
-/* Nothing pending: read into scratch and echo at once; keep what the peer
- * did not take. */
-static enum close_reason
-conn_read_direct(struct worker *w, struct conn *c)
+size_t
+conn_direct_max(const struct conn *c, size_t room)
 {
 	const struct lconf *lc = &c->l->conf;
-	size_t max = w->scratch_size;
-	ssize_t n, m;
+	size_t max = room;
 
 	if (max > lc->buffer_size)
 		max = lc->buffer_size;
@@ -307,32 +248,59 @@ conn_read_direct(struct worker *w, struct conn *c)
 		max = lc->oneshot_size;
 	if (max > conn_read_allowance(c))
 		max = conn_read_allowance(c);
-	n = read(c->io.fd, w->scratch, max);
+	return max;
+}
+
+enum close_reason
+conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
+{
 	if (n == 0) {
 		c->state = CONN_PEER_EOF;
 		return CLOSE_NONE;
 	}
 	if (n < 0)
-		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+		return is_transient(err) ? CLOSE_NONE : conn_peer_error(w, c, err);
 	c->bytes_in += (uint64_t)n;
 	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
 	conn_check_allowance(c, conn_stats(w, c));
-	if (lc->oneshot)
+	if (c->l->conf.oneshot)
 		c->oneshot_done = 1;
-	m = write(c->io.fd, w->scratch, (size_t)n);
+	return CLOSE_NONE;
+}
+
+enum close_reason
+conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
+    size_t n, ssize_t m, int err)
+{
 	if (m < 0) {
-		if (!is_transient(errno))
-			return conn_peer_error(w, c);
+		if (!is_transient(err))
+			return conn_peer_error(w, c, err);
 		m = 0;
 	}
 	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)m);
-	if (m < n) {
-		c->buf = buf_get(w, lc->buffer_size);
+	if ((size_t)m < n) {
+		c->buf = buf_get(w, c->l->conf.buffer_size);
 		if (c->buf == NULL)
 			return CLOSE_NOMEM;
-		buf_put(c->buf, w->scratch + m, (size_t)(n - m));
+		buf_put(c->buf, p + m, n - (size_t)m);
 	}
 	return CLOSE_NONE;
+}
+
+/* Nothing pending: read into scratch and echo at once; keep what the peer
+ * did not take. */
+static enum close_reason
+conn_read_direct(struct worker *w, struct conn *c)
+{
+	ssize_t n, m;
+	enum close_reason why;
+
+	n = recv(c->io.fd, w->scratch, conn_direct_max(c, w->scratch_size), 0);
+	why = conn_direct_got(w, c, n, errno);
+	if (why != CLOSE_NONE || n <= 0)
+		return why;
+	m = send(c->io.fd, w->scratch, (size_t)n, MSG_NOSIGNAL);
+	return conn_direct_sent(w, c, w->scratch, (size_t)n, m, errno);
 }
 
 static enum close_reason
@@ -346,7 +314,7 @@ conn_read(struct worker *w, struct conn *c)
 		if (n == 0)
 			return CLOSE_DONE;
 		if (n < 0 && !is_transient(errno))
-			return conn_peer_error(w, c);
+			return conn_peer_error(w, c, errno);
 		return CLOSE_NONE;
 	}
 	if (c->buf == NULL)
@@ -366,7 +334,7 @@ conn_read(struct worker *w, struct conn *c)
 		return CLOSE_NONE;
 	}
 	if (n < 0)
-		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c, errno);
 	c->bytes_in += (uint64_t)n;
 	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
 	conn_check_allowance(c, conn_stats(w, c));
@@ -379,7 +347,7 @@ conn_flush(struct worker *w, struct conn *c)
 	ssize_t n = buf_write_fd(c->buf, c->io.fd);
 
 	if (n < 0)
-		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c);
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c, errno);
 	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)n);
 	if (n > 0)
 		conn_touch(w, c);
@@ -441,13 +409,9 @@ conn_update_events(struct worker *w, struct conn *c)
 		ev_io_start(w->loop, &c->io);
 }
 
-static void
-conn_step(struct worker *w, struct conn *c, int revents)
+void
+conn_finish(struct worker *w, struct conn *c, enum close_reason why)
 {
-	enum close_reason why = CLOSE_NONE;
-
-	if (revents & EV_READ)
-		why = conn_read(w, c);
 	if (why == CLOSE_NONE && c->buf != NULL)
 		why = conn_flush(w, c);
 	if (why == CLOSE_NONE)
@@ -458,13 +422,25 @@ conn_step(struct worker *w, struct conn *c, int revents)
 		conn_update_events(w, c);
 }
 
+void
+conn_step(struct worker *w, struct conn *c, int revents)
+{
+	conn_finish(w, c, (revents & EV_READ) ? conn_read(w, c) : CLOSE_NONE);
+}
+
 static void
 conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	conn_step(ev_userdata(loop), (struct conn *)io, revents);
+	struct worker *w = ev_userdata(loop);
+	struct conn *c = (struct conn *)io;
+
+	if (w->iob != NULL && revents == EV_READ && conn_batchable(c))
+		tcp_batch_add(w, c);
+	else
+		conn_step(w, c, revents);
 }
 
-static struct conn *
+struct conn *
 conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
     const struct connlimit_ticket *ticket)
@@ -490,164 +466,6 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 	ev_io_start(w->loop, &c->io);
 	w->nconns++;
 	return c;
-}
-
-static void
-accept_limit(struct worker *w, struct wlistener *wl, bool total)
-{
-	uint64_t suppressed;
-
-	worker_pause_accept(wl, MAXCONN_RETRY_SEC);
-	if (wl->at_limit)
-		return;		/* still full at a re-check: said already */
-	wl->at_limit = 1;
-	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
-	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
-		struct log_field f[2] = {
-			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
-		};
-		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
-		    "%s: %s (%u) reached, not accepting for now "
-		    "(%llu similar messages suppressed)", wl->l->conf.name,
-		    total ? "max_connections_total" : "max_connections",
-		    total ? __atomic_load_n(&w->d->max_conns_total,
-		    __ATOMIC_RELAXED) : wl->l->conf.max_connections,
-		    (unsigned long long)suppressed);
-	}
-}
-
-static void
-accept_error(struct worker *w, struct wlistener *wl, int err)
-{
-	uint64_t suppressed;
-
-	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
-	worker_pause_accept(wl, NOFD_RETRY_SEC);
-	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
-		struct log_field f[2] = {
-			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
-		};
-		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
-		    "%s: accept: %s; pausing %.1fs (%llu similar messages "
-		    "suppressed)", wl->l->conf.name, strerror(err),
-		    NOFD_RETRY_SEC, (unsigned long long)suppressed);
-	}
-}
-
-static void
-accept_unreserve(struct wlistener *wl)
-{
-	__atomic_sub_fetch(&wl->w->d->conns_total, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
-}
-
-/* Over a per-source limit or denied: close at once (the peer sees EOF
- * before any echo), count, and say so now and then. */
-static void
-accept_refuse(struct worker *w, struct wlistener *wl, int fd,
-    const struct sockaddr *peer, enum stat_id why)
-{
-	char host[ADDR_STRLEN], port[8];
-	uint64_t suppressed;
-
-	close(fd);
-	accept_unreserve(wl);
-	stat_add(wl->st, why, 1);
-	if (!log_enabled(w->log, LOG_LVL_INFO) ||
-	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
-		return;
-	addr_format_host(peer, host, sizeof(host));
-	snprintf(port, sizeof(port), "%u", addr_port(peer));
-	{
-		struct log_field f[5] = {
-			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
-			{ "peer_address", host }, { "peer_port", port },
-			{ "drop_reason", stat_drop_reason(why) },
-		};
-
-		log_event(w->log, LOG_LVL_INFO, LOG_EV_LIMIT, f, 5,
-		    "refused a connection from %s port %s on %s: %s (%llu "
-		    "similar messages suppressed)", host, port,
-		    wl->l->conf.name, stat_drop_reason(why),
-		    (unsigned long long)suppressed);
-	}
-}
-
-/* Reserve a slot under max_connections and max_connections_total before
- * accepting, so several workers sharing the limits never overshoot them.
- * -1: the listener is full, -2: the daemon is. */
-static int
-accept_reserve(struct wlistener *wl)
-{
-	struct echod *d = wl->w->d;
-	uint32_t max = wl->l->conf.max_connections;
-	uint32_t tmax = __atomic_load_n(&d->max_conns_total, __ATOMIC_RELAXED);
-	uint32_t n = __atomic_add_fetch(&wl->l->counters->conns, 1,
-	    __ATOMIC_RELAXED);
-
-	if (max != 0 && n > max) {
-		__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
-		return -1;
-	}
-	n = __atomic_add_fetch(&d->conns_total, 1, __ATOMIC_RELAXED);
-	if (tmax != 0 && n > tmax) {
-		accept_unreserve(wl);
-		return -2;
-	}
-	return 0;
-}
-
-void
-tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct wlistener *wl = (struct wlistener *)io;
-	struct worker *w = wl->w;
-	struct sockaddr_storage ss;
-	struct connlimit_ticket ticket;
-	enum stat_id why;
-	socklen_t len;
-	struct conn *c;
-	int fd, rc;
-
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if ((rc = accept_reserve(wl)) < 0) {
-			accept_limit(w, wl, rc == -2);
-			return;
-		}
-		len = sizeof(ss);
-		fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			int err = errno;
-
-			accept_unreserve(wl);
-			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-			    err == ENOMEM)
-				accept_error(w, wl, err);
-			if (err == EINTR || err == ECONNABORTED || err == EPROTO ||
-			    err == EPERM)
-				continue;
-			return;	/* EAGAIN: the backlog is empty */
-		}
-		why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source,
-		    (struct sockaddr *)&ss, ev_now(loop), &ticket);
-		if (why != ST_COUNT) {
-			accept_refuse(w, wl, fd, (struct sockaddr *)&ss, why);
-			continue;
-		}
-		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len, &ticket);
-		if (c == NULL) {
-			close(fd);
-			if (wl->l->counters->by_source != NULL)
-				connlimit_release(wl->l->counters->by_source,
-				    (struct sockaddr *)&ss, &ticket);
-			accept_unreserve(wl);
-			continue;
-		}
-		wl->at_limit = 0;
-		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
-		conn_log_open(w, c);
-	}
 }
 
 void

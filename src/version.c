@@ -19,6 +19,11 @@ version_features(void)
 #ifdef HAVE_SENDMMSG
 	    " +sendmmsg"
 #endif
+#ifdef HAVE_LIBURING
+	    " +io_uring"
+#else
+	    " -io_uring"
+#endif
 #ifdef HAVE_LIBEDIT
 	    " +libedit"
 #else

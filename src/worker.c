@@ -14,6 +14,7 @@
 #include "listener.h"
 #include "protect.h"
 #include "tcp.h"
+#include "tcp_batch.h"
 #include "udp.h"
 #include "worker.h"
 
@@ -48,6 +49,9 @@ worker_new(struct echod *d, uint32_t index)
 	if (w->scratch == NULL || w->udp == NULL || w->loop == NULL)
 		goto fail;
 	ev_set_userdata(w->loop, w);
+	if (tcp_batch_init(w, d->conf->io_uring, w->iob_why,
+	    sizeof(w->iob_why)) == 0)
+		ev_set_invoke_pending_cb(w->loop, tcp_batch_invoke_pending);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	ev_async_init(&w->cmd_async, worker_cmd_cb);
@@ -289,6 +293,7 @@ worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	udp_batch_free(w->udp);
+	tcp_batch_free(w);
 	free(w->scratch);
 	free(w);
 }

@@ -24,6 +24,7 @@ struct echod;
 struct listener;
 struct conn;
 struct buf;
+struct iobatch;
 
 /* The worker's view of one listener: the watcher on its socket. */
 struct wlistener {
@@ -87,6 +88,13 @@ struct worker {
 	struct buf **spare;		/* free buffers of the default size */
 	size_t nspare, spare_cap;
 	struct udp_batch *udp;		/* UDP receive/send batch (udp.c) */
+	/* TCP echoes of this loop iteration (tcp_batch.c); iob NULL: one
+	 * system call per read and write. */
+	struct iobatch *iob;
+	struct conn **batch;
+	size_t nbatch;
+	unsigned char *arena;		/* a read buffer per queued connection */
+	char iob_why[128];		/* why iob is NULL */
 	struct log_ratelimit peer_rl;	/* peer-caused messages */
 	ev_timer sweep;			/* TCP max_lifetime, stall_timeout */
 };

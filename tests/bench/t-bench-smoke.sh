@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..13"
+echo "1..17"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -106,6 +106,10 @@ run_bench pipeline -p "$port" -c 4 -d 8 -n 400 -t 20s pipeline; check_count pipe
 run_bench stream -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count stream 200 $?
 run_bench churn -p "$port" -c 4 -n 200 -t 20s churn; check_count churn 200 $?
 run_bench threads -p "$port" -c 8 -T 2 -n 400 -t 20s pingpong; check_count threads 400 $?
+# The same without io_uring batches: a recv and a send per event.
+run_bench plain-pingpong --no-io-uring -p "$port" -c 10 -n 300 -t 20s pingpong; check_count plain-pingpong 300 $?
+run_bench plain-stream --no-io-uring -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count plain-stream 200 $?
+run_bench plain-churn --no-io-uring -p "$port" -c 4 -n 200 -t 20s churn; check_count plain-churn 200 $?
 
 # UDP: every datagram is either answered (and checked) or counted lost.
 run_bench udp -p "$uport" -c 2 -d 4 -n 300 -t 20s udp
@@ -137,13 +141,15 @@ s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(16)
 print("listening", flush=True)
 s.settimeout(30)
-c, _ = s.accept()
-c.settimeout(30)
 while True:
-    d = c.recv(65536)
-    if not d:
-        break
-    c.sendall(bytes([d[0] ^ 1]) + d[1:])
+    c, _ = s.accept()
+    c.settimeout(30)
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        c.sendall(bytes([d[0] ^ 1]) + d[1:])
+    c.close()
 EOF
 cport=$(pick_port)
 /usr/bin/python3 "$tmp/corrupt.py" "$cport" >"$tmp/corrupt.log" 2>&1 &
@@ -158,7 +164,16 @@ if wait_for "$tmp/corrupt.log" '^listening'; then
 	else
 		not_ok "corrupting server not caught: rc=$rc mismatches=$bad"
 	fi
+	run_bench corrupt-plain -q --no-io-uring -p "$cport" -c 1 -n 50 -t 10s pingpong
+	rc=$?
+	bad=$(json_num "$tmp/corrupt-plain.out" mismatches)
+	if [ "$rc" -eq 1 ] && [ "${bad:-0}" -ge 1 ]; then
+		ok "without io_uring too ($bad mismatched bytes, exit 1)"
+	else
+		not_ok "corrupting server not caught without io_uring: rc=$rc mismatches=$bad"
+	fi
 else
+	not_ok "corrupting server did not start"
 	not_ok "corrupting server did not start"
 fi
 

@@ -296,6 +296,24 @@ echod_ep_up() {
 	ep_up "$1"
 }
 
+# The TCP I/O path under test: ECHOD_IO_URING=false (the t-*-plain.sh
+# wrappers) runs a test with one system call per read and write; by default
+# echod batches through io_uring where this kernel allows it.
+IO_URING=${ECHOD_IO_URING:-true}
+
+# io_mode_logged: echod said at start which TCP I/O path it took, and it is
+# the one asked for (io_uring may be unavailable here: then it said why).
+io_mode_logged() {
+	if [ "$IO_URING" = false ]; then
+		log_wait 'one system call per TCP read and write: io_uring = false'
+	elif log_wait 'TCP reads and writes batched through io_uring'; then
+		return 0
+	else
+		diag "io_uring not used here: $(grep -o 'one system call per TCP.*' "$ECHOD_LOG")"
+		log_wait 'one system call per TCP read and write: (io_uring:|built without)'
+	fi
+}
+
 # echod_running: start_echod's daemon is still alive (use after start_echod).
 echod_running() {
 	pid_alive "$ECHOD_PID"

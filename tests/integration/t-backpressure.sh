@@ -7,6 +7,7 @@
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
+io_uring = $IO_URING;
 control_socket = "";
 listeners = (
 	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P;
@@ -17,8 +18,9 @@ CONF
 NPEERS=4
 WANT=268435456	# each peer tries to push 256 MiB
 
-plan 7
+plan 8
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 rss0=$(rss_kb "$ECHOD_PID")
 
 peers=

@@ -7,6 +7,7 @@
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
+io_uring = $IO_URING;
 control_socket = "";
 drain_timeout = "20s";
 listeners = (
@@ -15,8 +16,9 @@ listeners = (
 );
 CONF
 
-plan 3
+plan 4
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 # 8 MiB without reading, through a 4 KiB receive window: more than echod's
 # ring and socket buffers hold, all of it acknowledged before the SIGTERM.
 bg pending "$ECHOPROBE" tcp-pending 127.0.0.1 "$P" 8388608 --rcvbuf 4096 \

@@ -8,6 +8,7 @@
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
+io_uring = $IO_URING;
 control_socket = "";
 drain_timeout = "DRAIN";
 listeners = (
@@ -20,7 +21,7 @@ conf_with_drain() {
 	echo "$T/drain-$1.conf"
 }
 
-plan 12
+plan 13
 
 # 1. Pending echoes are delivered.  The client sends 8 MiB with a tiny
 # receive window and reads nothing, so echod's 1 MiB ring fills and echod
@@ -28,6 +29,7 @@ plan 12
 ECHOD_LOG=$T/echod-pending.log
 start_echod "$(conf_with_drain 120s)" "tcp:127.0.0.1:$P" ||
 	bail "echod did not start"
+check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 bg pending "$ECHOPROBE" tcp-pending 127.0.0.1 "$P" 8388608 --rcvbuf 4096 \
 	--go-file "$T/go" --timeout 120
 client=$BG_PID

@@ -7,6 +7,7 @@ need_cmd nc
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
+io_uring = $IO_URING;
 control_socket = "";
 listeners = (
 	{ name = "tcp-one"; protocol = "tcp"; address = "127.0.0.1"; port = $P;
@@ -14,8 +15,9 @@ listeners = (
 );
 CONF
 
-plan 5
+plan 6
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 
 check "10 bytes are echoed, then echod closes (the client never closes)" \
 	sh -c '"$0" tcp-send 127.0.0.1 "$1" 10 --timeout 10 | grep -x "sent=10 received=10 eof"' \

@@ -8,14 +8,16 @@ need_cmd socat nc
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
+io_uring = $IO_URING;
 control_socket = "";
 listeners = (
 	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
 );
 CONF
 
-plan 12
+plan 13
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 check "listening event names the listener and address" \
 	log_wait "event=listening.*listener=tcp-main.*127\.0\.0\.1:$P"
 
