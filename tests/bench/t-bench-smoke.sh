@@ -155,26 +155,24 @@ cport=$(pick_port)
 /usr/bin/python3 "$tmp/corrupt.py" "$cport" >"$tmp/corrupt.log" 2>&1 &
 cpid=$!
 pids="$pids $cpid"
+corrupt_caught() {	# name, then extra bench arguments
+	name=$1
+	shift
+	run_bench "$name" -q "$@" -p "$cport" -c 1 -n 50 -t 10s pingpong
+	rc=$?
+	bad=$(json_num "$tmp/$name.out" mismatches)
+	if [ "$rc" -eq 1 ] && [ "${bad:-0}" -ge 1 ]; then
+		ok "$name: a corrupting server is reported ($bad mismatched bytes, exit 1)"
+	else
+		not_ok "$name: corrupting server not caught: rc=$rc mismatches=$bad"
+	fi
+}
 if wait_for "$tmp/corrupt.log" '^listening'; then
-	run_bench corrupt -q -p "$cport" -c 1 -n 50 -t 10s pingpong
-	rc=$?
-	bad=$(json_num "$tmp/corrupt.out" mismatches)
-	if [ "$rc" -eq 1 ] && [ "${bad:-0}" -ge 1 ]; then
-		ok "a corrupting server is reported ($bad mismatched bytes, exit 1)"
-	else
-		not_ok "corrupting server not caught: rc=$rc mismatches=$bad"
-	fi
-	run_bench corrupt-plain -q --no-io-uring -p "$cport" -c 1 -n 50 -t 10s pingpong
-	rc=$?
-	bad=$(json_num "$tmp/corrupt-plain.out" mismatches)
-	if [ "$rc" -eq 1 ] && [ "${bad:-0}" -ge 1 ]; then
-		ok "without io_uring too ($bad mismatched bytes, exit 1)"
-	else
-		not_ok "corrupting server not caught without io_uring: rc=$rc mismatches=$bad"
-	fi
+	corrupt_caught corrupt
+	corrupt_caught corrupt-plain --no-io-uring
 else
 	not_ok "corrupting server did not start"
-	not_ok "corrupting server did not start"
+	not_ok "corrupting server did not start (plain client)"
 fi
 
 # Nobody listening: errors, exit 1, and the run still stops by itself.
