@@ -203,11 +203,13 @@ static void
 tcp_fill(struct tcp_ctx *x, struct tcp_conn *c)
 {
 	const uint8_t *p;
+	size_t len;
 	ssize_t n;
 
 	tcp_commit(x, c);
 	while (c->sent < c->committed) {
-		n = send(c->fd, p, tcp_unsent(x, c, &p), MSG_NOSIGNAL);
+		len = tcp_unsent(x, c, &p);
+		n = send(c->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
