@@ -1,14 +1,18 @@
 /*
- * tcp: accept, echo, backpressure, half-close, idle timeout, drain.
+ * tcp: the echo state machine of a connection: echo, backpressure,
+ * half-close, idle timeout, drain, and the limits no event reports
+ * (max_lifetime, stall_timeout, access re-check after a reload).
  *
- * Life of a connection: accepted by a worker (counted against
- * max_connections) -> OPEN: each readable event reads once into the
- * worker's scratch buffer and writes it straight back; leftovers go to a
- * per-connection ring (taken from a small per-worker pool) and the
- * connection reads again only while the ring has room -> the peer's FIN
- * makes it PEER_EOF: flush, shutdown(SHUT_WR), close.  Drain and oneshot end
- * in LINGER instead: we flushed and sent our FIN, and discard input until
- * the peer's FIN, so that close() does not reset data still in flight.
+ * Life of a connection: accepted by a worker (tcp_accept.c) -> OPEN: each
+ * readable event reads once into the worker's scratch buffer (or, batched
+ * with the other readable connections of the loop iteration, into a slice
+ * of the worker's arena: tcp_batch.c) and writes it straight back;
+ * leftovers go to a per-connection ring (taken from a small per-worker
+ * pool) and the connection reads again only while the ring has room -> the
+ * peer's FIN makes it PEER_EOF: flush, shutdown(SHUT_WR), close.  Drain
+ * and oneshot end in LINGER instead: we flushed and sent our FIN, and
+ * discard input until the peer's FIN, so that close() does not reset data
+ * still in flight.
  * A connection is freed only at the end of the callback that decided so.
  */
 #include "config.h"

@@ -15,6 +15,7 @@ write_conf() {
 	cat >"$conf.new" <<CONF
 log_level = "info";
 control_socket = "";
+${3:-}
 listeners = (
 	{ name = "tcp-a"; protocol = "tcp"; address = "127.0.0.1"; port = $A; },
 	{ name = "udp-a"; protocol = "udp"; address = "127.0.0.1"; port = $A; },
@@ -27,7 +28,7 @@ CONF
 }
 write_conf "{ name = \"tcp-b\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $B; }" 2000
 
-plan 19
+plan 21
 start_echod "$conf" "tcp:127.0.0.1:$A" "udp:127.0.0.1:$A" "tcp:127.0.0.1:$B" \
 	"udp:127.0.0.1:$C" || bail "echod did not start"
 check "before the reload udp-c echoes 1500-byte datagrams (max_datagram 2000)" \
@@ -91,6 +92,17 @@ check "old listeners still serve after the failed reload" \
 printf 'after failed reload\n' >&3
 check "the session still echoes after the failed reload" \
 	wait_until 10 file_has "$T/session.out" '^after failed reload$'
+
+# workers and io_uring are read at start only: a reload that changes them
+# still applies the rest, and says which settings wait for a restart.
+write_conf "{ name = \"tcp-d\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $D; }" 1000 \
+	"workers = 3; io_uring = false;"
+kill -HUP "$ECHOD_PID"
+check "a reload that changes workers and io_uring succeeds" \
+	wait_until 10 sh -c '[ "$(grep -c "event=reload_ok" "$0")" -ge 2 ]' "$ECHOD_LOG"
+check "and says both take effect at the next start" \
+	sh -c 'grep -q "workers = 3 takes effect at the next start" "$0" &&
+		grep -q "io_uring = false takes effect at the next start" "$0"' "$ECHOD_LOG"
 
 exec 3>&-
 reap "$session" 10
