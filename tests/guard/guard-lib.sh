@@ -17,6 +17,15 @@ drops_are() {
 	[ "$(drops "$1")" = "$2" ]
 }
 
+# sock_drops PORT: datagrams the kernel dropped on the UDP sockets bound to
+# PORT because the receive buffer was full (a loaded machine can stall the
+# worker for a whole flood: 300 small datagrams overflow a default buffer).
+# echod never sees those, so they are unanswered without being its drops.
+sock_drops() {
+	ss -Huanm "sport = :$1" | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
 drops_at_least() {
 	[ "$(drops "$1")" -ge "$2" ]
 }
