@@ -418,11 +418,11 @@ tcp_batch(struct tcp_ctx *x, struct tcp_conn **cs, size_t n)
 		    .buf = x->arena + i * TCP_SLICE, .len = TCP_SLICE };
 	iobatch_run(x->iob, IOBATCH_RECV, ops, n);
 	for (size_t i = 0; i < n; i++) {
-		ssize_t r = ops[i].res;
+		int err;
+		ssize_t r = iobatch_result(&ops[i], &err);
 		const uint8_t *p;
 
-		if (!tcp_got(x, cs[i], ops[i].buf, r < 0 ? -1 : r,
-		    r < 0 ? (int)-r : 0))
+		if (!tcp_got(x, cs[i], ops[i].buf, r, err))
 			continue;
 		tcp_commit(x, cs[i]);
 		if (cs[i]->sent == cs[i]->committed) {
@@ -436,10 +436,11 @@ tcp_batch(struct tcp_ctx *x, struct tcp_conn **cs, size_t n)
 	}
 	iobatch_run(x->iob, IOBATCH_SEND, ops, ns);
 	for (size_t i = 0; i < ns; i++) {
-		ssize_t m = ops[i].res;
+		int err;
+		ssize_t m = iobatch_result(&ops[i], &err);
 
-		if (m < 0 && m != -EAGAIN && m != -EINTR) {
-			tcp_fail(x, cs[i], "send", (int)-m);
+		if (m < 0 && err != EAGAIN && err != EINTR) {
+			tcp_fail(x, cs[i], "send", err);
 			continue;
 		}
 		if (m > 0)

@@ -20,7 +20,6 @@
 
 struct iobatch {
 	struct io_uring ring;
-	unsigned depth;
 	/* The kernel took only part of a batch, or a completion could not be
 	 * reaped: what is left in the ring points at buffers the caller will
 	 * reuse, so the ring is never entered again. */
@@ -76,7 +75,6 @@ iobatch_new(unsigned depth, char *err, size_t errlen)
 		free(b);
 		return NULL;
 	}
-	b->depth = depth;
 	return b;
 }
 
@@ -87,12 +85,6 @@ iobatch_free(struct iobatch *b)
 		return;
 	io_uring_queue_exit(&b->ring);
 	free(b);
-}
-
-unsigned
-iobatch_depth(const struct iobatch *b)
-{
-	return b->depth;
 }
 
 void
@@ -160,13 +152,6 @@ void
 iobatch_free(struct iobatch *b)
 {
 	(void)b;
-}
-
-unsigned
-iobatch_depth(const struct iobatch *b)
-{
-	(void)b;
-	return 0;
 }
 
 void

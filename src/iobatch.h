@@ -28,15 +28,22 @@ struct iobatch_op {
 	ssize_t res;		/* out: bytes, or -errno */
 };
 
+/* An operation's outcome as its system call reports it: bytes, or -1 with
+ * *err set (0 otherwise), so callers share the plain path's handling. */
+static inline ssize_t
+iobatch_result(const struct iobatch_op *op, int *err)
+{
+	*err = op->res < 0 ? (int)-op->res : 0;
+	return op->res < 0 ? -1 : op->res;
+}
+
 /* NULL when io_uring cannot be used here (not built in, kernel too old,
  * disabled by sysctl or a seccomp filter): err says why. */
 struct iobatch *iobatch_new(unsigned depth, char *err, size_t errlen);
 void iobatch_free(struct iobatch *b);
-/* The most operations one iobatch_run takes. */
-unsigned iobatch_depth(const struct iobatch *b);
-/* Run n <= depth operations of one kind; each op's res is set.  An
- * operation the kernel did not take reports -EAGAIN, so the caller
- * treats it as "try later", like a full socket. */
+/* Run n operations of one kind, n at most the depth given to iobatch_new;
+ * each op's res is set.  An operation the kernel did not take reports
+ * -EAGAIN, so the caller treats it as "try later", like a full socket. */
 void iobatch_run(struct iobatch *b, enum iobatch_kind kind,
     struct iobatch_op *ops, size_t n);
 /* True once the ring failed in a way that leaves entries behind (it is

@@ -123,9 +123,9 @@ tcp_batch_run(struct worker *w)
 		return;
 	iobatch_run(w->iob, IOBATCH_RECV, ops, n);
 	for (size_t i = 0; i < n; i++) {
-		ssize_t r = ops[i].res;
-		enum close_reason why = conn_direct_got(w, cs[i],
-		    r < 0 ? -1 : r, r < 0 ? (int)-r : 0);
+		int err;
+		ssize_t r = iobatch_result(&ops[i], &err);
+		enum close_reason why = conn_direct_got(w, cs[i], r, err);
 
 		if (why != CLOSE_NONE || r <= 0) {
 			conn_finish(w, cs[i], why);
@@ -138,10 +138,11 @@ tcp_batch_run(struct worker *w)
 	if (ns > 0)
 		iobatch_run(w->iob, IOBATCH_SEND, ops, ns);
 	for (size_t i = 0; i < ns; i++) {
-		ssize_t m = ops[i].res;
+		int err;
+		ssize_t m = iobatch_result(&ops[i], &err);
 
 		conn_finish(w, cs[i], conn_direct_sent(w, cs[i], ops[i].buf,
-		    ops[i].len, m < 0 ? -1 : m, m < 0 ? (int)-m : 0));
+		    ops[i].len, m, err));
 	}
 	batch_check_ring(w);
 }
