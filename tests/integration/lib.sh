@@ -302,7 +302,9 @@ echod_ep_up() {
 IO_URING=${ECHOD_IO_URING:-true}
 
 # io_mode_logged: echod said at start which TCP I/O path it took, and it is
-# the one asked for (io_uring may be unavailable here: then it said why).
+# the one asked for.  io_uring may be refused here (a seccomp filter or the
+# kernel.io_uring_disabled sysctl: EPERM; an old kernel: ENOSYS; a build
+# without liburing); any other reason is a failure.
 io_mode_logged() {
 	if [ "$IO_URING" = false ]; then
 		log_wait 'one system call per TCP read and write: io_uring = false'
@@ -310,8 +312,19 @@ io_mode_logged() {
 		return 0
 	else
 		diag "io_uring not used here: $(grep -o 'one system call per TCP.*' "$ECHOD_LOG")"
-		log_wait 'one system call per TCP read and write: (io_uring:|built without)'
+		log_wait 'one system call per TCP read and write: (io_uring: (Operation not permitted|Function not implemented)|built without)'
 	fi
+}
+
+# uring_completions PID: operations completed by the process's io_uring
+# rings (CqTail of each ring's fdinfo); empty when it has no ring.
+uring_completions() {
+	for _fd in /proc/"$1"/fd/*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		*io_uring*) sed -n 's/^CqTail:[[:space:]]*//p' \
+			"/proc/$1/fdinfo/${_fd##*/}" ;;
+		esac
+	done | awk '{ n += $1; seen = 1 } END { if (seen) print n }'
 }
 
 # echod_running: start_echod's daemon is still alive (use after start_echod).

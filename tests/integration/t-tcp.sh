@@ -15,7 +15,7 @@ listeners = (
 );
 CONF
 
-plan 13
+plan 14
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
 check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
 check "listening event names the listener and address" \
@@ -33,6 +33,18 @@ check "half-close with nothing sent: echod closes at once" \
 	"$ECHOPROBE" tcp-halfclose 127.0.0.1 "$P" 0
 check "200 concurrent connections x 20 messages, all echoed" \
 	"$ECHOPROBE" tcp-many 127.0.0.1 "$P" 200 20 --size 700 --timeout 60
+# The echoes above really took the path the log names: completions in
+# echod's rings when it batches, no ring at all when it does not.
+io_path_used() {
+	n=$(uring_completions "$ECHOD_PID")
+	if grep -q 'batched through io_uring' "$ECHOD_LOG"; then
+		diag "io_uring completions: $n"
+		[ "${n:-0}" -ge 1000 ]
+	else
+		[ -z "$n" ]
+	fi
+}
+check "the echoes went through the I/O path echod announced" io_path_used
 
 head -c 300000 /dev/urandom >"$T/in.bin"
 socat_roundtrip() {
