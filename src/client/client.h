@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 /* Exit codes (issue 7; 64 is sysexits' EX_USAGE). */
 #define CLIENT_EXIT_OK		0	/* everything sent came back intact */
@@ -80,8 +80,8 @@ double client_now(void);
 int client_session_run(struct client_opts *o);	/* interactive or pipe */
 int client_interactive_run(struct client_opts *o, int fd,
     const struct addr *peer);
-int client_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
-int client_dgram_run(struct client_opts *o, int fd, const struct addr *peer);
+int client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
+int client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
 int client_probe_main(int argc, char **argv);
 int client_verify_main(int argc, char **argv);
 int client_session_main(int argc, char **argv);

@@ -29,8 +29,8 @@
 #include <editline/readline.h>
 #endif
 
-#include "client.h"
-#include "term.h"
+#include "client/client.h"
+#include "client/term.h"
 
 #define IA_OUTMAX	(1u << 20)	/* typed bytes the server has not taken */
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client.h"
-#include "units.h"
+#include "client/client.h"
+#include "common/units.h"
 
 enum {
 	OPT_HEX = 256,

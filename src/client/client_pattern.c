@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "client_pattern.h"
+#include "client/client_pattern.h"
 
 static uint64_t
 client_pattern_word(uint64_t seed, uint64_t index)

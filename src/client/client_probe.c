@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client_probe.h"
+#include "client/client_probe.h"
 
 static const unsigned char probe_magic[4] = { 'E', 'c', 'P', 'r' };
 

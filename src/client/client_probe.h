@@ -9,8 +9,8 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include "client.h"
-#include "client_stats.h"
+#include "client/client.h"
+#include "client/client_stats.h"
 
 #define PROBE_SLOTS	4096	/* probes remembered for matching replies */
 #define PROBE_CONNS	128	/* --reconnect: connections awaiting a reply */

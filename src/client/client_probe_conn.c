@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client_probe.h"
+#include "client/client_probe.h"
 
 int
 probe_conn_init(struct probe *p)

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "client_probe.h"
+#include "client/client_probe.h"
 
 static const char *const probe_ev_name[] = {
 	[PROBE_EV_REPLY] = "reply",

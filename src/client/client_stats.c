@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_stats.h"
+#include "client/client_stats.h"
 
 int
 client_stats_init(struct client_stats *st, size_t cap)

@@ -1,5 +1,5 @@
 /*
- * client_pipe: TCP pipe and one-shot (-m) modes.  Input (stdin or the -m
+ * client_tcp_pipe: TCP pipe and one-shot (-m) modes.  Input (stdin or the -m
  * message) goes to the server, the echo to stdout, and every echoed byte is
  * compared with what was sent.  The bytes sent but not yet echoed live in
  * one fixed window (a ring): when it is full echoctl stops reading its input,
@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "term.h"
+#include "client/client.h"
+#include "client/term.h"
 
 #define PIPE_WINDOW	(1u << 20)	/* bytes in flight; a power of two */
 #define PIPE_CHUNK	65536
@@ -344,7 +344,7 @@ pipe_watchers(struct pipe_state *p)
 }
 
 int
-client_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
+client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
 	struct pipe_state p;
 

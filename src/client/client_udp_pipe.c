@@ -1,5 +1,5 @@
 /*
- * client_dgram: UDP pipe and one-shot (-m) modes.  Each input line, with its
+ * client_udp_pipe: UDP pipe and one-shot (-m) modes.  Each input line, with its
  * "\n", is one datagram (a line longer than the largest datagram is split);
  * -m MESSAGE is one datagram as given.  Echoes go to stdout as they arrive,
  * so stdout equals stdin when nothing is lost.  Each echo is matched against
@@ -19,8 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "term.h"
+#include "client/client.h"
+#include "client/term.h"
 
 /* Each small datagram costs about 1 KiB of socket buffer in the kernel
  * (skb overhead), and the default buffer is ~208 KiB: 64 in flight cannot
@@ -307,7 +307,7 @@ dgram_report(struct dgram_state *d)
 }
 
 int
-client_dgram_run(struct client_opts *o, int fd, const struct addr *peer)
+client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
 	struct dgram_state *d = calloc(1, sizeof(*d));
 	int status;

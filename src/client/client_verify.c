@@ -22,9 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "client_pattern.h"
-#include "client_verify.h"
+#include "client/client.h"
+#include "client/client_pattern.h"
+#include "client/client_verify.h"
 
 #define VERIFY_CHUNK	65536
 #define VERIFY_INFLIGHT	(4u << 20)	/* TCP bytes sent but not echoed */

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client_pattern.h"
-#include "client_verify.h"
+#include "client/client_pattern.h"
+#include "client/client_verify.h"
 
 #define VERIFY_MAX_DGRAMS	10000000
 #define VERIFY_HDR		12

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "ctlclient.h"
-#include "proto.h"
-#include "units.h"
+#include "common/addr.h"
+#include "client/ctlclient.h"
+#include "common/proto.h"
+#include "common/units.h"
 
 struct ctlclient {
 	const char *path;

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "client.h"
-#include "ctlclient.h"
-#include "version.h"
+#include "client/bench/bench.h"
+#include "client/client.h"
+#include "client/ctlclient.h"
+#include "common/version.h"
 
 struct echoctl_cmd {
 	const char *name;
@@ -79,9 +79,9 @@ client_session_main(int argc, char **argv)
 	if (o.message == NULL && isatty(STDIN_FILENO))
 		rc = client_interactive_run(&o, fd, &peer);
 	else if (o.proto == CLIENT_TCP)
-		rc = client_pipe_run(&o, fd, &peer);
+		rc = client_tcp_pipe_run(&o, fd, &peer);
 	else
-		rc = client_dgram_run(&o, fd, &peer);
+		rc = client_udp_pipe_run(&o, fd, &peer);
 	close(fd);
 	return rc;
 }

@@ -6,7 +6,7 @@
 
 #include <ctype.h>
 
-#include "term.h"
+#include "client/term.h"
 
 size_t
 term_write_escaped(FILE *f, const void *data, size_t len)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 int
 addr_parse(const char *host, uint16_t port, struct addr *out, bool *dualstack,

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "iobatch.h"
+#include "common/iobatch.h"
 
 #ifdef HAVE_LIBURING
 #include <liburing.h>

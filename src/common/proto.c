@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "common/proto.h"
 
 static const struct {
 	const char *name;

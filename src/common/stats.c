@@ -1,7 +1,7 @@
 /* stats: counter names and sums. */
 #include "config.h"
 
-#include "stats.h"
+#include "common/stats.h"
 
 static const char *const names[ST_COUNT] = {
 	[ST_CONN_ACCEPTED] = "conn_accepted",

@@ -31,7 +31,7 @@ enum stat_id {
 	ST_DROP_WOULD_BLOCK,	/* UDP send would block */
 	ST_DROP_SEND_ERROR,	/* UDP send failed otherwise */
 	ST_DROP_DRAINING,	/* received while draining */
-	/* guard: UDP (guard.h, ratelimit.h, acl.h) */
+	/* guard: UDP (udp_guard.h, ratelimit.h, acl.h) */
 	ST_DROP_SRC_PORT,	/* source port of a self-answering service */
 	ST_DROP_BOGON_SRC,	/* source address cannot be genuine */
 	ST_DROP_BCAST_DST,	/* sent to broadcast or multicast */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "common/units.h"
 
 struct unit {
 	const char *suffix;

@@ -1,7 +1,7 @@
 /* version: PACKAGE_VERSION and the feature string. */
 #include "config.h"
 
-#include "version.h"
+#include "common/version.h"
 
 const char *
 version_string(void)

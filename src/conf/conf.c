@@ -1,6 +1,6 @@
 /*
  * conf: reads the libconfig file and turns it into struct conf, driven by the
- * settings tables (settings.h, settings_core.c).  Owns the file format: the top level holds
+ * settings tables (settings.h, settings_echod.c).  Owns the file format: the top level holds
  * global settings, "defaults" holds listener settings that every listener
  * inherits, "listeners" is a list of groups.  Built-in defaults are parsed
  * from the tables' default texts through the same code as the user's file,
@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "settings.h"
+#include "conf/conf.h"
+#include "conf/settings.h"
 
 #define CONF_MAX_BYTES (1024 * 1024)	/* a config file is never bigger */
 #define BUILTIN_NAME "<built-in defaults>"

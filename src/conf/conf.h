@@ -3,7 +3,7 @@
  * conf.c is the only file that includes <libconfig.h>.
  *
  * Every setting is described once, in a settings table (settings.h; echod's
- * own rows are in settings_core.c): name, scope, type, range, default, help.
+ * own rows are in settings_echod.c): name, scope, type, range, default, help.
  * The tables drive loading, validation, "did you mean" hints,
  * `echod --settings` and the sample/man page checks.
  *
@@ -25,9 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
-#include "diags.h"
-#include "guard_conf.h"
+#include "common/addr.h"
+#include "conf/diags.h"
+#include "conf/settings_guard.h"
 
 #define CONF_NAME_MAX 64
 
@@ -50,7 +50,7 @@ struct lconf {
 	uint32_t max_datagram;		/* UDP bytes; larger ones are dropped */
 	bool oneshot;			/* TCP: echo the first read, then close */
 	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
-	struct guard_lconf guard;	/* ACLs, loop guard, limits (guard_settings.c) */
+	struct guard_lconf guard;	/* ACLs, loop guard, limits (settings_guard.c) */
 };
 
 struct conf {
@@ -65,7 +65,7 @@ struct conf {
 	struct lconf defaults;		/* the listener defaults, resolved */
 	struct lconf *listeners;
 	size_t nlisteners;
-	struct guard_gconf guard;	/* global limits (guard_settings.c) */
+	struct guard_gconf guard;	/* global limits (settings_guard.c) */
 };
 
 enum { CONF_LOG_AUTO, CONF_LOG_STDERR, CONF_LOG_JOURNAL };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diags.h"
+#include "conf/diags.h"
 
 void
 diags_init(struct diags *d)

@@ -3,7 +3,7 @@
  * against its row and storing it, deep copies and release of owned values,
  * range texts, the misspelling distance, the built-in defaults as config
  * text and the --settings dump.  conf.c does the libconfig side; the rows
- * of echod itself are in settings_core.c.
+ * of echod itself are in settings_echod.c.
  */
 #include "config.h"
 
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings.h"
-#include "units.h"
+#include "conf/settings.h"
+#include "common/units.h"
 
 const struct setting *
 settings_find(const char *name)

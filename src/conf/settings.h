@@ -11,13 +11,13 @@
  *  1. add the fields to struct conf (global scope) or struct lconf (listener
  *     scope) in conf.h; embedding a struct of your own there is fine;
  *  2. in your own pure .c file define
- *         const struct setting guard_settings[] = {
+ *         const struct setting settings_guard[] = {
  *             { .name = "guard_rate", .scope = SETTING_LISTENER, ... },
  *             SETTING_END
  *         };
- *     and declare `extern const struct setting guard_settings[];` in your
+ *     and declare `extern const struct setting settings_guard[];` in your
  *     header;
- *  3. add `guard_settings` to settings_tables[] in settings_core.c.
+ *  3. add `settings_guard` to settings_tables[] in settings_echod.c.
  * tests/unit/test_settings checks every table (types, sizes, defaults in
  * range, unique names); tests/unit/test_conf checks that conf/echod.conf
  * shows every setting with its default and help line, and loads to the
@@ -116,9 +116,9 @@ struct setting {
 #define SETTING_NOMAX 1e300
 
 /* Every table, NULL-terminated; conf.c walks them in this order
- * (settings_core.c). */
+ * (settings_echod.c). */
 extern const struct setting *const settings_tables[];
-extern const struct setting settings_core[];
+extern const struct setting settings_echod[];
 
 /* A value as the file wrote it, handed over by the parser (conf.c). */
 enum setting_kind { SV_INT, SV_FLOAT, SV_BOOL, SV_STRING, SV_OTHER };

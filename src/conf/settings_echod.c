@@ -1,5 +1,5 @@
 /*
- * settings_core: the settings of echod itself (globals, listener defaults,
+ * settings_echod: the settings of echod itself (globals, listener defaults,
  * listener identity), their validators, and the registry of every table.
  * Pure data plus small checks; see settings.h for how a row is read.
  */
@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "log.h"
-#include "settings.h"
+#include "common/addr.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "conf/settings.h"
 
 static int
 check_name(const char *v, char *err, size_t errlen)
@@ -77,7 +77,7 @@ static const struct setting_choice proto_choices[] = {
 	{ "tcp", CONF_TCP }, { "udp", CONF_UDP }, { NULL, 0 },
 };
 
-const struct setting settings_core[] = {
+const struct setting settings_echod[] = {
 	{ .name = "log_level", .scope = SETTING_GLOBAL, .type = SETTING_ENUM,
 	  SETTING_AT(struct conf, log_level), .def = "\"notice\"",
 	  .choices = level_choices,
@@ -163,7 +163,7 @@ const struct setting settings_core[] = {
 
 /* Every table; add another module's table here (see settings.h). */
 const struct setting *const settings_tables[] = {
-	settings_core,
-	guard_settings,
+	settings_echod,
+	settings_guard,
 	NULL
 };

@@ -1,5 +1,5 @@
 /*
- * guard_settings: the settings rows of the guard (access lists, the UDP
+ * settings_guard: the settings rows of the guard (access lists, the UDP
  * loop and reflection guard, per-source limits, TCP limits).  The help
  * texts say why each default protects a host on the open internet; they
  * are what `echod --settings`, the sample config and echod.conf(5) show.
@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acl.h"
-#include "conf.h"
-#include "guard_conf.h"
-#include "settings.h"
+#include "guard/acl.h"
+#include "conf/conf.h"
+#include "conf/settings_guard.h"
+#include "conf/settings.h"
 
 static int
 check_cidr(const char *v, char *err, size_t errlen)
@@ -25,7 +25,7 @@ check_cidr(const char *v, char *err, size_t errlen)
 #define L(member) SETTING_AT(struct lconf, guard.member)
 #define LISTENER(t, p) .scope = SETTING_LISTENER, .type = (t), .protos = (p)
 
-const struct setting guard_settings[] = {
+const struct setting settings_guard[] = {
 	{ .name = "allow", LISTENER(SETTING_STR_LIST, SETTING_ANY), L(allow),
 	  .max_items = ACL_MAX_ENTRIES, .def = "[]", .check = check_cidr,
 	  .allowed = "IPv4/IPv6 addresses or CIDR prefixes; [] = everyone not denied",
@@ -143,32 +143,32 @@ is_list_row(const struct setting *s)
 }
 
 void
-guard_lconf_strip(struct lconf *lc)
+settings_guard_strip(struct lconf *lc)
 {
-	for (const struct setting *s = guard_settings; s->name != NULL; s++)
+	for (const struct setting *s = settings_guard; s->name != NULL; s++)
 		if (is_list_row(s))
 			memset((char *)lc + s->offset, 0, s->size);
 }
 
 int
-guard_lconf_dup(struct lconf *lc)
+settings_guard_dup(struct lconf *lc)
 {
 	struct lconf shallow = *lc;
 	int rc = 0;
 
-	guard_lconf_strip(lc);
-	for (const struct setting *s = guard_settings; s->name != NULL; s++)
+	settings_guard_strip(lc);
+	for (const struct setting *s = settings_guard; s->name != NULL; s++)
 		if (is_list_row(s) && settings_copy(s, lc, &shallow) < 0)
 			rc = -1;
 	if (rc < 0)
-		guard_lconf_free(lc);
+		settings_guard_free(lc);
 	return rc;
 }
 
 void
-guard_lconf_free(struct lconf *lc)
+settings_guard_free(struct lconf *lc)
 {
-	for (const struct setting *s = guard_settings; s->name != NULL; s++)
+	for (const struct setting *s = settings_guard; s->name != NULL; s++)
 		if (is_list_row(s))
 			settings_release(s, lc);
 }
@@ -198,9 +198,9 @@ list_equal(const struct setting *s, const struct lconf *a,
 }
 
 bool
-guard_lconf_lists_equal(const struct lconf *a, const struct lconf *b)
+settings_guard_lists_equal(const struct lconf *a, const struct lconf *b)
 {
-	for (const struct setting *s = guard_settings; s->name != NULL; s++)
+	for (const struct setting *s = settings_guard; s->name != NULL; s++)
 		if (is_list_row(s) && !list_equal(s, a, b))
 			return false;
 	return true;

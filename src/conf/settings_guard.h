@@ -1,15 +1,16 @@
 /*
- * guard_conf: the guard's settings as plain values, embedded in struct lconf
- * (per listener) and struct conf (global).  The rows that load them are in
- * guard_settings.c; the run-time objects built from them are in protect.h.
+ * settings_guard: the guard's settings as plain values, embedded in struct
+ * lconf (per listener) and struct conf (global).  The rows that load them
+ * are in settings_guard.c; the run-time objects built from them are in
+ * daemon/protect.h, the mechanisms in src/guard.
  */
-#ifndef ECHOD_GUARD_CONF_H
-#define ECHOD_GUARD_CONF_H
+#ifndef ECHOD_SETTINGS_GUARD_H
+#define ECHOD_SETTINGS_GUARD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "settings.h"
+#include "conf/settings.h"
 
 struct guard_lconf {
 	/* both protocols */
@@ -43,17 +44,17 @@ struct guard_gconf {
 	uint32_t max_connections_total;	/* all TCP listeners; 0 = unlimited */
 };
 
-extern const struct setting guard_settings[];
+extern const struct setting settings_guard[];
 
 /* The lists above are owned by their struct conf.  A listener that keeps a
  * copy of its lconf beyond the conf's life makes them its own. */
 struct lconf;
 /* lc is a shallow copy: give it deep copies of the lists.  0/-1 (ENOMEM;
  * the lists are then empty). */
-int guard_lconf_dup(struct lconf *lc);
-void guard_lconf_free(struct lconf *lc);
+int settings_guard_dup(struct lconf *lc);
+void settings_guard_free(struct lconf *lc);
 /* Forget the lists without freeing (before comparing the rest bytewise). */
-void guard_lconf_strip(struct lconf *lc);
-bool guard_lconf_lists_equal(const struct lconf *a, const struct lconf *b);
+void settings_guard_strip(struct lconf *lc);
+bool settings_guard_lists_equal(const struct lconf *a, const struct lconf *b);
 
 #endif

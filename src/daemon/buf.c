@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "daemon/buf.h"
 
 struct buf *
 buf_new(size_t cap)

@@ -21,12 +21,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "ctl.h"
-#include "ctlreply.h"
-#include "daemon.h"
-#include "log.h"
-#include "proto.h"
+#include "common/addr.h"
+#include "daemon/ctl.h"
+#include "daemon/ctl_commands.h"
+#include "daemon/daemon.h"
+#include "common/log.h"
+#include "common/proto.h"
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_TIMEOUT 30.0	/* a reload may take a while; echoctl waits */
@@ -163,7 +163,7 @@ ctl_client_request(struct ctl_client *cl, const struct proto_request *req)
 	    LOG_LVL_DEBUG, LOG_EV_GENERIC, NULL, 0, "control: %s%s from uid %ld pid %ld",
 	    proto_verb_name(req->verb), req->json ? " json" : "",
 	    (long)cl->uid, (long)cl->pid);
-	if (ctlreply_build(c->d, req, &out, &len) < 0) {
+	if (ctl_commands_answer(c->d, req, &out, &len) < 0) {
 		ctl_client_error(cl, PROTO_ERR_INTERNAL, "out of memory");
 		return;
 	}

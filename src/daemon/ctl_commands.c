@@ -1,7 +1,7 @@
 /*
- * ctlreply: the contents of control replies (see ctlreply.h).  Every reply
- * is built into one buffer sized from the snapshot and capped at
- * PROTO_REPLY_MAX; a reply that would not fit becomes "ERR 500".
+ * ctl_commands: the contents of control replies (see ctl_commands.h).
+ * Every reply is built into one buffer sized from the snapshot and capped
+ * at PROTO_REPLY_MAX; a reply that would not fit becomes "ERR 500".
  */
 #include "config.h"
 
@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctlreply.h"
-#include "daemon.h"
-#include "proto.h"
-#include "version.h"
+#include "daemon/ctl_commands.h"
+#include "daemon/daemon.h"
+#include "common/proto.h"
+#include "common/version.h"
 
 #define CTLREPLY_LINE_EST 256		/* generous bytes per status line */
 #define CTLREPLY_ERR_MAX 8192		/* reload diagnostics */
@@ -239,7 +239,7 @@ reply_ping(size_t *len)
 }
 
 int
-ctlreply_build(struct echod *d, const struct proto_request *req,
+ctl_commands_answer(struct echod *d, const struct proto_request *req,
     char **out, size_t *len)
 {
 	char *buf = NULL;

@@ -15,12 +15,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "daemon.h"
-#include "listener.h"
-#include "service.h"
-#include "version.h"
-#include "worker.h"
+#include "daemon/ctl.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/service.h"
+#include "common/version.h"
+#include "daemon/worker.h"
 
 #define MAX_WORKERS 256
 

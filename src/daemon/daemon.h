@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "log.h"
-#include "stats.h"
+#include "common/addr.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "common/stats.h"
 
 struct listener;
 struct lcounters;

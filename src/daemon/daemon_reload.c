@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
-#include "listener.h"
-#include "service.h"
-#include "worker.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/service.h"
+#include "daemon/worker.h"
 
 struct plan {
 	struct listener **set;		/* the new set, nc->nlisteners long */

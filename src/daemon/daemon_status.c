@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
-#include "listener.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
 
 static const char *
 phase_name(enum daemon_phase p)

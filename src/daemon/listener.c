@@ -13,9 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listener.h"
-#include "protect.h"
-#include "service.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/service.h"
 
 #define LISTEN_BACKLOG 4096
 
@@ -143,8 +143,8 @@ enable_pktinfo(int fd, const struct lconf *lc)
 		return -1;
 	/* A dual-stack socket reports IPv4 destinations as v4-mapped
 	 * IPV6_PKTINFO too, and accepts that form back when sending;
-	 * guard_socket_setup adds IP_PKTINFO for the guard's broadcast test. */
-	return guard_socket_setup(fd, family);
+	 * udp_guard_socket_setup adds IP_PKTINFO for the guard's broadcast test. */
+	return udp_guard_socket_setup(fd, family);
 }
 
 /* systemd passes blocking sockets: several workers watch one inherited
@@ -210,13 +210,13 @@ listener_alloc(const struct lconf *lc)
 		return NULL;
 	l->refs = 1;
 	l->conf = *lc;
-	if (guard_lconf_dup(&l->conf) < 0) {
+	if (settings_guard_dup(&l->conf) < 0) {
 		free(l);
 		return NULL;
 	}
 	l->prot = protect_new(&l->conf, err, sizeof(err));
 	if (l->prot == NULL) {
-		guard_lconf_free(&l->conf);
+		settings_guard_free(&l->conf);
 		free(l);
 		return NULL;
 	}
@@ -339,7 +339,7 @@ listener_unref(struct listener *l)
 	free(l->fds);
 	lcounters_unref(l->counters);
 	protect_free(l->prot);
-	guard_lconf_free(&l->conf);
+	settings_guard_free(&l->conf);
 	free(l);
 }
 
@@ -358,7 +358,7 @@ listener_settings_equal(const struct lconf *a, const struct lconf *b)
 
 	/* Compare everything but where it was written; lists by content. */
 	x.line = y.line = 0;
-	guard_lconf_strip(&x);
-	guard_lconf_strip(&y);
-	return memcmp(&x, &y, sizeof(x)) == 0 && guard_lconf_lists_equal(a, b);
+	settings_guard_strip(&x);
+	settings_guard_strip(&y);
+	return memcmp(&x, &y, sizeof(x)) == 0 && settings_guard_lists_equal(a, b);
 }

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
-#include "stats.h"
+#include "conf/conf.h"
+#include "common/stats.h"
 
 struct echod;
 struct service_fd;

@@ -1,7 +1,7 @@
 /* echod: the daemon's main(); everything else lives in libechod (daemon.c). */
 #include "config.h"
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 int
 main(int argc, char **argv)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "protect.h"
+#include "conf/conf.h"
+#include "daemon/protect.h"
 
 static int
 build_acl(struct protect *p, const struct guard_lconf *g, char *err,
@@ -31,7 +31,7 @@ static int
 build_guard(struct protect *p, const struct guard_lconf *g, char *err,
     size_t errlen)
 {
-	guard_init(&p->guard);
+	udp_guard_init(&p->guard);
 	memset(p->guard.ports, 0, sizeof(p->guard.ports));
 	for (size_t i = 0; i < g->udp_drop_source_ports.n; i++) {
 		int64_t port = g->udp_drop_source_ports.v[i];
@@ -41,7 +41,7 @@ build_guard(struct protect *p, const struct guard_lconf *g, char *err,
 			    (long long)port);
 			return -1;
 		}
-		guard_port_set(&p->guard, (uint16_t)port, true);
+		udp_guard_port_set(&p->guard, (uint16_t)port, true);
 	}
 	p->guard.check_src_port = g->udp_drop_source_ports.n > 0;
 	p->guard.check_bogon_src = g->udp_drop_bogon_sources;
@@ -120,17 +120,17 @@ protect_udp(const struct protect *p, struct ratelimit *rl,
     const struct sockaddr *src, const struct msghdr *h, size_t len,
     double now)
 {
-	struct guard_dst dst;
-	enum guard_verdict v;
+	struct udp_guard_dst dst;
+	enum udp_guard_verdict v;
 
 	if (h != NULL && h->msg_controllen > 0) {
-		guard_dst_parse(h, &dst);
-		v = guard_check(&p->guard, src, &dst);
+		udp_guard_dst_parse(h, &dst);
+		v = udp_guard_check(&p->guard, src, &dst);
 	} else {
-		v = guard_check(&p->guard, src, NULL);
+		v = udp_guard_check(&p->guard, src, NULL);
 	}
-	if (v != GUARD_PASS)
-		return guard_stat(v);
+	if (v != UDP_GUARD_PASS)
+		return udp_guard_stat(v);
 	if (!protect_permits(p, src))
 		return ST_DROP_ACL;
 	if (rl != NULL) {

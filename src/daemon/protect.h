@@ -19,17 +19,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "acl.h"
-#include "connlimit.h"
-#include "guard.h"
-#include "ratelimit.h"
-#include "stats.h"
+#include "guard/acl.h"
+#include "guard/connlimit.h"
+#include "guard/udp_guard.h"
+#include "guard/ratelimit.h"
+#include "common/stats.h"
 
 struct lconf;
 
 struct protect {
 	struct acl acl;
-	struct guard guard;
+	struct udp_guard guard;
 	struct ratelimit_conf udp;	/* template for each worker's table */
 	struct connlimit_conf tcp;
 	bool any_acl;

@@ -21,7 +21,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
-#include "service.h"
+#include "daemon/service.h"
 
 #define SERVICE_JOURNAL_FIELDS 16	/* structured fields kept per event */
 #define SERVICE_FIELD_MAX 512		/* bytes per journal field */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "addr.h"
-#include "log.h"
+#include "common/addr.h"
+#include "common/log.h"
 
 struct service;
 

@@ -26,14 +26,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "daemon.h"
-#include "listener.h"
-#include "protect.h"
-#include "tcp.h"
-#include "tcp_batch.h"
-#include "tcp_conn.h"
-#include "worker.h"
+#include "daemon/buf.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/tcp.h"
+#include "daemon/tcp_batch.h"
+#include "daemon/tcp_conn.h"
+#include "daemon/worker.h"
 
 #define SPARE_MAX 16
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "tcp.h"
-#include "tcp_conn.h"
+#include "daemon/daemon.h"
+#include "daemon/tcp.h"
+#include "daemon/tcp_conn.h"
 
 #define ACCEPT_BATCH 32
 #define MAXCONN_RETRY_SEC 0.1	/* re-check a full listener */

@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "iobatch.h"
-#include "tcp_batch.h"
-#include "tcp_conn.h"
+#include "common/iobatch.h"
+#include "daemon/tcp_batch.h"
+#include "daemon/tcp_conn.h"
 
 #define TCP_BATCH_MAX 32
 #define TCP_BATCH_SLICE (64 * 1024)	/* a read per connection per batch */

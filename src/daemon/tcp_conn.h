@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "buf.h"
-#include "listener.h"
-#include "protect.h"
-#include "worker.h"
+#include "daemon/buf.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/worker.h"
 
 enum conn_state { CONN_OPEN, CONN_PEER_EOF, CONN_DRAINING, CONN_LINGER };
 

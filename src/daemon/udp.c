@@ -18,17 +18,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "listener.h"
-#include "protect.h"
-#include "udp.h"
-#include "worker.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/udp.h"
+#include "daemon/worker.h"
 
 #define UDP_BATCH 32
 #define UDP_BATCHES_PER_CB 4	/* then let other watchers run */
 #define UDP_SLOT 65536		/* > the largest UDP payload (65527) */
 
 union cmsgbuf {
-	char buf[GUARD_CMSG_SPACE];	/* a dual-stack socket gets both */
+	char buf[UDP_GUARD_CMSG_SPACE];	/* a dual-stack socket gets both */
 	struct cmsghdr align;
 };
 

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "daemon.h"
-#include "listener.h"
-#include "protect.h"
-#include "tcp.h"
-#include "tcp_batch.h"
-#include "udp.h"
-#include "worker.h"
+#include "daemon/buf.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/tcp.h"
+#include "daemon/tcp_batch.h"
+#include "daemon/udp.h"
+#include "daemon/worker.h"
 
 #define SCRATCH_SIZE (128 * 1024)
 #define COMMAND_WAIT_SEC 10

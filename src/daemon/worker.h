@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
-#include "log.h"
-#include "stats.h"
+#include "common/log.h"
+#include "common/stats.h"
 
 struct echod;
 struct listener;

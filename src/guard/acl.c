@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl.h"
+#include "guard/acl.h"
 
 static const uint8_t v4mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff

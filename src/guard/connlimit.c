@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connlimit.h"
-#include "ratelimit.h"
+#include "guard/connlimit.h"
+#include "guard/ratelimit.h"
 
 #define CONNLIMIT_PROBE 8
 #define CONNLIMIT_MAX_SLOTS (1u << 24)

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ratelimit.h"
+#include "guard/ratelimit.h"
 
 #define RATELIMIT_MAX_SLOTS (1u << 24)
 

@@ -1,5 +1,5 @@
 /*
- * guard: per-datagram loop and reflection checks.
+ * udp_guard: per-datagram loop and reflection checks.
  *
  * Broadcast detection without an interface list: for IPv4, Linux reports in
  * IP_PKTINFO both the header destination (ipi_addr) and the local address
@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
+#include "guard/udp_guard.h"
 
 void
-guard_port_set(struct guard *g, uint16_t port, bool drop)
+udp_guard_port_set(struct udp_guard *g, uint16_t port, bool drop)
 {
 	uint64_t bit = 1ULL << (port % 64);
 
@@ -30,7 +30,7 @@ guard_port_set(struct guard *g, uint16_t port, bool drop)
 }
 
 void
-guard_init(struct guard *g)
+udp_guard_init(struct udp_guard *g)
 {
 	char err[128];
 	unsigned lo;
@@ -41,7 +41,7 @@ guard_init(struct guard *g)
 	lo = if_nametoindex("lo");
 	/* Linux gives the loopback device index 1 in every namespace. */
 	g->lo_ifindex = lo != 0 ? lo : 1;
-	(void)guard_set_ports(g, GUARD_DEFAULT_PORTS, err, sizeof(err));
+	(void)udp_guard_set_ports(g, UDP_GUARD_DEFAULT_PORTS, err, sizeof(err));
 }
 
 static int
@@ -63,7 +63,7 @@ parse_port(const char **p, unsigned *out)
 }
 
 int
-guard_set_ports(struct guard *g, const char *list, char *err, size_t errlen)
+udp_guard_set_ports(struct udp_guard *g, const char *list, char *err, size_t errlen)
 {
 	uint64_t ports[65536 / 64] = { 0 };
 	const char *p = list;
@@ -104,7 +104,7 @@ bad:
 }
 
 void
-guard_ports_format(const struct guard *g, char *buf, size_t len)
+udp_guard_ports_format(const struct udp_guard *g, char *buf, size_t len)
 {
 	size_t off = 0;
 	unsigned i = 0, j;
@@ -114,11 +114,11 @@ guard_ports_format(const struct guard *g, char *buf, size_t len)
 		return;
 	buf[0] = '\0';
 	while (i < 65536) {
-		if (!guard_port_dropped(g, (uint16_t)i)) {
+		if (!udp_guard_port_dropped(g, (uint16_t)i)) {
 			i++;
 			continue;
 		}
-		for (j = i; j + 1 < 65536 && guard_port_dropped(g, (uint16_t)(j + 1)); j++)
+		for (j = i; j + 1 < 65536 && udp_guard_port_dropped(g, (uint16_t)(j + 1)); j++)
 			;
 		n = j == i ? snprintf(buf + off, len - off, "%s%u",
 		    off ? "," : "", i) : snprintf(buf + off, len - off,
@@ -131,7 +131,7 @@ guard_ports_format(const struct guard *g, char *buf, size_t len)
 }
 
 int
-guard_socket_setup(int fd, int family)
+udp_guard_socket_setup(int fd, int family)
 {
 	int on = 1;
 
@@ -147,7 +147,7 @@ guard_socket_setup(int fd, int family)
 }
 
 void
-guard_dst_parse(const struct msghdr *msg, struct guard_dst *dst)
+udp_guard_dst_parse(const struct msghdr *msg, struct udp_guard_dst *dst)
 {
 	struct cmsghdr *cm;
 	struct in_pktinfo pi;
@@ -189,7 +189,7 @@ v4_is_bogon(const uint8_t *b)
 }
 
 bool
-guard_is_bogon(const struct sockaddr *sa)
+udp_guard_is_bogon(const struct sockaddr *sa)
 {
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
@@ -218,7 +218,7 @@ is_loopback_src(const struct sockaddr *sa)
 }
 
 static bool
-dst_is_broadcast(const struct guard_dst *d)
+dst_is_broadcast(const struct udp_guard_dst *d)
 {
 	const uint8_t *b;
 
@@ -240,48 +240,48 @@ dst_is_broadcast(const struct guard_dst *d)
 	return false;
 }
 
-enum guard_verdict
-guard_check(const struct guard *g, const struct sockaddr *src,
-    const struct guard_dst *dst)
+enum udp_guard_verdict
+udp_guard_check(const struct udp_guard *g, const struct sockaddr *src,
+    const struct udp_guard_dst *dst)
 {
 	uint16_t port;
 
-	if (g->check_bogon_src && guard_is_bogon(src))
-		return GUARD_BOGON_SRC;
+	if (g->check_bogon_src && udp_guard_is_bogon(src))
+		return UDP_GUARD_BOGON_SRC;
 	port = src->sa_family == AF_INET ?
 	    ntohs(((const struct sockaddr_in *)src)->sin_port) :
 	    ntohs(((const struct sockaddr_in6 *)src)->sin6_port);
-	if (g->check_src_port && guard_port_dropped(g, port))
-		return GUARD_SRC_PORT;
+	if (g->check_src_port && udp_guard_port_dropped(g, port))
+		return UDP_GUARD_SRC_PORT;
 	/* Without pktinfo the socket is bound to one unicast address: it
 	 * receives no broadcasts, and the kernel drops 127/8 and ::1 sources
 	 * arriving elsewhere than lo (unless route_localnet is set, which is
 	 * why the sockets ask for pktinfo anyway). */
 	if (dst == NULL || (!dst->v4 && !dst->v6))
-		return GUARD_PASS;
+		return UDP_GUARD_PASS;
 	if (g->check_dst && dst_is_broadcast(dst))
-		return GUARD_BCAST_DST;
+		return UDP_GUARD_BCAST_DST;
 	/* ifindex 0: the datagram was queued before the socket had pktinfo
 	 * on (a socket systemd held before echod started: the datagram that
 	 * activated it); where it arrived is unknown, as without pktinfo. */
 	if (g->check_loopback && is_loopback_src(src) &&
 	    dst->ifindex != 0 && dst->ifindex != g->lo_ifindex)
-		return GUARD_LOOPBACK_SRC;
-	return GUARD_PASS;
+		return UDP_GUARD_LOOPBACK_SRC;
+	return UDP_GUARD_PASS;
 }
 
 enum stat_id
-guard_stat(enum guard_verdict v)
+udp_guard_stat(enum udp_guard_verdict v)
 {
 	switch (v) {
-	case GUARD_SRC_PORT:
+	case UDP_GUARD_SRC_PORT:
 		return ST_DROP_SRC_PORT;
-	case GUARD_BOGON_SRC:
+	case UDP_GUARD_BOGON_SRC:
 		return ST_DROP_BOGON_SRC;
-	case GUARD_BCAST_DST:
+	case UDP_GUARD_BCAST_DST:
 		return ST_DROP_BCAST_DST;
-	case GUARD_LOOPBACK_SRC:
-	case GUARD_PASS:
+	case UDP_GUARD_LOOPBACK_SRC:
+	case UDP_GUARD_PASS:
 		break;
 	}
 	return ST_DROP_LOOPBACK_SRC;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "guard.h"
+#include "guard/udp_guard.h"
 
 static struct sockaddr_storage
 sa(const char *host, uint16_t port)
@@ -38,10 +38,10 @@ sa(const char *host, uint16_t port)
 #define SA(h, p) ((const struct sockaddr *)(struct sockaddr_storage[]){ sa(h, p) })
 
 /* A unicast IPv4 datagram to `to` that arrived on interface `ifindex`. */
-static struct guard_dst
+static struct udp_guard_dst
 dst4(const char *to, const char *spec, unsigned ifindex)
 {
-	struct guard_dst d;
+	struct udp_guard_dst d;
 
 	memset(&d, 0, sizeof(d));
 	d.v4 = true;
@@ -51,10 +51,10 @@ dst4(const char *to, const char *spec, unsigned ifindex)
 	return d;
 }
 
-static struct guard_dst
+static struct udp_guard_dst
 dst6(const char *to, unsigned ifindex)
 {
-	struct guard_dst d;
+	struct udp_guard_dst d;
 
 	memset(&d, 0, sizeof(d));
 	d.v6 = true;
@@ -66,30 +66,30 @@ dst6(const char *to, unsigned ifindex)
 static void
 test_ports(void **state)
 {
-	struct guard g;
+	struct udp_guard g;
 	char err[256], buf[512];
 	const uint16_t want[] = { 0, 7, 9, 13, 17, 19, 37, 53, 111, 123, 137,
 	    161, 389, 1900, 2049, 5353, 11211 };
 	unsigned n = 0;
 
-	guard_init(&g);
+	udp_guard_init(&g);
 	for (unsigned p = 0; p < 65536; p++)
-		n += guard_port_dropped(&g, (uint16_t)p);
+		n += udp_guard_port_dropped(&g, (uint16_t)p);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_true(guard_port_dropped(&g, want[i]));
-	guard_ports_format(&g, buf, sizeof(buf));
-	assert_string_equal(buf, GUARD_DEFAULT_PORTS);
+		assert_true(udp_guard_port_dropped(&g, want[i]));
+	udp_guard_ports_format(&g, buf, sizeof(buf));
+	assert_string_equal(buf, UDP_GUARD_DEFAULT_PORTS);
 
-	assert_int_equal(guard_set_ports(&g, " 7, 19,1000-1002 ,65535", err,
+	assert_int_equal(udp_guard_set_ports(&g, " 7, 19,1000-1002 ,65535", err,
 	    sizeof(err)), 0);
-	guard_ports_format(&g, buf, sizeof(buf));
+	udp_guard_ports_format(&g, buf, sizeof(buf));
 	assert_string_equal(buf, "7,19,1000-1002,65535");
-	assert_int_equal(guard_set_ports(&g, "0-1023", err, sizeof(err)), 0);
-	guard_ports_format(&g, buf, sizeof(buf));
+	assert_int_equal(udp_guard_set_ports(&g, "0-1023", err, sizeof(err)), 0);
+	udp_guard_ports_format(&g, buf, sizeof(buf));
 	assert_string_equal(buf, "0-1023");
-	assert_int_equal(guard_set_ports(&g, "", err, sizeof(err)), 0);
-	guard_ports_format(&g, buf, sizeof(buf));
+	assert_int_equal(udp_guard_set_ports(&g, "", err, sizeof(err)), 0);
+	udp_guard_ports_format(&g, buf, sizeof(buf));
 	assert_string_equal(buf, "");
 }
 
@@ -98,39 +98,39 @@ test_ports_bad(void **state)
 {
 	const char *bad[] = { "7,", ",7", "x", "65536", "5-3", "1,,2", "1 2",
 	    "-1", "7-", "99999999999999999999", "7;9" };
-	struct guard g;
+	struct udp_guard g;
 	char err[256];
 
-	guard_init(&g);
+	udp_guard_init(&g);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(guard_set_ports(&g, bad[i], err, sizeof(err)), -1);
+		assert_int_equal(udp_guard_set_ports(&g, bad[i], err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "list of ports"));
 	}
 	/* A bad list leaves the old one in place. */
-	assert_true(guard_port_dropped(&g, 19));
-	assert_false(guard_port_dropped(&g, 20));
+	assert_true(udp_guard_port_dropped(&g, 19));
+	assert_false(udp_guard_port_dropped(&g, 20));
 }
 
 static void
 test_src_port(void **state)
 {
-	struct guard g;
-	struct guard_dst d = dst4("192.0.2.1", "192.0.2.1", 2);
+	struct udp_guard g;
+	struct udp_guard_dst d = dst4("192.0.2.1", "192.0.2.1", 2);
 
-	guard_init(&g);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 19), &d), GUARD_SRC_PORT);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 7), &d), GUARD_SRC_PORT);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 0), &d), GUARD_SRC_PORT);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 11211), &d), GUARD_SRC_PORT);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 40000), &d), GUARD_PASS);
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 1024), &d), GUARD_PASS);
-	assert_int_equal(guard_check(&g, SA("::ffff:198.51.100.1", 53), &d),
-	    GUARD_SRC_PORT);
-	assert_int_equal(guard_check(&g, SA("2001:db8::1", 123), NULL),
-	    GUARD_SRC_PORT);
+	udp_guard_init(&g);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 19), &d), UDP_GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 7), &d), UDP_GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 0), &d), UDP_GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 11211), &d), UDP_GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 40000), &d), UDP_GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 1024), &d), UDP_GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("::ffff:198.51.100.1", 53), &d),
+	    UDP_GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("2001:db8::1", 123), NULL),
+	    UDP_GUARD_SRC_PORT);
 	g.check_src_port = false;
-	assert_int_equal(guard_check(&g, SA("198.51.100.1", 19), &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("198.51.100.1", 19), &d), UDP_GUARD_PASS);
 }
 
 static void
@@ -142,81 +142,81 @@ test_bogon(void **state)
 	    "::ffff:255.255.255.255" };
 	const char *fine[] = { "1.0.0.1", "223.255.255.254", "198.51.100.1",
 	    "2001:db8::1", "fe80::1", "::ffff:198.51.100.1" };
-	struct guard g;
-	struct guard_dst d = dst4("192.0.2.1", "192.0.2.1", 2);
+	struct udp_guard g;
+	struct udp_guard_dst d = dst4("192.0.2.1", "192.0.2.1", 2);
 
-	guard_init(&g);
+	udp_guard_init(&g);
 	for (size_t i = 0; i < sizeof(bogons) / sizeof(bogons[0]); i++)
-		if (guard_check(&g, SA(bogons[i], 40000), &d) != GUARD_BOGON_SRC)
+		if (udp_guard_check(&g, SA(bogons[i], 40000), &d) != UDP_GUARD_BOGON_SRC)
 			fail_msg("%s not a bogon", bogons[i]);
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
-		if (guard_check(&g, SA(fine[i], 40000), &d) != GUARD_PASS)
+		if (udp_guard_check(&g, SA(fine[i], 40000), &d) != UDP_GUARD_PASS)
 			fail_msg("%s dropped", fine[i]);
 	g.check_bogon_src = false;
-	assert_int_equal(guard_check(&g, SA("0.1.2.3", 40000), &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("0.1.2.3", 40000), &d), UDP_GUARD_PASS);
 }
 
 static void
 test_bcast_dst(void **state)
 {
-	struct guard g;
-	struct guard_dst d;
+	struct udp_guard g;
+	struct udp_guard_dst d;
 
-	guard_init(&g);
+	udp_guard_init(&g);
 	d = dst4("192.0.2.255", "192.0.2.1", 2);	/* directed broadcast */
-	assert_int_equal(guard_check(&g, SA("192.0.2.9", 40000), &d), GUARD_BCAST_DST);
+	assert_int_equal(udp_guard_check(&g, SA("192.0.2.9", 40000), &d), UDP_GUARD_BCAST_DST);
 	d = dst4("255.255.255.255", "192.0.2.1", 2);
-	assert_int_equal(guard_check(&g, SA("192.0.2.9", 40000), &d), GUARD_BCAST_DST);
+	assert_int_equal(udp_guard_check(&g, SA("192.0.2.9", 40000), &d), UDP_GUARD_BCAST_DST);
 	d = dst4("239.1.2.3", "0.0.0.0", 2);
-	assert_int_equal(guard_check(&g, SA("192.0.2.9", 40000), &d), GUARD_BCAST_DST);
+	assert_int_equal(udp_guard_check(&g, SA("192.0.2.9", 40000), &d), UDP_GUARD_BCAST_DST);
 	d = dst4("192.0.2.1", "0.0.0.0", 2);		/* no spec: unicast */
-	assert_int_equal(guard_check(&g, SA("192.0.2.9", 40000), &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("192.0.2.9", 40000), &d), UDP_GUARD_PASS);
 	d = dst6("ff02::1", 2);
-	assert_int_equal(guard_check(&g, SA("2001:db8::9", 40000), &d), GUARD_BCAST_DST);
+	assert_int_equal(udp_guard_check(&g, SA("2001:db8::9", 40000), &d), UDP_GUARD_BCAST_DST);
 	d = dst6("::ffff:255.255.255.255", 2);
-	assert_int_equal(guard_check(&g, SA("::ffff:192.0.2.9", 40000), &d),
-	    GUARD_BCAST_DST);
+	assert_int_equal(udp_guard_check(&g, SA("::ffff:192.0.2.9", 40000), &d),
+	    UDP_GUARD_BCAST_DST);
 	d = dst6("2001:db8::1", 2);
-	assert_int_equal(guard_check(&g, SA("2001:db8::9", 40000), &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("2001:db8::9", 40000), &d), UDP_GUARD_PASS);
 	g.check_dst = false;
 	d = dst4("192.0.2.255", "192.0.2.1", 2);
-	assert_int_equal(guard_check(&g, SA("192.0.2.9", 40000), &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("192.0.2.9", 40000), &d), UDP_GUARD_PASS);
 }
 
 static void
 test_loopback_src(void **state)
 {
-	struct guard g;
-	struct guard_dst lo, eth;
+	struct udp_guard g;
+	struct udp_guard_dst lo, eth;
 
-	guard_init(&g);
+	udp_guard_init(&g);
 	lo = dst4("127.0.0.1", "127.0.0.1", g.lo_ifindex);
 	eth = dst4("192.0.2.1", "192.0.2.1", g.lo_ifindex + 1);
-	assert_int_equal(guard_check(&g, SA("127.0.0.5", 40000), &lo), GUARD_PASS);
-	assert_int_equal(guard_check(&g, SA("127.0.0.5", 40000), &eth),
-	    GUARD_LOOPBACK_SRC);
-	assert_int_equal(guard_check(&g, SA("::ffff:127.0.0.5", 40000), &eth),
-	    GUARD_LOOPBACK_SRC);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.5", 40000), &lo), UDP_GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.5", 40000), &eth),
+	    UDP_GUARD_LOOPBACK_SRC);
+	assert_int_equal(udp_guard_check(&g, SA("::ffff:127.0.0.5", 40000), &eth),
+	    UDP_GUARD_LOOPBACK_SRC);
 	/* Unknown destination: only the source checks apply. */
-	assert_int_equal(guard_check(&g, SA("127.0.0.5", 40000), NULL),
-	    GUARD_PASS);
-	assert_int_equal(guard_check(&g, SA("127.0.0.5", 19), NULL),
-	    GUARD_SRC_PORT);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.5", 40000), NULL),
+	    UDP_GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.5", 19), NULL),
+	    UDP_GUARD_SRC_PORT);
 	lo = dst6("::1", g.lo_ifindex);
 	eth = dst6("2001:db8::1", g.lo_ifindex + 1);
-	assert_int_equal(guard_check(&g, SA("::1", 40000), &lo), GUARD_PASS);
-	assert_int_equal(guard_check(&g, SA("::1", 40000), &eth), GUARD_LOOPBACK_SRC);
+	assert_int_equal(udp_guard_check(&g, SA("::1", 40000), &lo), UDP_GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("::1", 40000), &eth), UDP_GUARD_LOOPBACK_SRC);
 	g.check_loopback = false;
-	assert_int_equal(guard_check(&g, SA("::1", 40000), &eth), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, SA("::1", 40000), &eth), UDP_GUARD_PASS);
 }
 
 static void
 test_stats(void **state)
 {
-	assert_int_equal(guard_stat(GUARD_SRC_PORT), ST_DROP_SRC_PORT);
-	assert_int_equal(guard_stat(GUARD_BOGON_SRC), ST_DROP_BOGON_SRC);
-	assert_int_equal(guard_stat(GUARD_BCAST_DST), ST_DROP_BCAST_DST);
-	assert_int_equal(guard_stat(GUARD_LOOPBACK_SRC), ST_DROP_LOOPBACK_SRC);
+	assert_int_equal(udp_guard_stat(UDP_GUARD_SRC_PORT), ST_DROP_SRC_PORT);
+	assert_int_equal(udp_guard_stat(UDP_GUARD_BOGON_SRC), ST_DROP_BOGON_SRC);
+	assert_int_equal(udp_guard_stat(UDP_GUARD_BCAST_DST), ST_DROP_BCAST_DST);
+	assert_int_equal(udp_guard_stat(UDP_GUARD_LOOPBACK_SRC), ST_DROP_LOOPBACK_SRC);
 	assert_string_equal(stat_drop_reason(ST_DROP_SRC_PORT), "src_port");
 	assert_string_equal(stat_drop_reason(ST_DROP_RATE_GLOBAL), "rate_global");
 	for (int i = 0; i < ST_COUNT; i++)
@@ -231,11 +231,11 @@ roundtrip(int family, const char *to)
 	socklen_t alen = family == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6);
 	int rfd = socket(family, SOCK_DGRAM, 0), sfd;
-	char data[8], cbuf[GUARD_CMSG_SPACE];
+	char data[8], cbuf[UDP_GUARD_CMSG_SPACE];
 	struct iovec iov = { data, sizeof(data) };
 	struct msghdr m;
-	struct guard_dst d;
-	struct guard g;
+	struct udp_guard_dst d;
+	struct udp_guard g;
 	int off = 0;
 
 	assert_true(rfd >= 0);
@@ -244,7 +244,7 @@ roundtrip(int family, const char *to)
 		    sizeof(off)), 0);
 	assert_int_equal(bind(rfd, (struct sockaddr *)&a, alen), 0);
 	assert_int_equal(getsockname(rfd, (struct sockaddr *)&a, &alen), 0);
-	assert_int_equal(guard_socket_setup(rfd, family), 0);
+	assert_int_equal(udp_guard_socket_setup(rfd, family), 0);
 	sfd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(sfd >= 0);
 	{
@@ -265,14 +265,14 @@ roundtrip(int family, const char *to)
 	m.msg_control = cbuf;
 	m.msg_controllen = sizeof(cbuf);
 	assert_int_equal(recvmsg(rfd, &m, 0), 4);
-	guard_dst_parse(&m, &d);
+	udp_guard_dst_parse(&m, &d);
 	assert_true(d.v4);	/* dual-stack sockets get IP_PKTINFO too */
 	assert_int_equal(d.v4_dst.s_addr, htonl(INADDR_LOOPBACK));
 	assert_int_equal(d.v4_spec.s_addr, htonl(INADDR_LOOPBACK));
-	guard_init(&g);
+	udp_guard_init(&g);
 	assert_int_equal(d.ifindex, g.lo_ifindex);
 	assert_int_equal(d.ifindex, if_nametoindex("lo"));
-	assert_int_equal(guard_check(&g, (struct sockaddr *)&from, &d), GUARD_PASS);
+	assert_int_equal(udp_guard_check(&g, (struct sockaddr *)&from, &d), UDP_GUARD_PASS);
 	close(sfd);
 	close(rfd);
 }
@@ -282,14 +282,14 @@ static void
 test_dst_parse_zero(void **state)
 {
 	union {
-		char buf[GUARD_CMSG_SPACE];
+		char buf[UDP_GUARD_CMSG_SPACE];
 		struct cmsghdr align;
 	} u;
 	struct in_pktinfo pi;
 	struct msghdr m;
 	struct cmsghdr *cm;
-	struct guard_dst d;
-	struct guard g;
+	struct udp_guard_dst d;
+	struct udp_guard g;
 
 	memset(&u, 0, sizeof(u));
 	memset(&m, 0, sizeof(m));
@@ -301,19 +301,19 @@ test_dst_parse_zero(void **state)
 	cm->cmsg_type = IP_PKTINFO;
 	cm->cmsg_len = CMSG_LEN(sizeof(pi));
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	guard_dst_parse(&m, &d);
+	udp_guard_dst_parse(&m, &d);
 	assert_false(d.v4);
-	guard_init(&g);
-	assert_int_equal(guard_check(&g, SA("127.0.0.1", 40000), &d), GUARD_PASS);
+	udp_guard_init(&g);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.1", 40000), &d), UDP_GUARD_PASS);
 	pi.ipi_ifindex = 7;
 	pi.ipi_addr.s_addr = htonl(0xc0000201);
 	pi.ipi_spec_dst.s_addr = htonl(0xc0000201);
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	guard_dst_parse(&m, &d);
+	udp_guard_dst_parse(&m, &d);
 	assert_true(d.v4);
 	assert_int_equal(d.ifindex, 7);
-	assert_int_equal(guard_check(&g, SA("127.0.0.1", 40000), &d),
-	    GUARD_LOOPBACK_SRC);
+	assert_int_equal(udp_guard_check(&g, SA("127.0.0.1", 40000), &d),
+	    UDP_GUARD_LOOPBACK_SRC);
 }
 
 static void

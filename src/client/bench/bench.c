@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "addr.h"
-#include "bench.h"
-#include "bench_report.h"
-#include "bench_run.h"
-#include "units.h"
+#include "common/addr.h"
+#include "client/bench/bench.h"
+#include "client/bench/bench_report.h"
+#include "client/bench/bench_run.h"
+#include "common/units.h"
 
 #define EX_USAGE_ 64
 #define BENCH_MAX_THREADS 64

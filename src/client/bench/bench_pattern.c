@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "bench_pattern.h"
+#include "client/bench/bench_pattern.h"
 
 /* Printable ASCII, so text-minded servers (Python's decode()) echo it too. */
 static const char bench_pattern_chars[] =

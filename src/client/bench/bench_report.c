@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "addr.h"
-#include "bench_report.h"
+#include "common/addr.h"
+#include "client/bench/bench_report.h"
 
 void
 bench_report_merge(struct bench_stats *into, const struct bench_stats *from)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#include "bench_run.h"
+#include "client/bench/bench_run.h"
 
 const char *bench_mode_name(enum bench_mode m);
 void bench_report_merge(struct bench_stats *into, const struct bench_stats *from);

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "bench_hist.h"
-#include "bench_pattern.h"
+#include "common/addr.h"
+#include "client/bench/bench_hist.h"
+#include "client/bench/bench_pattern.h"
 
 enum bench_mode {
 	BENCH_PINGPONG,		/* one message in flight per connection */

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_run.h"
-#include "iobatch.h"
+#include "client/bench/bench_run.h"
+#include "common/iobatch.h"
 
 #define TCP_RBUF (256 * 1024)
 #define TCP_MAX_CONNECTING 512	/* stay below the server's listen backlog */

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench_run.h"
+#include "client/bench/bench_run.h"
 
 #define UDP_HDR 16
 #define UDP_BATCH 64
