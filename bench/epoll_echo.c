@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 #define BUFSZ 65536
 #define UDP_BUDGET 64

@@ -10,9 +10,9 @@
 
 #include <arpa/inet.h>
 
-#include "acl.h"
+#include "guard/acl.h"
 #include "fuzz.h"
-#include "guard.h"
+#include "guard/udp_guard.h"
 
 static void
 check_entry(const char *line, struct acl *a)
@@ -50,18 +50,18 @@ check_entry(const char *line, struct acl *a)
 static void
 check_ports(const char *line)
 {
-	struct guard g, h;
+	struct udp_guard g, h;
 	char err[256], buf[8192];
 
-	guard_init(&g);
-	guard_init(&h);
-	if (guard_set_ports(&g, line, err, sizeof(err)) == -1) {
+	udp_guard_init(&g);
+	udp_guard_init(&h);
+	if (udp_guard_set_ports(&g, line, err, sizeof(err)) == -1) {
 		FUZZ_CHECK(err[0] != '\0');
 		return;
 	}
-	guard_ports_format(&g, buf, sizeof(buf));
+	udp_guard_ports_format(&g, buf, sizeof(buf));
 	if (strlen(buf) + 1 < sizeof(buf)) {
-		FUZZ_CHECK(guard_set_ports(&h, buf, err, sizeof(err)) == 0);
+		FUZZ_CHECK(udp_guard_set_ports(&h, buf, err, sizeof(err)) == 0);
 		FUZZ_CHECK(memcmp(g.ports, h.ports, sizeof(g.ports)) == 0);
 	}
 }

@@ -8,9 +8,9 @@
  */
 #include "config.h"
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "fuzz.h"
-#include "protect.h"
+#include "daemon/protect.h"
 
 static void
 check_loaded(const struct conf *c)

@@ -9,7 +9,7 @@
 #include <math.h>
 
 #include "fuzz.h"
-#include "units.h"
+#include "common/units.h"
 
 static void
 check_duration(const char *s)

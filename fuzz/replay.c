@@ -3,7 +3,7 @@
  * ("ok N - file").  make check uses it to replay the seed corpus with the
  * normal (and the sanitizer) build; a crash or an abort from FUZZ_CHECK
  * fails the test.  usage: replay_<target> [FILE-OR-DIR...]; without
- * arguments the target's corpus (REPLAY_CORPUS, set by mk/fuzz.am) is used.
+ * arguments the target's corpus (REPLAY_CORPUS, set by fuzz/fuzz.am) is used.
  */
 #include "config.h"
 

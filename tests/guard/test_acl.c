@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "acl.h"
+#include "guard/acl.h"
 
 #include "test_sa.h"
 

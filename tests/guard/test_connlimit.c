@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "connlimit.h"
+#include "guard/connlimit.h"
 
 #include "test_sa.h"
 

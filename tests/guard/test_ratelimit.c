@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "guard/ratelimit.h"
 
 #include "test_sa.h"
 

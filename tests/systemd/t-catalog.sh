@@ -1,12 +1,12 @@
 #!/bin/sh
-# The journal catalog has an entry for every MESSAGE_ID in src/log.c, and
+# The journal catalog has an entry for every MESSAGE_ID in src/common/log.c, and
 # journalctl accepts it (journalctl --update-catalog into a private root).
 . "$(dirname "$0")/lib.sh"
 need_cmd journalctl
 cat=$top_srcdir/systemd/echod.catalog
 plan 3
 
-grep -o '"[0-9a-f]\{32\}"' "$top_srcdir/src/log.c" | tr -d '"' | sort -u > "$T_DIR/ids"
+grep -o '"[0-9a-f]\{32\}"' "$top_srcdir/src/common/log.c" | tr -d '"' | sort -u > "$T_DIR/ids"
 grep '^-- [0-9a-f]\{32\}' "$cat" | cut -c4- | sort -u > "$T_DIR/cat-ids"
 check "log.c has message ids" test "$(wc -l < "$T_DIR/ids")" -ge 10
 check "every message id has a catalog entry (and no stray ones)" cmp -s "$T_DIR/ids" "$T_DIR/cat-ids"

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 static struct addr
 parse(const char *host, uint16_t port, bool *dual)

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
+#include "daemon/buf.h"
 
 /* The pending bytes, in order, gathered through buf_data_iov. */
 static size_t

@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "log.h"
-#include "settings.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "conf/settings.h"
 
 #define GOOD SRCDIR "/tests/data/conf/good/"
 #define BAD SRCDIR "/tests/data/conf/bad/"

@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "client.h"
-#include "client_pattern.h"
-#include "client_stats.h"
-#include "term.h"
+#include "client/client.h"
+#include "client/client_pattern.h"
+#include "client/client_stats.h"
+#include "client/term.h"
 
 static void
 test_stats_ping_figures(void **state)

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "iobatch.h"
+#include "common/iobatch.h"
 
 #define NPAIRS 4
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "proto.h"
+#include "common/proto.h"
 
 static int
 parse_req(const char *s, struct proto_request *req, int *code)

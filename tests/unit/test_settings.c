@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "settings.h"
+#include "conf/conf.h"
+#include "conf/settings.h"
 
 static void
 print_diags(const struct diags *d)

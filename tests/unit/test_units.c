@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "units.h"
+#include "common/units.h"
 
 static double
 dur(const char *s)

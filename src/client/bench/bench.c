@@ -1,0 +1,354 @@
+/*
+ * bench: the load generator behind `echoctl bench`: parses the command
+ * line, splits the work over threads (each with its own epoll loop and
+ * connections, see bench_tcp.c and bench_udp.c), merges their results and
+ * hands them to bench_report.c.  Every run is bounded by --duration (and
+ * optionally --count) and stops by itself.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "common/addr.h"
+#include "client/bench/bench.h"
+#include "client/bench/bench_report.h"
+#include "client/bench/bench_run.h"
+#include "common/units.h"
+
+#define EX_USAGE_ 64
+#define BENCH_MAX_THREADS 64
+
+static const char *const bench_mode_names[] = {
+	[BENCH_PINGPONG] = "pingpong", [BENCH_PIPELINE] = "pipeline",
+	[BENCH_STREAM] = "stream", [BENCH_CHURN] = "churn",
+	[BENCH_UDP] = "udp", [BENCH_IDLE] = "idle",
+};
+
+const char *
+bench_mode_name(enum bench_mode m)
+{
+	return bench_mode_names[m];
+}
+
+static void
+bench_usage(FILE *f)
+{
+	fprintf(f,
+"usage: echoctl bench [options] MODE\n"
+"Load an echo server on one address and check every echoed byte.\n"
+"modes:\n"
+"  pingpong   N connections, one message in flight each\n"
+"  pipeline   N connections, --depth messages in flight each\n"
+"  stream     N connections, bulk chunks, a window of --depth chunks\n"
+"  churn      N slots doing connect, echo one message, close, repeat\n"
+"  udp        N sockets, --depth datagrams in flight each\n"
+"  idle       open N connections, echo once on each, print \"ready N\",\n"
+"             hold them for --hold, then close\n"
+"options:\n"
+"  -a, --address HOST     numeric server address (default 127.0.0.1)\n"
+"  -p, --port PORT        default 8888 (udp: 9999)\n"
+"  -c, --conns N          connections or sockets (pingpong/pipeline 50,\n"
+"                         stream 4, churn 8, udp 8, idle 1000)\n"
+"  -s, --size SIZE        message/chunk/datagram size (64; stream 16k)\n"
+"  -d, --depth N          in flight per connection (pipeline/stream 16,\n"
+"                         udp 32, others 1)\n"
+"  -t, --duration DUR     length of the load (3s; idle: time to connect, 30s)\n"
+"  -n, --count N          stop after N messages (still bounded by -t)\n"
+"  -T, --threads N        client threads, each with its own loop (1)\n"
+"  -l, --loss-timeout DUR udp: unanswered after DUR is lost (200ms)\n"
+"  -H, --hold DUR         idle: how long to hold the connections (10s)\n"
+"  -j, --json             one JSON object on stdout\n"
+"  -q, --quiet            no per-error messages on stderr\n"
+"      --no-io-uring      TCP: a recv and a send per event instead of\n"
+"                         batching them through io_uring\n"
+"exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
+"echoed (connection failed), 64 usage\n");
+}
+
+static int
+bench_parse_mode(const char *s, enum bench_mode *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bench_mode_names) / sizeof(*bench_mode_names); i++) {
+		if (strcmp(s, bench_mode_names[i]) == 0) {
+			*m = (enum bench_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+bench_parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi,
+    uint64_t *out)
+{
+	char err[128];
+
+	if (units_parse_size(s, out, err, sizeof(err)) < 0 ||
+	    *out < lo || *out > hi) {
+		fprintf(stderr, "bench: %s: '%s' is not a number in %llu..%llu\n",
+		    opt, s, (unsigned long long)lo, (unsigned long long)hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bench_parse_dur(const char *opt, const char *s, double *out)
+{
+	char err[128];
+
+	if (units_parse_duration(s, out, err, sizeof(err)) < 0 ||
+	    *out <= 0 || *out > 3600) {
+		fprintf(stderr, "bench: %s: '%s': want a duration up to 1h%s%s\n",
+		    opt, s, err[0] ? ": " : "", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Mode-dependent defaults for what the user did not set (0 / negative). */
+static void
+bench_defaults(struct bench_opts *o, uint16_t *port)
+{
+	static const uint32_t conns[] = { 50, 50, 4, 8, 8, 1000 };
+	static const uint32_t depth[] = { 1, 16, 16, 1, 32, 1 };
+
+	if (*port == 0)
+		*port = o->mode == BENCH_UDP ? 9999 : 8888;
+	if (o->conns == 0)
+		o->conns = conns[o->mode];
+	if (o->size == 0)
+		o->size = o->mode == BENCH_STREAM ? 16384 : 64;
+	if (o->depth == 0)
+		o->depth = depth[o->mode];
+	if (o->mode == BENCH_PINGPONG || o->mode == BENCH_CHURN ||
+	    o->mode == BENCH_IDLE)
+		o->depth = 1;
+	if (o->duration <= 0)
+		o->duration = o->mode == BENCH_IDLE ? 30 : 3;
+	/* Every thread needs a connection and, with --count, a message (a
+	 * zero budget would mean "unbounded"); idle mode prints one "ready". */
+	if (o->threads > o->conns)
+		o->threads = o->conns;
+	if (o->count && o->threads > o->count)
+		o->threads = (uint32_t)o->count;
+	if (o->mode == BENCH_IDLE)
+		o->threads = 1;
+}
+
+static int
+bench_check(const struct bench_opts *o)
+{
+	if (o->mode == BENCH_UDP && (o->size < 16 || o->size > 65507)) {
+		fprintf(stderr, "bench: udp: --size must be 16..65507 (a 16-byte"
+		    " header is part of each datagram)\n");
+		return -1;
+	}
+	if ((uint64_t)o->depth * o->size > (256u << 20)) {
+		fprintf(stderr, "bench: --depth x --size is over 256M per"
+		    " connection\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct bench_cli {
+	struct bench_opts o;
+	const char *host;
+	uint16_t port;
+	int json;
+};
+
+static int
+bench_parse_opt(struct bench_cli *cli, int ch, const char *arg)
+{
+	struct bench_opts *o = &cli->o;
+	uint64_t v;
+
+	switch (ch) {
+	case 'a': cli->host = arg; return 0;
+	case 'p':
+		if (bench_parse_uint("--port", arg, 1, 65535, &v) < 0)
+			return -1;
+		cli->port = (uint16_t)v;
+		return 0;
+	case 'c':
+		if (bench_parse_uint("--conns", arg, 1, 1000000, &v) < 0)
+			return -1;
+		o->conns = (uint32_t)v;
+		return 0;
+	case 's':
+		if (bench_parse_uint("--size", arg, 1, 16u << 20, &v) < 0)
+			return -1;
+		o->size = (uint32_t)v;
+		return 0;
+	case 'd':
+		if (bench_parse_uint("--depth", arg, 1, 65536, &v) < 0)
+			return -1;
+		o->depth = (uint32_t)v;
+		return 0;
+	case 'n':
+		return bench_parse_uint("--count", arg, 1, UINT64_MAX / 2, &o->count);
+	case 'T':
+		if (bench_parse_uint("--threads", arg, 1, BENCH_MAX_THREADS, &v) < 0)
+			return -1;
+		o->threads = (uint32_t)v;
+		return 0;
+	case 't': return bench_parse_dur("--duration", arg, &o->duration);
+	case 'l': return bench_parse_dur("--loss-timeout", arg, &o->loss_timeout);
+	case 'H': return bench_parse_dur("--hold", arg, &o->hold);
+	case 'j': cli->json = 1; return 0;
+	case 'q': o->quiet = 1; return 0;
+	case 'U': o->io_uring = 0; return 0;
+	case 'h': bench_usage(stdout); exit(0);
+	default: return -1;
+	}
+}
+
+static int
+bench_parse(struct bench_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 's' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "loss-timeout", required_argument, NULL, 'l' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-io-uring", no_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[128];
+	int ch;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->host = "127.0.0.1";
+	cli->o.threads = 1;
+	cli->o.io_uring = 1;
+	cli->o.loss_timeout = 0.2;
+	cli->o.hold = 10;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "a:p:c:s:d:t:n:T:l:H:jqh",
+	    longopts, NULL)) != -1)
+		if (bench_parse_opt(cli, ch, optarg) < 0)
+			goto usage;
+	if (optind != argc - 1 || bench_parse_mode(argv[optind], &cli->o.mode) < 0) {
+		fprintf(stderr, "bench: want exactly one MODE: pingpong, pipeline,"
+		    " stream, churn, udp or idle\n");
+		goto usage;
+	}
+	bench_defaults(&cli->o, &cli->port);
+	if (addr_parse(cli->host, cli->port, &cli->o.target, NULL, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "bench: --address: %s\n", err);
+		goto usage;
+	}
+	if (bench_check(&cli->o) < 0)
+		goto usage;
+	return 0;
+usage:
+	bench_usage(stderr);
+	return -1;
+}
+
+static void *
+bench_thread(void *arg)
+{
+	struct bench_share *sh = arg;
+	int rc;
+
+	rc = sh->opts->mode == BENCH_UDP ? bench_udp_run(sh) : bench_tcp_run(sh);
+	return rc < 0 ? sh : NULL;
+}
+
+/* Run all shares; thread 0 is the calling thread.  0/-1. */
+static int
+bench_run_threads(struct bench_share *sh, uint32_t n)
+{
+	pthread_t tid[BENCH_MAX_THREADS];
+	uint32_t i, started;
+	int rc = 0;
+	void *ret;
+
+	for (started = 1; started < n; started++)
+		if (pthread_create(&tid[started], NULL, bench_thread,
+		    &sh[started]) != 0)
+			break;
+	if (bench_thread(&sh[0]) != NULL)
+		rc = -1;
+	for (i = 1; i < started; i++) {
+		pthread_join(tid[i], &ret);
+		if (ret != NULL)
+			rc = -1;
+	}
+	return started == n ? rc : -1;
+}
+
+static void
+bench_split(const struct bench_opts *o, struct bench_share *sh)
+{
+	uint32_t i, first = 0;
+
+	for (i = 0; i < o->threads; i++) {
+		memset(&sh[i], 0, sizeof(sh[i]));
+		sh[i].opts = o;
+		sh[i].conns = o->conns / o->threads + (i < o->conns % o->threads);
+		sh[i].first_id = first;
+		first += sh[i].conns;
+		if (o->count)
+			sh[i].budget = o->count / o->threads +
+			    (i < o->count % o->threads);
+		bench_hist_init(&sh[i].stats.hist);
+	}
+}
+
+int
+bench_main(int argc, char **argv)
+{
+	struct bench_share *sh = NULL;
+	struct bench_pattern *pat = NULL;
+	struct bench_stats *total = NULL;
+	struct bench_cli cli;
+	struct rusage ru;
+	uint32_t i;
+	int rc = 1;
+
+	if (bench_parse(&cli, argc, argv) < 0)
+		return EX_USAGE_;
+	pat = malloc(sizeof(*pat));
+	sh = calloc(cli.o.threads, sizeof(*sh));
+	total = calloc(1, sizeof(*total));
+	if (!pat || !sh || !total) {
+		fprintf(stderr, "bench: out of memory\n");
+		goto out;
+	}
+	bench_pattern_init(pat);
+	cli.o.pat = pat;
+	bench_split(&cli.o, sh);
+	if (bench_run_threads(sh, cli.o.threads) < 0)
+		goto out;
+	bench_hist_init(&total->hist);
+	for (i = 0; i < cli.o.threads; i++)
+		bench_report_merge(total, &sh[i].stats);
+	getrusage(RUSAGE_SELF, &ru);
+	rc = bench_report(&cli.o, total, &ru, cli.json, stdout);
+out:
+	free(pat);
+	free(sh);
+	free(total);
+	return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * bench_report: results of a run.  Rates use the measured load time of the
+ * slowest thread; latency percentiles come from the merged histogram.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "common/addr.h"
+#include "client/bench/bench_report.h"
+
+void
+bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
+{
+	into->messages += from->messages;
+	into->bytes += from->bytes;
+	into->errors += from->errors;
+	into->mismatches += from->mismatches;
+	into->udp_sent += from->udp_sent;
+	into->udp_lost += from->udp_lost;
+	into->udp_late += from->udp_late;
+	into->udp_blocked += from->udp_blocked;
+	into->established += from->established;
+	if (from->elapsed > into->elapsed)
+		into->elapsed = from->elapsed;
+	bench_hist_merge(&into->hist, &from->hist);
+}
+
+struct bench_figures {
+	double rate, mbps, loss_pct, cpu_s, cpu_pct;
+	double p50, p90, p99, p999, max, mean;	/* microseconds */
+};
+
+static void
+bench_figures(const struct bench_stats *st, const struct rusage *ru,
+    struct bench_figures *f)
+{
+	const struct bench_hist *h = &st->hist;
+	double t = st->elapsed > 0 ? st->elapsed : 1e-9;
+
+	f->rate = (double)st->messages / t;
+	f->mbps = (double)st->bytes / t / 1e6;
+	f->loss_pct = st->udp_sent ?
+	    100.0 * (double)st->udp_lost / (double)st->udp_sent : 0.0;
+	f->cpu_s = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+	    (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+	f->cpu_pct = 100.0 * f->cpu_s / t;
+	f->p50 = (double)bench_hist_quantile(h, 0.50) / 1e3;
+	f->p90 = (double)bench_hist_quantile(h, 0.90) / 1e3;
+	f->p99 = (double)bench_hist_quantile(h, 0.99) / 1e3;
+	f->p999 = (double)bench_hist_quantile(h, 0.999) / 1e3;
+	f->max = h->count ? (double)h->max / 1e3 : 0.0;
+	f->mean = bench_hist_mean(h) / 1e3;
+}
+
+static void
+bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
+    const struct bench_figures *f, const char *target, FILE *out)
+{
+	fprintf(out, "{\"mode\":\"%s\",\"target\":\"%s\",\"conns\":%u,"
+	    "\"size\":%u,\"depth\":%u,\"threads\":%u,\"elapsed_s\":%.6f,"
+	    "\"messages\":%llu,\"bytes\":%llu,\"msg_per_s\":%.1f,"
+	    "\"mb_per_s\":%.3f,", bench_mode_name(o->mode), target, o->conns,
+	    o->size, o->depth, o->threads, st->elapsed,
+	    (unsigned long long)st->messages, (unsigned long long)st->bytes,
+	    f->rate, f->mbps);
+	fprintf(out, "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
+	    "\"p99.9\":%.1f,\"max\":%.1f,\"mean\":%.1f},", f->p50, f->p90,
+	    f->p99, f->p999, f->max, f->mean);
+	fprintf(out, "\"errors\":%llu,\"mismatches\":%llu,\"udp_sent\":%llu,"
+	    "\"udp_lost\":%llu,\"udp_late\":%llu,\"udp_blocked\":%llu,"
+	    "\"loss_pct\":%.3f,\"established\":%llu,\"client_cpu_s\":%.3f,"
+	    "\"client_cpu_pct\":%.1f}\n",
+	    (unsigned long long)st->errors, (unsigned long long)st->mismatches,
+	    (unsigned long long)st->udp_sent, (unsigned long long)st->udp_lost,
+	    (unsigned long long)st->udp_late, (unsigned long long)st->udp_blocked,
+	    f->loss_pct, (unsigned long long)st->established, f->cpu_s,
+	    f->cpu_pct);
+}
+
+static void
+bench_report_text(const struct bench_opts *o, const struct bench_stats *st,
+    const struct bench_figures *f, const char *target, FILE *out)
+{
+	fprintf(out, "%s %s: %u %s x %u B, depth %u, %u thread(s), %.2f s\n",
+	    bench_mode_name(o->mode), target, o->conns,
+	    o->mode == BENCH_UDP ? "sockets" : "conns", o->size, o->depth,
+	    o->threads, st->elapsed);
+	fprintf(out, "  %-11s %llu (%.0f/s), %.2f MB/s echoed, every byte"
+	    " checked\n", o->mode == BENCH_CHURN ? "cycles" : "messages",
+	    (unsigned long long)st->messages, f->rate, f->mbps);
+	fprintf(out, "  latency us  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f"
+	    "  max %.1f\n", f->p50, f->p90, f->p99, f->p999, f->max);
+	if (o->mode == BENCH_UDP)
+		fprintf(out, "  udp         sent %llu, lost %llu (%.2f%%), late %llu,"
+		    " send blocked %llu\n", (unsigned long long)st->udp_sent,
+		    (unsigned long long)st->udp_lost, f->loss_pct,
+		    (unsigned long long)st->udp_late,
+		    (unsigned long long)st->udp_blocked);
+	if (o->mode == BENCH_IDLE)
+		fprintf(out, "  established %llu of %u\n",
+		    (unsigned long long)st->established, o->conns);
+	fprintf(out, "  errors %llu, mismatched bytes %llu, client cpu %.2f s"
+	    " (%.0f%% of one core)\n", (unsigned long long)st->errors,
+	    (unsigned long long)st->mismatches, f->cpu_s, f->cpu_pct);
+}
+
+int
+bench_report(const struct bench_opts *o, const struct bench_stats *st,
+    const struct rusage *ru, int json, FILE *out)
+{
+	struct bench_figures f;
+	char target[ADDR_STRLEN];
+	int rc = 0;
+
+	addr_format(&o->target.u.sa, target, sizeof(target));
+	bench_figures(st, ru, &f);
+	if (json)
+		bench_report_json(o, st, &f, target, out);
+	else
+		bench_report_text(o, st, &f, target, out);
+	if (st->errors || st->mismatches)
+		rc = 1;
+	if (o->mode == BENCH_IDLE ? st->established < o->conns : st->messages == 0)
+		rc = 1;
+	if (o->count && o->mode != BENCH_IDLE && st->messages < o->count) {
+		fprintf(stderr, "bench: stopped after %llu of"
+		    " %llu messages (time limit or errors)\n",
+		    (unsigned long long)st->messages,
+		    (unsigned long long)o->count);
+		rc = 1;
+	}
+	/* Nothing echoed and errors: the server is not there (echoctl's 2). */
+	if (st->errors && !st->mismatches && st->messages == 0 &&
+	    st->established == 0)
+		rc = 2;
+	fflush(out);
+	return rc;
+}

@@ -1,0 +1,405 @@
+/*
+ * client_interactive: the terminal session (stdin is a tty).  A prompt; each
+ * line typed is sent (TCP: with "\n", or "\r\n" with --crlf, like nc; UDP:
+ * one datagram holding the line without a terminator, like the seed client);
+ * each echo is printed as "< text" when it arrives, control characters
+ * escaped (--hex: a hex dump).  "q" or Ctrl-D quits (exit 0); a server close
+ * or reset ends the session with exit 1; ICMP errors on UDP are reported and
+ * the session goes on, as in the seed's client.
+ *
+ * Line editing and history come from libedit's readline-compatible callback
+ * interface, driven by an ev_io on stdin, so the loop never blocks in the
+ * editor: an echo arriving while the user types clears the edit line, prints,
+ * and redraws the prompt with the partial input.  History lives in
+ * $XDG_STATE_HOME/echoctl/history (default ~/.local/state/echoctl/history).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef HAVE_LIBEDIT
+#include <editline/readline.h>
+#endif
+
+#include "client/client.h"
+#include "client/term.h"
+
+#define IA_OUTMAX	(1u << 20)	/* typed bytes the server has not taken */
+
+struct ia_state {
+	struct ev_loop *loop;
+	struct client_opts *o;
+	int fd;
+	char peer[ADDR_STRLEN + 8];
+	char prompt[ADDR_STRLEN + 16];
+	ev_io in_r, sock_r, sock_w;
+	ev_signal sigint, sigterm;
+	unsigned char *out;		/* TCP bytes waiting for the socket */
+	size_t outlen;
+	char history[PATH_MAX];
+	int done, status;
+#ifndef HAVE_LIBEDIT
+	char line[4096];		/* plain line reading without libedit */
+	size_t linelen;
+#endif
+};
+
+#ifdef HAVE_LIBEDIT
+/*
+ * The readline callback API passes no user pointer to the line handler, so
+ * the one running session is reachable through this pointer.  It is set for
+ * exactly the lifetime of client_interactive_run() and is echoctl's only
+ * file-scope state.
+ */
+static struct ia_state *ia_session;
+#endif
+
+/* Print above the edit line without garbling it. */
+static void
+ia_begin_output(struct ia_state *s)
+{
+	fflush(stdout);
+	fputs("\r\033[K", stdout);
+}
+
+static void
+ia_end_output(struct ia_state *s)
+{
+	fflush(stdout);
+#ifdef HAVE_LIBEDIT
+	if (!s->done)
+		rl_forced_update_display();
+#else
+	if (!s->done)
+		fputs(s->prompt, stdout);
+	fflush(stdout);
+#endif
+}
+
+static void
+ia_note(struct ia_state *s, const char *msg)
+{
+	ia_begin_output(s);
+	fprintf(stdout, "%s: %s\n", s->peer, msg);
+	ia_end_output(s);
+}
+
+static void
+ia_quit(struct ia_state *s, int status)
+{
+	s->done = 1;
+	s->status = status;
+	ev_break(s->loop, EVBREAK_ALL);
+}
+
+/* One TCP chunk or datagram: "< line" per line, terminators not shown. */
+static void
+ia_print_echo(struct ia_state *s, const unsigned char *b, size_t n,
+    uint64_t *offset)
+{
+	size_t i = 0;
+
+	ia_begin_output(s);
+	if (s->o->hex) {
+		term_write_hex(stdout, b, n, *offset);
+		*offset += n;
+	} else if (s->o->proto == CLIENT_UDP) {
+		fputs("< ", stdout);
+		term_write_escaped(stdout, b, n);
+		fputc('\n', stdout);
+	} else {
+		while (i < n) {
+			const unsigned char *nl = memchr(b + i, '\n', n - i);
+			size_t end = nl != NULL ? (size_t)(nl - b) : n;
+			size_t len = end - i;
+
+			if (nl != NULL && s->o->crlf && len > 0 &&
+			    b[end - 1] == '\r')
+				len--;
+			fputs("< ", stdout);
+			term_write_escaped(stdout, b + i, len);
+			fputc('\n', stdout);
+			i = end + 1;
+		}
+	}
+	ia_end_output(s);
+}
+
+static void
+ia_flush(struct ia_state *s)
+{
+	while (s->outlen > 0) {
+		ssize_t w = send(s->fd, s->out, s->outlen, MSG_NOSIGNAL);
+
+		if (w == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (w == -1) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
+			ia_note(s, msg);
+			ia_quit(s, CLIENT_EXIT_LOSS);
+			return;
+		}
+		memmove(s->out, s->out + w, s->outlen - (size_t)w);
+		s->outlen -= (size_t)w;
+	}
+	if (s->outlen > 0)
+		ev_io_start(s->loop, &s->sock_w);
+	else
+		ev_io_stop(s->loop, &s->sock_w);
+}
+
+static void
+ia_send_line(struct ia_state *s, const char *line)
+{
+	size_t n = strlen(line);
+	const char *eol = s->o->crlf ? "\r\n" : "\n";
+
+	if (s->o->proto == CLIENT_UDP) {
+		if (send(s->fd, line, n, 0) == -1) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "send: %s", errno ==
+			    ECONNREFUSED ? "connection refused (ICMP port "
+			    "unreachable)" : strerror(errno));
+			ia_note(s, msg);
+		}
+		return;
+	}
+	if (s->outlen + n + 2 > IA_OUTMAX) {
+		ia_note(s, "the server is not reading; line not sent");
+		return;
+	}
+	memcpy(s->out + s->outlen, line, n);
+	memcpy(s->out + s->outlen + n, eol, strlen(eol));
+	s->outlen += n + strlen(eol);
+	ia_flush(s);
+}
+
+/* A complete input line; NULL is end of input (Ctrl-D). */
+static void
+ia_line(struct ia_state *s, char *line)
+{
+	if (line == NULL || strcmp(line, "q") == 0) {
+		if (line == NULL)
+			fputc('\n', stdout);
+		ia_quit(s, CLIENT_EXIT_OK);
+		return;
+	}
+#ifdef HAVE_LIBEDIT
+	if (*line != '\0')
+		add_history(line);
+#endif
+	ia_send_line(s, line);
+}
+
+#ifdef HAVE_LIBEDIT
+static void
+ia_rl_handler(char *line)
+{
+	struct ia_state *s = ia_session;
+
+	ia_line(s, line);
+	free(line);
+	/* libedit leaves unbuffered (callback) mode before calling us; without
+	 * a new install the next keystroke would block the loop in el_gets(). */
+	if (!s->done)
+		rl_callback_handler_install(s->prompt, ia_rl_handler);
+}
+
+static void
+ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	rl_callback_read_char();
+}
+#else
+static void
+ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ia_state *s = w->data;
+	ssize_t n = read(STDIN_FILENO, s->line + s->linelen,
+	    sizeof(s->line) - 1 - s->linelen);
+	char *nl;
+
+	if (n <= 0) {
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		ia_line(s, NULL);
+		return;
+	}
+	s->linelen += (size_t)n;
+	s->line[s->linelen] = '\0';
+	while (!s->done && (nl = strchr(s->line, '\n')) != NULL) {
+		*nl = '\0';
+		ia_line(s, s->line);
+		s->linelen -= (size_t)(nl + 1 - s->line);
+		memmove(s->line, nl + 1, s->linelen + 1);
+		fputs(s->prompt, stdout);
+		fflush(stdout);
+	}
+	if (s->linelen == sizeof(s->line) - 1) {
+		ia_line(s, s->line);
+		s->linelen = 0;
+	}
+}
+#endif
+
+static void
+ia_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ia_state *s = w->data;
+	static const char *refused = "connection refused (ICMP port "
+	    "unreachable: nothing listens there)";
+	unsigned char buf[65536];
+	uint64_t offset = 0;
+	ssize_t n = recv(s->fd, buf, sizeof(buf), 0);
+	char msg[160];
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1 && s->o->proto == CLIENT_UDP) {
+		/* Like the seed's error_received(): report, keep going. */
+		snprintf(msg, sizeof(msg), "error received: %s",
+		    errno == ECONNREFUSED ? refused : strerror(errno));
+		ia_note(s, msg);
+		return;
+	}
+	if (n <= 0) {
+		snprintf(msg, sizeof(msg), "%s", n == 0 ? "the server closed "
+		    "the connection" : strerror(errno));
+		s->done = 1;
+		ia_note(s, msg);
+		ia_quit(s, CLIENT_EXIT_LOSS);
+		return;
+	}
+	ia_print_echo(s, buf, (size_t)n, &offset);
+}
+
+static void
+ia_sock_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	ia_flush(w->data);
+}
+
+static void
+ia_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct ia_state *s = w->data;
+
+	fputc('\n', stdout);
+	ia_quit(s, CLIENT_EXIT_OK);
+}
+
+#ifdef HAVE_LIBEDIT
+/* $XDG_STATE_HOME/echoctl/history, creating the directories; "" if there is
+ * no usable place (then there is no history file, only in-memory history). */
+static void
+ia_history_path(struct ia_state *s)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[PATH_MAX - 32];	/* room for "/echoctl/history" */
+	int n;
+
+	if (state != NULL && state[0] == '/')
+		n = snprintf(dir, sizeof(dir), "%s", state);
+	else if (home != NULL && home[0] == '/') {
+		n = snprintf(dir, sizeof(dir), "%s/.local", home);
+		if (n > 0 && (size_t)n < sizeof(dir))
+			(void)mkdir(dir, 0700);
+		n = snprintf(dir, sizeof(dir), "%s/.local/state", home);
+	} else
+		return;
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return;
+	(void)mkdir(dir, 0700);
+	snprintf(s->history, sizeof(s->history), "%s/echoctl", dir);
+	if (mkdir(s->history, 0700) == -1 && errno != EEXIST) {
+		s->history[0] = '\0';
+		return;
+	}
+	snprintf(s->history, sizeof(s->history), "%s/echoctl/history", dir);
+}
+#endif
+
+static void
+ia_start(struct ia_state *s)
+{
+	ev_io_init(&s->in_r, ia_in_cb, STDIN_FILENO, EV_READ);
+	ev_io_init(&s->sock_r, ia_sock_read_cb, s->fd, EV_READ);
+	ev_io_init(&s->sock_w, ia_sock_write_cb, s->fd, EV_WRITE);
+	ev_signal_init(&s->sigint, ia_signal_cb, SIGINT);
+	ev_signal_init(&s->sigterm, ia_signal_cb, SIGTERM);
+	s->in_r.data = s->sock_r.data = s->sock_w.data = s;
+	s->sigint.data = s->sigterm.data = s;
+	ev_io_start(s->loop, &s->in_r);
+	ev_io_start(s->loop, &s->sock_r);
+	ev_signal_start(s->loop, &s->sigint);
+	ev_signal_start(s->loop, &s->sigterm);
+	printf("connected to %s; type lines to send, \"q\" or Ctrl-D to "
+	    "quit\n", s->peer);
+	fflush(stdout);
+#ifdef HAVE_LIBEDIT
+	ia_history_path(s);
+	stifle_history(1000);
+	if (s->history[0] != '\0')
+		(void)read_history(s->history);
+	/* A tab is data here, not a file name completion. */
+	rl_bind_key('\t', rl_insert);
+	rl_callback_handler_install(s->prompt, ia_rl_handler);
+#else
+	fputs(s->prompt, stdout);
+	fflush(stdout);
+#endif
+}
+
+static void
+ia_stop(struct ia_state *s)
+{
+#ifdef HAVE_LIBEDIT
+	rl_callback_handler_remove();
+	if (s->history[0] != '\0' && write_history(s->history) != 0)
+		fprintf(stderr, "echoctl: cannot save history to %s\n",
+		    s->history);
+#endif
+	fflush(stdout);
+}
+
+int
+client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
+{
+	struct ia_state s;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.fd = fd;
+	s.status = CLIENT_EXIT_OK;
+	client_net_describe(o, peer, s.peer, sizeof(s.peer));
+	snprintf(s.prompt, sizeof(s.prompt), "%s> ", s.peer);
+	s.loop = ev_default_loop(EVBACKEND_POLL);
+	s.out = malloc(IA_OUTMAX);
+	if (s.loop == NULL || s.out == NULL) {
+		fprintf(stderr, "echoctl: out of memory\n");
+		free(s.out);
+		return CLIENT_EXIT_LOSS;
+	}
+#ifdef HAVE_LIBEDIT
+	ia_session = &s;
+#endif
+	ia_start(&s);
+	ev_run(s.loop, 0);
+	ia_stop(&s);
+#ifdef HAVE_LIBEDIT
+	ia_session = NULL;
+#endif
+	free(s.out);
+	return s.status;
+}

@@ -1,0 +1,404 @@
+/*
+ * client_opts: echoctl's command line for the network commands (tcp, udp,
+ * probe, verify): one getopt_long table, per-command checks of which options
+ * make sense, the usage texts, and the defaults.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "client/client.h"
+#include "common/units.h"
+
+enum {
+	OPT_HEX = 256,
+	OPT_CRLF,
+	OPT_NO_SHUTDOWN,
+	OPT_LINGER,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_RECONNECT,
+	OPT_SEED,
+	OPT_SOURCE,
+	OPT_TOS,
+	OPT_TTL,
+};
+
+static const struct option client_opts_long[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "message", required_argument, NULL, 'm' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "size", required_argument, NULL, 's' },
+	{ "wait", required_argument, NULL, 'W' },
+	{ "bytes", required_argument, NULL, 'n' },
+	{ "hex", no_argument, NULL, OPT_HEX },
+	{ "crlf", no_argument, NULL, OPT_CRLF },
+	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "tos", required_argument, NULL, OPT_TOS },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Which commands accept an option: S session, P probe, V verify. */
+struct client_opt_scope {
+	int opt;
+	const char *modes;
+};
+
+static const struct client_opt_scope client_opts_scope[] = {
+	{ 'm', "S" }, { OPT_HEX, "S" }, { OPT_CRLF, "S" },
+	{ OPT_NO_SHUTDOWN, "S" }, { OPT_LINGER, "S" },
+	{ 'c', "PV" }, { 's', "PV" }, { 'i', "P" }, { 'W', "P" },
+	{ OPT_RECONNECT, "P" }, { OPT_JSON, "PV" }, { OPT_CSV, "P" },
+	{ 'n', "V" }, { OPT_SEED, "V" },
+};
+
+static const char *const client_opts_usage_text[] = {
+	[CLIENT_MODE_SESSION] =
+	"usage: echoctl tcp|udp [options] HOST PORT\n"
+	"  stdin a terminal: interactive; each line is sent (TCP: with \"\\n\",\n"
+	"  or \"\\r\\n\" with --crlf; UDP: one datagram, no terminator) and each\n"
+	"  echo printed as it arrives; \"q\" or Ctrl-D quits.\n"
+	"  stdin not a terminal: stdin is copied to the server and the echo to\n"
+	"  stdout, byte-exact (UDP: each line, with its \"\\n\", is a datagram);\n"
+	"  on EOF echoctl sends FIN and reads until the server closes or\n"
+	"  --linger expires; exit 0 only if everything came back.\n"
+	"  -m MESSAGE       send MESSAGE, wait for its echo, print it, exit\n"
+	"  -4, -6           IPv4 or IPv6 only\n"
+	"  -t TIMEOUT       connect and reply timeout (default 5s)\n"
+	"  --linger DUR     wait for the echo after stdin EOF, restarted by\n"
+	"                   progress (default: -t)\n"
+	"  --no-shutdown    do not send FIN on stdin EOF\n"
+	"  --hex            show echoes as a hex dump (interactive, -m)\n"
+	"  --crlf           end sent lines with \\r\\n\n"
+	"  --source A[:P] --tos N --ttl N   local address, TOS/TCLASS, TTL/hops\n"
+	"  -v               report sent/echoed bytes on stderr\n",
+	[CLIENT_MODE_PROBE] =
+	"usage: echoctl probe tcp|udp [options] HOST PORT\n"
+	"  -c COUNT         stop after COUNT probes (default: until Ctrl-C)\n"
+	"  -i INTERVAL      time between probes (default 1s)\n"
+	"  -s SIZE          payload size, at least 24 (default 64)\n"
+	"  -W TIMEOUT       how long to wait for each reply (default 2s)\n"
+	"  -t TIMEOUT       connect timeout (default 5s)\n"
+	"  --reconnect      TCP: new connection per probe, measures connect time\n"
+	"  --json | --csv   machine-readable output\n"
+	"  -4, -6, --source A[:P], --tos N, --ttl N\n"
+	"  Ctrl-C prints the summary, SIGQUIT (Ctrl-\\) an interim one.\n",
+	[CLIENT_MODE_VERIFY] =
+	"usage: echoctl verify tcp|udp [options] HOST PORT\n"
+	"  TCP: send -n BYTES (default 1M) of a seeded pattern and check the echo.\n"
+	"  UDP: send -c COUNT (default 100) datagrams of -s SIZE (default 1024).\n"
+	"  Reports the offset of the first mismatch, truncation and loss.\n"
+	"  --seed N         pattern seed (default: random, printed)\n"
+	"  -t TIMEOUT       connect timeout and wait for missing echoes (5s)\n"
+	"  --json           one JSON object with the result\n"
+	"  -4, -6, --source A[:P], --tos N, --ttl N\n",
+};
+
+void
+client_opts_usage(enum client_mode mode, FILE *f)
+{
+	fputs(client_opts_usage_text[mode], f);
+}
+
+/* "-c" or "--json", for messages. */
+static void
+client_opts_name(int c, char *buf, size_t len)
+{
+	const struct option *lo;
+
+	for (lo = client_opts_long; lo->name != NULL; lo++)
+		if (lo->val == c && c >= 256) {
+			snprintf(buf, len, "--%s", lo->name);
+			return;
+		}
+	snprintf(buf, len, "-%c", c);
+}
+
+static int
+client_opts_allowed(int opt, enum client_mode mode)
+{
+	static const char letters[] = { 'S', 'P', 'V' };
+	size_t i;
+
+	for (i = 0; i < sizeof(client_opts_scope) / sizeof(client_opts_scope[0]);
+	    i++)
+		if (client_opts_scope[i].opt == opt)
+			return strchr(client_opts_scope[i].modes,
+			    letters[mode]) != NULL;
+	return 1;
+}
+
+static int
+client_opts_duration(const char *name, const char *arg, double *out)
+{
+	char err[128];
+
+	if (units_parse_duration(arg, out, err, sizeof(err)) == -1) {
+		fprintf(stderr, "echoctl: %s: %s\n", name, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+client_opts_number(const char *name, const char *arg, long long min,
+    long long max, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || *out < min ||
+	    *out > max) {
+		fprintf(stderr, "echoctl: %s: '%s' is not a number from %lld "
+		    "to %lld\n", name, arg, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+client_opts_size(const char *name, const char *arg, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	char err[128];
+
+	if (units_parse_size(arg, out, err, sizeof(err)) == -1) {
+		fprintf(stderr, "echoctl: %s: %s\n", name, err);
+		return -1;
+	}
+	if (*out < min || *out > max) {
+		fprintf(stderr, "echoctl: %s: must be from %llu to %llu bytes\n",
+		    name, (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+client_opts_defaults(struct client_opts *o, enum client_mode mode)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = mode;
+	o->family = AF_UNSPEC;
+	o->timeout = 5.0;
+	o->linger = -1.0;
+	o->interval = 1.0;
+	o->wait = 2.0;
+	o->size = mode == CLIENT_MODE_VERIFY ? 1024 : 64;
+	o->count = mode == CLIENT_MODE_VERIFY ? 100 : 0;
+	o->bytes = 1024 * 1024;
+	o->tos = -1;
+	o->ttl = -1;
+}
+
+/* One option; 0, or -1 on a bad value. */
+static int
+client_opts_one(struct client_opts *o, int c, const char *arg)
+{
+	long long n;
+	uint64_t v;
+
+	switch (c) {
+	case '4': o->family = AF_INET; return 0;
+	case '6': o->family = AF_INET6; return 0;
+	case 'v': o->verbose++; return 0;
+	case 'm': o->message = arg; return 0;
+	case OPT_HEX: o->hex = 1; return 0;
+	case OPT_CRLF: o->crlf = 1; return 0;
+	case OPT_NO_SHUTDOWN: o->no_shutdown = 1; return 0;
+	case OPT_JSON: o->json = 1; return 0;
+	case OPT_CSV: o->csv = 1; return 0;
+	case OPT_RECONNECT: o->reconnect = 1; return 0;
+	case OPT_SOURCE: o->source = arg; return 0;
+	case 't': return client_opts_duration("-t", arg, &o->timeout);
+	case 'i': return client_opts_duration("-i", arg, &o->interval);
+	case 'W': return client_opts_duration("-W", arg, &o->wait);
+	case OPT_LINGER: return client_opts_duration("--linger", arg, &o->linger);
+	case 'c':
+		if (client_opts_number("-c", arg, 1, LONG_MAX, &n) == -1)
+			return -1;
+		o->count = (long)n;
+		return 0;
+	case 's':
+		if (client_opts_size("-s", arg, 1, 65527, &v) == -1)
+			return -1;
+		o->size = (size_t)v;
+		return 0;
+	case 'n':
+		return client_opts_size("-n", arg, 1, UINT64_MAX / 2, &o->bytes);
+	case OPT_SEED:
+		if (client_opts_number("--seed", arg, 0, LLONG_MAX, &n) == -1)
+			return -1;
+		o->seed = (uint64_t)n;
+		o->have_seed = 1;
+		return 0;
+	case OPT_TOS:
+	case OPT_TTL:
+		if (client_opts_number(c == OPT_TOS ? "--tos" : "--ttl", arg,
+		    c == OPT_TOS ? 0 : 1, 255, &n) == -1)
+			return -1;
+		*(c == OPT_TOS ? &o->tos : &o->ttl) = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+client_opts_positional(struct client_opts *o, int argc, char **argv,
+    const char *cmd)
+{
+	int want = o->mode == CLIENT_MODE_SESSION ? 2 : 3;
+	const char *proto = cmd;
+
+	if (argc != want) {
+		fprintf(stderr, "echoctl: %s: expected %s, got %d argument%s\n",
+		    cmd, want == 2 ? "HOST PORT" : "tcp|udp HOST PORT", argc,
+		    argc == 1 ? "" : "s");
+		return -1;
+	}
+	if (want == 3)
+		proto = *argv++;
+	if (strcmp(proto, "tcp") == 0)
+		o->proto = CLIENT_TCP;
+	else if (strcmp(proto, "udp") == 0)
+		o->proto = CLIENT_UDP;
+	else {
+		fprintf(stderr, "echoctl: %s: '%s' is not tcp or udp\n", cmd,
+		    proto);
+		return -1;
+	}
+	o->host = argv[0];
+	o->port = argv[1];
+	return 0;
+}
+
+/* --source ADDR[:PORT]: "127.0.0.1", "127.0.0.1:5000", "::1", "[::1]:5000". */
+static int
+client_opts_source(const char *spec, struct addr *out)
+{
+	char host[128], err[160];
+	const char *orig = spec, *colon = strchr(spec, ':'), *portstr = NULL;
+	size_t hostlen = strlen(spec);
+	unsigned long port = 0;
+	char *end;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			goto bad;
+		spec++;
+		hostlen = (size_t)(rb - spec);
+		portstr = rb[1] == ':' ? rb + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		hostlen = (size_t)(colon - spec);
+		portstr = colon + 1;
+	}
+	if (hostlen >= sizeof(host))
+		goto bad;
+	memcpy(host, spec, hostlen);
+	host[hostlen] = '\0';
+	if (portstr != NULL) {
+		errno = 0;
+		port = strtoul(portstr, &end, 10);
+		if (errno != 0 || *end != '\0' || end == portstr || port > 65535)
+			goto bad;
+	}
+	if (addr_parse(host, (uint16_t)port, out, NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "echoctl: --source: %s\n", err);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "echoctl: --source: '%s' is not ADDR, ADDR:PORT or "
+	    "[ADDR]:PORT\n", orig);
+	return -1;
+}
+
+/* Cross-option checks. */
+static int
+client_opts_check(struct client_opts *o)
+{
+	if (o->mode == CLIENT_MODE_PROBE && o->size < 24) {
+		fprintf(stderr, "echoctl: -s: a probe needs at least 24 bytes "
+		    "(sequence number and timestamp)\n");
+		return -1;
+	}
+	if (o->mode == CLIENT_MODE_VERIFY && o->size < 16) {
+		fprintf(stderr, "echoctl: -s: verify datagrams need at least "
+		    "16 bytes\n");
+		return -1;
+	}
+	if (o->reconnect && o->proto != CLIENT_TCP) {
+		fprintf(stderr, "echoctl: --reconnect is for TCP probes\n");
+		return -1;
+	}
+	if (o->json && o->csv) {
+		fprintf(stderr, "echoctl: choose one of --json and --csv\n");
+		return -1;
+	}
+	if (o->source != NULL && client_opts_source(o->source, &o->src) == -1)
+		return -1;
+	if (o->linger < 0)
+		o->linger = o->timeout;
+	return 0;
+}
+
+int
+client_opts_parse(int argc, char **argv, enum client_mode mode,
+    struct client_opts *o)
+{
+	const char *cmd = argv[0];
+	int c;
+
+	client_opts_defaults(o, mode);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46hvt:m:c:i:s:W:n:",
+	    client_opts_long, NULL)) != -1) {
+		if (c == 'h') {
+			client_opts_usage(mode, stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "echoctl: %s: %s '%s'\n", cmd,
+			    c == '?' ? "unknown option" : "missing value for",
+			    argv[optind - 1]);
+			goto usage;
+		}
+		if (!client_opts_allowed(c, mode)) {
+			char name[32];
+
+			client_opts_name(c, name, sizeof(name));
+			fprintf(stderr, "echoctl: %s: option %s does not "
+			    "apply here\n", cmd, name);
+			goto usage;
+		}
+		if (client_opts_one(o, c, optarg) == -1)
+			goto usage;
+	}
+	if (client_opts_positional(o, argc - optind, argv + optind, cmd) == -1 ||
+	    client_opts_check(o) == -1)
+		goto usage;
+	return 0;
+usage:
+	client_opts_usage(mode, stderr);
+	return -1;
+}

@@ -1,0 +1,422 @@
+/*
+ * client_probe: `echoctl probe tcp|udp HOST PORT`, a ping for echo services.
+ *
+ * Every -i a probe of -s bytes is sent: magic "EcPr", sequence number, send
+ * time (monotonic ns), a session id, then bytes derived from those, so any
+ * reply can be checked completely.  A reply is matched to its probe by
+ * sequence number and classified: good (RTT recorded), duplicate, reordered
+ * (an older sequence after a newer one), late (after -W declared it lost),
+ * truncated or corrupt (first differing byte offset).  No reply within -W is
+ * loss.  TCP uses one connection and frames replies by size, or, with
+ * --reconnect, a new connection per probe whose connect time is measured.
+ * Ctrl-C ends with the summary; SIGQUIT prints an interim one.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client_probe.h"
+
+static const unsigned char probe_magic[4] = { 'E', 'c', 'P', 'r' };
+
+static uint64_t
+probe_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+probe_put64(unsigned char *b, uint64_t v)
+{
+	uint32_t hi = htonl((uint32_t)(v >> 32)), lo = htonl((uint32_t)v);
+
+	memcpy(b, &hi, 4);
+	memcpy(b + 4, &lo, 4);
+}
+
+/* The exact payload of probe `seq` sent at `ns`. */
+static void
+probe_fill(const struct probe *p, uint32_t seq, uint64_t ns, unsigned char *b)
+{
+	uint32_t nseq = htonl(seq), nsid = htonl(p->sid);
+	size_t i;
+
+	memcpy(b, probe_magic, 4);
+	memcpy(b + 4, &nseq, 4);
+	probe_put64(b + 8, ns);
+	memcpy(b + 16, &nsid, 4);
+	for (i = 20; i < p->o->size; i++)
+		b[i] = (unsigned char)(seq * 131u + i * 7u + p->sid);
+}
+
+static void
+probe_finish(struct probe *p)
+{
+	if (p->done)
+		return;
+	p->done = 1;
+	p->end = client_now();
+	ev_break(p->loop, EVBREAK_ALL);
+}
+
+static void
+probe_lose(struct probe *p, struct probe_slot *s)
+{
+	s->state = PROBE_LOST;
+	p->lost++;
+	probe_conn_drop(p, s->seq);
+	probe_out_event(p, PROBE_EV_TIMEOUT, s->seq, 0, 0, s->connect_ms, 0,
+	    NULL);
+}
+
+/* Expire overdue probes; finish when -c probes are all resolved. */
+void
+probe_sweep(struct probe *p, int all)
+{
+	double now = client_now();
+
+	while (p->oldest != p->next_seq) {
+		struct probe_slot *s = &p->slot[p->oldest % PROBE_SLOTS];
+
+		if (s->state == PROBE_PENDING) {
+			if (!all && now < s->deadline)
+				break;
+			probe_lose(p, s);
+		}
+		p->oldest++;
+	}
+	if (p->o->count > 0 && p->next_seq >= (uint32_t)p->o->count &&
+	    p->oldest == p->next_seq)
+		probe_finish(p);
+}
+
+/* The probe a reply claims to answer, or NULL when its header is not ours. */
+static struct probe_slot *
+probe_match(struct probe *p, const unsigned char *b, size_t n)
+{
+	uint32_t seq, sid;
+
+	if (n < PROBE_HDR || memcmp(b, probe_magic, 4) != 0)
+		return NULL;
+	memcpy(&seq, b + 4, 4);
+	memcpy(&sid, b + 16, 4);
+	seq = ntohl(seq);
+	if (ntohl(sid) != p->sid || seq >= p->next_seq ||
+	    p->slot[seq % PROBE_SLOTS].seq != seq)
+		return NULL;
+	return &p->slot[seq % PROBE_SLOTS];
+}
+
+/* Compare with what was sent: 0 intact, else report and return -1. */
+static int
+probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
+    size_t n)
+{
+	size_t i, m = n < p->o->size ? n : p->o->size;
+	char detail[96];
+
+	probe_fill(p, s->seq, s->sent_ns, p->tx);
+	for (i = 0; i < m && b[i] == p->tx[i]; i++)
+		;
+	if (i == m && n == p->o->size)
+		return 0;
+	if (s->state == PROBE_PENDING)
+		s->state = PROBE_BAD;
+	if (i < m || n > p->o->size) {
+		snprintf(detail, sizeof(detail), "first difference at byte %zu",
+		    i);
+		p->corrupt++;
+		probe_out_event(p, PROBE_EV_CORRUPT, s->seq, n, 0,
+		    s->connect_ms, 0, detail);
+	} else {
+		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
+		    p->o->size);
+		p->truncated++;
+		probe_out_event(p, PROBE_EV_TRUNCATED, s->seq, n, 0,
+		    s->connect_ms, 0, detail);
+	}
+	return -1;
+}
+
+/* Classify one reply (a datagram or a TCP frame). */
+void
+probe_reply(struct probe *p, const unsigned char *b, size_t n)
+{
+	uint64_t now = probe_now_ns();
+	struct probe_slot *s = probe_match(p, b, n);
+	int flags = 0;
+	double rtt;
+
+	if (s == NULL) {
+		p->corrupt++;
+		probe_out_event(p, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, -1, 0,
+		    "not a reply to any probe (header damaged)");
+		return;
+	}
+	rtt = (double)(now - s->sent_ns) / 1e6;
+	if (probe_intact(p, s, b, n) == -1)
+		return;
+	if (s->state == PROBE_REPLIED || s->state == PROBE_BAD) {
+		flags |= PROBE_F_DUP;
+		p->dup++;
+	} else if (s->state == PROBE_LOST) {
+		flags |= PROBE_F_LATE;
+		p->late++;
+	} else {
+		s->state = PROBE_REPLIED;
+		p->received++;
+		client_stats_add(&p->rtt, rtt);
+		if (p->any_replied && s->seq < p->max_replied) {
+			flags |= PROBE_F_REORDERED;
+			p->reordered++;
+		}
+		if (!p->any_replied || s->seq > p->max_replied)
+			p->max_replied = s->seq;
+		p->any_replied = 1;
+	}
+	probe_out_event(p, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
+	    flags, NULL);
+}
+
+/* Send the whole payload; a stalled socket is given up to -W. */
+static int
+probe_send(struct probe *p, int fd, const unsigned char *b, size_t n)
+{
+	double deadline = client_now() + p->o->wait;
+
+	while (n > 0) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		if (w == -1 && (errno == EAGAIN || errno == EINTR) &&
+		    client_now() < deadline) {
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (w == -1)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+probe_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe *p = w->data;
+	size_t want = p->o->proto == CLIENT_UDP ? 65536 : p->o->size - p->rxlen;
+	ssize_t n = recv(w->fd, p->rx + p->rxlen, want, 0);
+	char detail[128];
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1 && errno == ECONNREFUSED && p->o->proto == CLIENT_UDP) {
+		p->refused++;
+		probe_out_event(p, PROBE_EV_ERROR, p->next_seq - 1, 0, 0, -1, 0,
+		    "connection refused (ICMP port unreachable)");
+		return;
+	}
+	if (n <= 0) {
+		snprintf(detail, sizeof(detail), "%s", n == 0 ? "the server "
+		    "closed the connection" : strerror(errno));
+		ev_io_stop(loop, w);
+		if (p->rxlen > 0) {
+			/* The close cut a reply short. */
+			char part[64];
+
+			snprintf(part, sizeof(part), "%zu of %zu bytes before "
+			    "the close", p->rxlen, p->o->size);
+			p->truncated++;
+			probe_out_event(p, PROBE_EV_TRUNCATED, UINT32_MAX,
+			    p->rxlen, 0, -1, 0, part);
+		}
+		probe_out_event(p, PROBE_EV_ERROR, p->next_seq - 1, 0, 0, -1, 0,
+		    detail);
+		p->closed = 1;
+		probe_sweep(p, 1);
+		probe_finish(p);
+		return;
+	}
+	if (p->o->proto == CLIENT_UDP) {
+		probe_reply(p, p->rx, (size_t)n);
+	} else if ((p->rxlen += (size_t)n) == p->o->size) {
+		p->rxlen = 0;
+		probe_reply(p, p->rx, p->o->size);
+	}
+	probe_sweep(p, 0);
+}
+
+static void
+probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe *p = w->data;
+	uint32_t seq = p->next_seq;
+	struct probe_slot *s = &p->slot[seq % PROBE_SLOTS];
+	int fd = p->fd;
+
+	if (p->o->count > 0 && seq >= (uint32_t)p->o->count) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (s->state == PROBE_PENDING)
+		probe_lose(p, s);	/* remembered too long: recycle */
+	memset(s, 0, sizeof(*s));
+	s->seq = seq;
+	s->connect_ms = -1;
+	s->sent_ns = probe_now_ns();
+	s->deadline = client_now() + p->o->wait;
+	s->state = PROBE_PENDING;
+	p->next_seq++;
+	if (p->o->reconnect && (fd = probe_conn_open(p, s)) == -1) {
+		p->connfail++;
+		s->state = PROBE_LOST;
+		p->lost++;
+		probe_out_event(p, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
+		    "connect failed");
+	} else {
+		if (p->o->reconnect) {
+			/* The RTT is the echo's; connect time is reported apart. */
+			s->sent_ns = probe_now_ns();
+			s->deadline = client_now() + p->o->wait;
+		}
+		probe_fill(p, seq, s->sent_ns, p->tx);
+		if (probe_send(p, fd, p->tx, p->o->size) == -1) {
+			int refused = errno == ECONNREFUSED;
+
+			p->refused += refused;
+			probe_out_event(p, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
+			    refused ? "connection refused (ICMP port "
+			    "unreachable)" : strerror(errno));
+		}
+	}
+	probe_sweep(p, 0);
+}
+
+static void
+probe_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	probe_sweep(w->data, 0);
+}
+
+static void
+probe_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct probe *p = w->data;
+
+	if (w->signum == SIGQUIT) {
+		probe_out_interim(p);
+		return;
+	}
+	probe_finish(p);
+}
+
+/* Exit code: 0 all answered intact, 2 never connected, 1 otherwise. */
+static int
+probe_status(const struct probe *p)
+{
+	if (p->next_seq > 0 && p->connfail == p->next_seq)
+		return CLIENT_EXIT_CONNECT;
+	if (p->received == 0 && p->refused > 0)
+		return CLIENT_EXIT_CONNECT;
+	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
+	    !p->corrupt && !p->truncated && !p->late && !p->closed)
+		return CLIENT_EXIT_OK;
+	return CLIENT_EXIT_LOSS;
+}
+
+static void
+probe_watchers(struct probe *p)
+{
+	ev_timer_init(&p->tick, probe_tick_cb, 0., p->o->interval);
+	ev_timer_init(&p->check, probe_check_cb, 0.02, 0.02);
+	ev_io_init(&p->sock_r, probe_sock_cb, p->fd, EV_READ);
+	ev_signal_init(&p->sigint, probe_signal_cb, SIGINT);
+	ev_signal_init(&p->sigterm, probe_signal_cb, SIGTERM);
+	ev_signal_init(&p->sigquit, probe_signal_cb, SIGQUIT);
+	p->tick.data = p->check.data = p->sock_r.data = p;
+	p->sigint.data = p->sigterm.data = p->sigquit.data = p;
+	ev_timer_start(p->loop, &p->tick);
+	ev_timer_start(p->loop, &p->check);
+	if (p->fd != -1)
+		ev_io_start(p->loop, &p->sock_r);
+	ev_signal_start(p->loop, &p->sigint);
+	ev_signal_start(p->loop, &p->sigterm);
+	ev_signal_start(p->loop, &p->sigquit);
+}
+
+static int
+probe_run(struct probe *p)
+{
+	struct addr peer;
+
+	memset(&peer, 0, sizeof(peer));
+	if (!p->o->reconnect && (p->fd = client_net_connect(p->o, &peer)) == -1)
+		return CLIENT_EXIT_CONNECT;
+	if (p->o->reconnect)
+		snprintf(p->peer, sizeof(p->peer), "%s%s%s:%s",
+		    strchr(p->o->host, ':') ? "[" : "", p->o->host,
+		    strchr(p->o->host, ':') ? "]" : "", p->o->port);
+	else
+		addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
+	p->loop = ev_default_loop(EVBACKEND_POLL);
+	p->start = client_now();
+	probe_out_start(p);
+	probe_watchers(p);
+	ev_run(p->loop, 0);
+	if (!p->done)
+		p->end = client_now();
+	probe_sweep(p, 1);	/* on Ctrl-C, unanswered probes count as lost */
+	p->status = probe_status(p);
+	probe_out_summary(p);
+	if (p->fd != -1)
+		close(p->fd);
+	return p->status;
+}
+
+int
+client_probe_main(int argc, char **argv)
+{
+	struct client_opts o;
+	struct probe *p;
+	int rc;
+
+	rc = client_opts_parse(argc, argv, CLIENT_MODE_PROBE, &o);
+	if (rc != 0)
+		return rc == 1 ? CLIENT_EXIT_OK : CLIENT_EXIT_USAGE;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return CLIENT_EXIT_LOSS;
+	p->o = &o;
+	p->fd = -1;
+	p->sid = (uint32_t)getpid() ^ (uint32_t)probe_now_ns();
+	p->tx = malloc(o.size);
+	p->rx = malloc(65536);
+	if (p->tx == NULL || p->rx == NULL ||
+	    client_stats_init(&p->rtt, 100000) == -1 ||
+	    client_stats_init(&p->conn, 100000) == -1 ||
+	    (o.reconnect && probe_conn_init(p) == -1)) {
+		fprintf(stderr, "echoctl: out of memory\n");
+		rc = CLIENT_EXIT_LOSS;
+	} else
+		rc = probe_run(p);
+	probe_conn_free(p);
+	client_stats_free(&p->rtt);
+	client_stats_free(&p->conn);
+	free(p->tx);
+	free(p->rx);
+	free(p);
+	return rc;
+}

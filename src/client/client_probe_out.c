@@ -1,0 +1,207 @@
+/*
+ * client_probe_out: what `echoctl probe` prints.  Text is ping-like: one
+ * line per reply or fault, then a summary.  --json is NDJSON: one object per
+ * event and a final {"type":"summary",...}.  --csv has one row per event
+ * (header first) and puts the summary, in text, on stderr.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "client/client_probe.h"
+
+static const char *const probe_ev_name[] = {
+	[PROBE_EV_REPLY] = "reply",
+	[PROBE_EV_CORRUPT] = "corrupt",
+	[PROBE_EV_TRUNCATED] = "truncated",
+	[PROBE_EV_TIMEOUT] = "timeout",
+	[PROBE_EV_ERROR] = "error",
+};
+
+void
+probe_out_start(struct probe *p)
+{
+	const struct client_opts *o = p->o;
+
+	if (o->csv)
+		printf("type,seq,bytes,rtt_ms,connect_ms,flags,detail\n");
+	else if (!o->json)
+		printf("PROBE %s (%s%s): %zu bytes per probe\n", p->peer,
+		    o->proto == CLIENT_TCP ? "tcp" : "udp",
+		    o->reconnect ? ", new connection per probe" : "", o->size);
+	fflush(stdout);
+}
+
+static const char *
+probe_flag_text(int flags)
+{
+	if (flags & PROBE_F_DUP)
+		return " (DUP!)";
+	if (flags & PROBE_F_LATE)
+		return " (late: after the timeout)";
+	if (flags & PROBE_F_REORDERED)
+		return " (reordered)";
+	return "";
+}
+
+static void
+probe_out_json(struct probe *p, enum probe_event ev, uint32_t seq,
+    size_t bytes, double rtt_ms, double connect_ms, int flags,
+    const char *detail)
+{
+	printf("{\"type\":\"%s\"", probe_ev_name[ev]);
+	if (seq != UINT32_MAX)
+		printf(",\"seq\":%u", seq);
+	if (ev != PROBE_EV_TIMEOUT && ev != PROBE_EV_ERROR)
+		printf(",\"bytes\":%zu", bytes);
+	if (ev == PROBE_EV_REPLY)
+		printf(",\"rtt_ms\":%.3f,\"dup\":%s,\"reordered\":%s,"
+		    "\"late\":%s", rtt_ms, flags & PROBE_F_DUP ? "true" :
+		    "false", flags & PROBE_F_REORDERED ? "true" : "false",
+		    flags & PROBE_F_LATE ? "true" : "false");
+	if (connect_ms >= 0)
+		printf(",\"connect_ms\":%.3f", connect_ms);
+	if (detail != NULL)
+		printf(",\"detail\":\"%s\"", detail);	/* our own text */
+	printf("}\n");
+}
+
+void
+probe_out_event(struct probe *p, enum probe_event ev, uint32_t seq,
+    size_t bytes, double rtt_ms, double connect_ms, int flags,
+    const char *detail)
+{
+	char conn[48] = "";
+
+	if (p->o->json)
+		probe_out_json(p, ev, seq, bytes, rtt_ms, connect_ms, flags,
+		    detail);
+	else if (p->o->csv) {
+		printf("%s,", probe_ev_name[ev]);
+		if (seq != UINT32_MAX)
+			printf("%u", seq);
+		printf(",%zu,", bytes);
+		if (ev == PROBE_EV_REPLY)
+			printf("%.3f", rtt_ms);
+		putchar(',');
+		if (connect_ms >= 0)
+			printf("%.3f", connect_ms);
+		printf(",%s,%s\n", flags & PROBE_F_DUP ? "dup" : flags &
+		    PROBE_F_LATE ? "late" : flags & PROBE_F_REORDERED ?
+		    "reordered" : "", detail != NULL ? detail : "");
+	} else {
+		if (connect_ms >= 0)
+			snprintf(conn, sizeof(conn), " connect=%.3f ms",
+			    connect_ms);
+		switch (ev) {
+		case PROBE_EV_REPLY:
+			printf("%zu bytes from %s: seq=%u time=%.3f ms%s%s\n",
+			    bytes, p->peer, seq, rtt_ms, conn,
+			    probe_flag_text(flags));
+			break;
+		case PROBE_EV_TIMEOUT:
+			printf("no reply from %s for seq=%u within %gs\n",
+			    p->peer, seq, p->o->wait);
+			break;
+		case PROBE_EV_CORRUPT:
+		case PROBE_EV_TRUNCATED:
+			printf("%zu bytes from %s:", bytes, p->peer);
+			if (seq != UINT32_MAX)
+				printf(" seq=%u", seq);
+			printf(" %s reply: %s\n", probe_ev_name[ev], detail);
+			break;
+		case PROBE_EV_ERROR:
+			printf("%s: seq=%u: %s\n", p->peer, seq, detail);
+			break;
+		}
+	}
+	fflush(stdout);
+}
+
+static double
+probe_loss_pct(const struct probe *p)
+{
+	if (p->next_seq == 0)
+		return 0;
+	return 100.0 * (double)(p->next_seq - p->received) /
+	    (double)p->next_seq;
+}
+
+static void
+probe_out_text_summary(struct probe *p, FILE *f)
+{
+	struct client_stats_summary r, c;
+
+	(void)client_stats_summary(&p->rtt, &r);
+	(void)client_stats_summary(&p->conn, &c);
+	fprintf(f, "\n--- %s %s echo probe statistics ---\n", p->peer,
+	    p->o->proto == CLIENT_TCP ? "tcp" : "udp");
+	fprintf(f, "%u probes sent, %llu replies, %.1f%% loss, %llu duplicates, "
+	    "%llu reordered, %llu corrupt, %llu truncated, %llu late, "
+	    "time %.0fms\n", p->next_seq, (unsigned long long)p->received,
+	    probe_loss_pct(p), (unsigned long long)p->dup,
+	    (unsigned long long)p->reordered, (unsigned long long)p->corrupt,
+	    (unsigned long long)p->truncated, (unsigned long long)p->late,
+	    (p->end - p->start) * 1000.0);
+	if (r.n > 0) {
+		fprintf(f, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
+		    r.min, r.avg, r.max, r.mdev);
+		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", r.p50,
+		    r.p90, r.p99);
+	}
+	if (c.n > 0)
+		fprintf(f, "connect min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, "
+		    "p50/p90/p99 = %.3f/%.3f/%.3f ms\n", c.min, c.avg, c.max,
+		    c.mdev, c.p50, c.p90, c.p99);
+	if (p->connfail > 0 || p->refused > 0)
+		fprintf(f, "%llu connect failures, %llu ICMP port unreachable\n",
+		    (unsigned long long)p->connfail,
+		    (unsigned long long)p->refused);
+}
+
+void
+probe_out_summary(struct probe *p)
+{
+	struct client_stats_summary r, c;
+
+	if (!p->o->json) {
+		probe_out_text_summary(p, p->o->csv ? stderr : stdout);
+		fflush(stdout);
+		return;
+	}
+	(void)client_stats_summary(&p->rtt, &r);
+	(void)client_stats_summary(&p->conn, &c);
+	printf("{\"type\":\"summary\",\"peer\":\"%s\",\"proto\":\"%s\","
+	    "\"sent\":%u,\"received\":%llu,\"loss_pct\":%.1f,"
+	    "\"duplicates\":%llu,\"reordered\":%llu,\"corrupt\":%llu,"
+	    "\"truncated\":%llu,\"late\":%llu,\"connect_failures\":%llu,"
+	    "\"icmp_unreachable\":%llu,\"time_ms\":%.0f", p->peer,
+	    p->o->proto == CLIENT_TCP ? "tcp" : "udp", p->next_seq,
+	    (unsigned long long)p->received, probe_loss_pct(p),
+	    (unsigned long long)p->dup, (unsigned long long)p->reordered,
+	    (unsigned long long)p->corrupt, (unsigned long long)p->truncated,
+	    (unsigned long long)p->late, (unsigned long long)p->connfail,
+	    (unsigned long long)p->refused, (p->end - p->start) * 1000.0);
+	if (r.n > 0)
+		printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
+		    "\"mdev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
+		    r.min, r.avg, r.max, r.mdev, r.p50, r.p90, r.p99);
+	if (c.n > 0)
+		printf(",\"connect_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
+		    "\"mdev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
+		    c.min, c.avg, c.max, c.mdev, c.p50, c.p90, c.p99);
+	printf(",\"exit\":%d}\n", p->status);
+	fflush(stdout);
+}
+
+/* SIGQUIT, like ping: one line on stderr, the run goes on. */
+void
+probe_out_interim(struct probe *p)
+{
+	struct client_stats_summary r;
+
+	(void)client_stats_summary(&p->rtt, &r);
+	fprintf(stderr, "%llu/%u replies, %.1f%% loss, min/avg/max/mdev = "
+	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)p->received,
+	    p->next_seq, probe_loss_pct(p), r.min, r.avg, r.max, r.mdev);
+}

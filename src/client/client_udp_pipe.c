@@ -1,0 +1,352 @@
+/*
+ * client_udp_pipe: UDP pipe and one-shot (-m) modes.  Each input line, with its
+ * "\n", is one datagram (a line longer than the largest datagram is split);
+ * -m MESSAGE is one datagram as given.  Echoes go to stdout as they arrive,
+ * so stdout equals stdin when nothing is lost.  Each echo is matched against
+ * the datagrams still outstanding (oldest first; a later match counts as
+ * reordered); a datagram without an echo within -t (--linger once stdin has
+ * ended) is lost.  At most DGRAM_SLOTS datagrams are outstanding: when the
+ * window is full stdin is not read, which bounds memory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "client/term.h"
+
+/* Each small datagram costs about 1 KiB of socket buffer in the kernel
+ * (skb overhead), and the default buffer is ~208 KiB: 64 in flight cannot
+ * overflow the server's or our own receive buffer, so a loss we report is
+ * a loss the network or the server caused, not our own burst. */
+#define DGRAM_SLOTS	64
+#define DGRAM_MAX	65536
+
+struct dgram_slot {
+	unsigned char *data;
+	size_t len;
+	double sent;
+	int matched;
+};
+
+struct dgram_state {
+	struct ev_loop *loop;
+	struct client_opts *o;
+	int fd;
+	char peer[ADDR_STRLEN + 8];
+	size_t maxlen;			/* largest datagram for the family */
+	ev_io in_r, sock_r, sock_w;
+	ev_timer timer;
+	ev_signal sigint, sigterm;
+	struct dgram_slot slot[DGRAM_SLOTS];
+	unsigned head, tail;		/* outstanding: [head, tail) */
+	unsigned char line[DGRAM_MAX];	/* the datagram being assembled */
+	size_t linelen;
+	int in_eof, done, status, refused;
+	uint64_t sent, echoed, lost, reordered, unexpected;
+};
+
+static void dgram_update(struct dgram_state *d);
+
+static void
+dgram_finish(struct dgram_state *d, int status, const char *why)
+{
+	if (d->done)
+		return;
+	d->done = 1;
+	d->status = status;
+	if (why != NULL)
+		fprintf(stderr, "echoctl: %s: %s\n", d->peer, why);
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static int
+dgram_queue(struct dgram_state *d, const void *b, size_t n)
+{
+	struct dgram_slot *s = &d->slot[d->tail % DGRAM_SLOTS];
+
+	s->data = malloc(n ? n : 1);
+	if (s->data == NULL)
+		return -1;
+	memcpy(s->data, b, n);
+	s->len = n;
+	s->sent = 0;
+	s->matched = 0;
+	d->tail++;
+	return 0;
+}
+
+/* Cut complete lines (or full-size pieces) out of d->line into the queue. */
+static void
+dgram_cut(struct dgram_state *d)
+{
+	while (d->tail - d->head < DGRAM_SLOTS && d->linelen > 0) {
+		unsigned char *nl = memchr(d->line, '\n', d->linelen);
+		size_t n = nl != NULL ? (size_t)(nl - d->line) + 1 : d->linelen;
+
+		if (nl == NULL && n < d->maxlen && !d->in_eof)
+			return;
+		if (n > d->maxlen)
+			n = d->maxlen;
+		if (dgram_queue(d, d->line, n) == -1) {
+			dgram_finish(d, CLIENT_EXIT_LOSS, "out of memory");
+			return;
+		}
+		memmove(d->line, d->line + n, d->linelen - n);
+		d->linelen -= n;
+	}
+}
+
+static void
+dgram_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct dgram_state *d = w->data;
+	ssize_t n = read(STDIN_FILENO, d->line + d->linelen,
+	    d->maxlen - d->linelen);
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1) {
+		fprintf(stderr, "echoctl: stdin: %s\n", strerror(errno));
+		dgram_finish(d, CLIENT_EXIT_LOSS, NULL);
+		return;
+	}
+	if (n == 0)
+		d->in_eof = 1;
+	d->linelen += (size_t)n;
+	dgram_cut(d);
+	dgram_update(d);
+}
+
+/* ICMP port unreachable arrives as ECONNREFUSED on a connected socket. */
+static void
+dgram_error(struct dgram_state *d, const char *op, int err)
+{
+	char why[160];
+
+	if (err == ECONNREFUSED) {
+		snprintf(why, sizeof(why), "%s: connection refused (ICMP port "
+		    "unreachable: nothing listens there)", op);
+		dgram_finish(d, d->echoed ? CLIENT_EXIT_LOSS : CLIENT_EXIT_CONNECT,
+		    why);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: %s", op, strerror(err));
+	dgram_finish(d, CLIENT_EXIT_LOSS, why);
+}
+
+static void
+dgram_send(struct dgram_state *d)
+{
+	unsigned i;
+
+	for (i = d->head; i != d->tail; i++) {
+		struct dgram_slot *s = &d->slot[i % DGRAM_SLOTS];
+
+		if (s->sent != 0 || s->matched)
+			continue;
+		if (send(d->fd, s->data, s->len, 0) == -1) {
+			if (errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
+				dgram_error(d, "send", errno);
+			return;
+		}
+		s->sent = client_now();
+		d->sent++;
+	}
+}
+
+/* Drop matched and expired datagrams from the head of the window. */
+static void
+dgram_expire(struct dgram_state *d)
+{
+	double limit = d->in_eof ? d->o->linger : d->o->timeout;
+	double now = client_now();
+
+	while (d->head != d->tail) {
+		struct dgram_slot *s = &d->slot[d->head % DGRAM_SLOTS];
+
+		if (!s->matched && (s->sent == 0 || now - s->sent < limit))
+			break;
+		if (!s->matched) {
+			d->lost++;
+			if (d->o->verbose)
+				fprintf(stderr, "echoctl: %s: no echo for "
+				    "datagram %llu (%zu bytes)\n", d->peer,
+				    (unsigned long long)d->head, s->len);
+		}
+		free(s->data);
+		s->data = NULL;
+		d->head++;
+	}
+}
+
+static void
+dgram_match(struct dgram_state *d, const unsigned char *b, size_t n)
+{
+	unsigned i;
+
+	for (i = d->head; i != d->tail; i++) {
+		struct dgram_slot *s = &d->slot[i % DGRAM_SLOTS];
+
+		if (s->sent != 0 && !s->matched && s->len == n &&
+		    memcmp(s->data, b, n) == 0) {
+			s->matched = 1;
+			d->echoed++;
+			if (i != d->head)
+				d->reordered++;
+			return;
+		}
+	}
+	d->unexpected++;
+	fprintf(stderr, "echoctl: %s: echo of %zu bytes matches no datagram "
+	    "sent (corrupt, truncated or duplicate)\n", d->peer, n);
+}
+
+static void
+dgram_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct dgram_state *d = w->data;
+	unsigned char buf[DGRAM_MAX];
+	ssize_t n = recv(d->fd, buf, sizeof(buf), 0);
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1) {
+		dgram_error(d, "receive", errno);
+		return;
+	}
+	if (d->o->message != NULL) {
+		if (d->o->hex)
+			term_write_hex(stdout, buf, (size_t)n, 0);
+		else {
+			term_write_escaped(stdout, buf, (size_t)n);
+			fputc('\n', stdout);
+		}
+		fflush(stdout);
+	} else if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
+	    fflush(stdout) == EOF) {
+		dgram_finish(d, CLIENT_EXIT_LOSS, "cannot write to stdout");
+		return;
+	}
+	dgram_match(d, buf, (size_t)n);
+	dgram_update(d);
+}
+
+static void
+dgram_sock_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	dgram_update(w->data);
+}
+
+static void
+dgram_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dgram_update(w->data);
+}
+
+static void
+dgram_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	dgram_finish(w->data, CLIENT_EXIT_LOSS, "interrupted");
+}
+
+static void
+dgram_update(struct dgram_state *d)
+{
+	int unsent;
+
+	if (d->done)
+		return;
+	dgram_expire(d);
+	dgram_cut(d);	/* lines waiting for a free slot */
+	dgram_send(d);
+	if (d->done)
+		return;
+	if (d->in_eof && d->linelen == 0 && d->head == d->tail) {
+		dgram_finish(d, d->lost || d->unexpected ? CLIENT_EXIT_LOSS :
+		    CLIENT_EXIT_OK, d->lost || d->unexpected ? "some datagrams "
+		    "were not echoed intact" : NULL);
+		return;
+	}
+	unsent = d->tail != d->head &&
+	    d->slot[(d->tail - 1) % DGRAM_SLOTS].sent == 0;
+	if (!d->in_eof && d->o->message == NULL &&
+	    d->tail - d->head < DGRAM_SLOTS && d->linelen < d->maxlen)
+		ev_io_start(d->loop, &d->in_r);
+	else
+		ev_io_stop(d->loop, &d->in_r);
+	if (unsent)
+		ev_io_start(d->loop, &d->sock_w);
+	else
+		ev_io_stop(d->loop, &d->sock_w);
+	/* Re-check expiry regularly; cheap, and simpler than one timer each. */
+	ev_timer_stop(d->loop, &d->timer);
+	ev_timer_set(&d->timer, 0.05, 0.);
+	ev_timer_start(d->loop, &d->timer);
+}
+
+static void
+dgram_report(struct dgram_state *d)
+{
+	while (d->head != d->tail)
+		free(d->slot[d->head++ % DGRAM_SLOTS].data);
+	if (d->o->verbose)
+		fprintf(stderr, "echoctl: %s: sent %llu datagrams, echoed %llu, "
+		    "lost %llu, reordered %llu, unexpected %llu\n", d->peer,
+		    (unsigned long long)d->sent, (unsigned long long)d->echoed,
+		    (unsigned long long)d->lost,
+		    (unsigned long long)d->reordered,
+		    (unsigned long long)d->unexpected);
+}
+
+int
+client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
+{
+	struct dgram_state *d = calloc(1, sizeof(*d));
+	int status;
+
+	if (d == NULL) {
+		fprintf(stderr, "echoctl: out of memory\n");
+		return CLIENT_EXIT_LOSS;
+	}
+	d->o = o;
+	d->fd = fd;
+	d->status = CLIENT_EXIT_LOSS;
+	d->maxlen = peer->u.sa.sa_family == AF_INET6 ? 65527 : 65507;
+	client_net_describe(o, peer, d->peer, sizeof(d->peer));
+	d->loop = ev_default_loop(EVBACKEND_POLL);
+	ev_io_init(&d->in_r, dgram_in_cb, STDIN_FILENO, EV_READ);
+	ev_io_init(&d->sock_r, dgram_sock_read_cb, fd, EV_READ);
+	ev_io_init(&d->sock_w, dgram_sock_write_cb, fd, EV_WRITE);
+	ev_init(&d->timer, dgram_timer_cb);
+	ev_signal_init(&d->sigint, dgram_signal_cb, SIGINT);
+	ev_signal_init(&d->sigterm, dgram_signal_cb, SIGTERM);
+	d->in_r.data = d->sock_r.data = d->sock_w.data = d;
+	d->timer.data = d->sigint.data = d->sigterm.data = d;
+	ev_io_start(d->loop, &d->sock_r);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sigterm);
+	if (o->message != NULL) {
+		d->in_eof = 1;
+		if (strlen(o->message) > d->maxlen ||
+		    dgram_queue(d, o->message, strlen(o->message)) == -1) {
+			fprintf(stderr, "echoctl: -m: message longer than the "
+			    "largest datagram (%zu bytes)\n", d->maxlen);
+			d->done = 1;
+		}
+	}
+	dgram_update(d);
+	if (!d->done)
+		ev_run(d->loop, 0);
+	dgram_report(d);
+	status = d->status;
+	free(d);
+	return status;
+}

@@ -1,0 +1,262 @@
+/*
+ * ctlclient: one control request from echoctl to echod (see ctlclient.h).
+ * The reply buffer grows up to PROTO_REPLY_MAX and no further, and every
+ * wait is bounded by the --timeout deadline.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "client/ctlclient.h"
+#include "common/proto.h"
+#include "common/units.h"
+
+struct ctlclient {
+	const char *path;
+	struct proto_request req;
+	double timeout;		/* seconds for the whole exchange */
+	double deadline;	/* CLOCK_MONOTONIC */
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static double
+ctlclient_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+ctlclient_usage(FILE *f)
+{
+	fprintf(f, "usage: echoctl VERB [--socket PATH] [--json] [--timeout DURATION]\n"
+	    "verbs:\n");
+	for (int i = 0; i < PROTO_VERB_COUNT; i++)
+		fprintf(f, "  %-8s %s\n", proto_verb_name((enum proto_verb)i),
+		    proto_verb_help((enum proto_verb)i));
+	fprintf(f, "default socket: %s\n", CTLCLIENT_DEFAULT_SOCKET);
+}
+
+static int
+ctlclient_options(struct ctlclient *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[128];
+	int ch, v;
+
+	optind = 0;	/* glibc: start afresh at argv[1], echoctl may have parsed */
+	while ((ch = getopt_long(argc, argv, "s:jt:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			c->path = optarg;
+			break;
+		case 'j':
+			c->req.json = true;
+			break;
+		case 't':
+			if (units_parse_duration(optarg, &c->timeout, err,
+			    sizeof(err)) < 0 || c->timeout <= 0) {
+				fprintf(stderr, "echoctl: --timeout %s: %s\n",
+				    optarg, c->timeout <= 0 ? "must be > 0" : err);
+				return -1;
+			}
+			break;
+		case 'h':
+			ctlclient_usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc || (v = proto_verb_lookup(argv[0])) < 0) {
+		ctlclient_usage(stderr);
+		return -1;
+	}
+	c->req.verb = (enum proto_verb)v;
+	if (c->req.json && c->req.verb != PROTO_STATUS &&
+	    c->req.verb != PROTO_STATS) {
+		fprintf(stderr, "echoctl: --json only applies to status and stats\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for `events` until the deadline; 0 ready, -1 timed out or failed. */
+static int
+ctlclient_wait(struct ctlclient *c, short events)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = events };
+
+	for (;;) {
+		double left = c->deadline - ctlclient_now();
+		int r;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+ctlclient_connect(struct ctlclient *c)
+{
+	struct sockaddr_un sun;
+	char line[PROTO_LINE_MAX];
+	size_t off = 0, n;
+
+	if (addr_unix(&sun, c->path) < 0)
+		return -1;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return -1;
+	if (proto_request_format(&c->req, line, sizeof(line)) < 0)
+		return -1;
+	n = strlen(line);
+	while (off < n) {
+		ssize_t w;
+
+		if (ctlclient_wait(c, POLLOUT) < 0)
+			return -1;
+		w = send(c->fd, line + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		off += w > 0 ? (size_t)w : 0;
+	}
+	return 0;
+}
+
+/* Read until a whole reply parsed: 0; -1 (transport) or -2 (malformed
+ * reply) with msg set. */
+static int
+ctlclient_read(struct ctlclient *c, struct proto_reply *rep, char *msg,
+    size_t msglen)
+{
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (c->len == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 16384;
+			char *nb;
+
+			if (ncap > PROTO_REPLY_MAX)
+				ncap = PROTO_REPLY_MAX;
+			if (ncap == c->cap || (nb = realloc(c->buf, ncap)) == NULL) {
+				snprintf(msg, msglen, "reply too large");
+				return -1;
+			}
+			c->buf = nb;
+			c->cap = ncap;
+		}
+		if (ctlclient_wait(c, POLLIN) < 0) {
+			snprintf(msg, msglen, "no reply: %s", strerror(errno));
+			return -1;
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0) {
+			snprintf(msg, msglen, "%s", n == 0 ?
+			    "echod closed the connection before replying" :
+			    strerror(errno));
+			return -1;
+		}
+		c->len += (size_t)n;
+		r = proto_reply_parse(c->buf, c->len, rep, msg, msglen);
+		if (r != 0)
+			return r > 0 ? 0 : -2;
+	}
+}
+
+static int
+ctlclient_exit_code(int code)
+{
+	switch (code) {
+	case PROTO_ERR_DENIED:
+		return EX_NOPERM;
+	case PROTO_ERR_BUSY:
+		return EX_TEMPFAIL;
+	case PROTO_ERR_RELOAD:
+		return EX_CONFIG;
+	case PROTO_ERR_INTERNAL:
+		return EX_SOFTWARE;
+	default:
+		return EX_PROTOCOL;
+	}
+}
+
+/* Print the reply: the body to stdout on OK; on ERR, everything to stderr
+ * (so `systemctl reload` shows every diagnostic in its journal/status). */
+static int
+ctlclient_print(const struct ctlclient *c, const struct proto_reply *rep)
+{
+	if (rep->ok) {
+		if (c->req.verb == PROTO_RELOAD)
+			printf("reload ok\n");
+		fwrite(rep->body, 1, rep->bodylen, stdout);
+		return fflush(stdout) == 0 ? 0 : EX_IOERR;
+	}
+	fprintf(stderr, "echoctl: %s: %.*s\n", proto_verb_name(c->req.verb),
+	    (int)rep->msglen, rep->msg);
+	fwrite(rep->body, 1, rep->bodylen, stderr);
+	return ctlclient_exit_code(rep->code);
+}
+
+int
+ctlclient_main(int argc, char **argv)
+{
+	struct ctlclient c = { .path = CTLCLIENT_DEFAULT_SOCKET, .fd = -1 };
+	struct proto_reply rep;
+	char msg[256];
+	int rc;
+
+	if (argc < 1 || ctlclient_options(&c, argc, argv) < 0)
+		return EX_USAGE;
+	if (c.timeout == 0)
+		c.timeout = c.req.verb == PROTO_RELOAD ? 90.0 : 10.0;
+	c.deadline = ctlclient_now() + c.timeout;
+	if (ctlclient_connect(&c) < 0) {
+		rc = errno == EACCES ? EX_NOPERM : EX_UNAVAILABLE;
+		fprintf(stderr, "echoctl: cannot reach echod at %s: %s\n",
+		    c.path, strerror(errno));
+		goto out;
+	}
+	if ((rc = ctlclient_read(&c, &rep, msg, sizeof(msg))) < 0) {
+		rc = rc == -2 ? EX_PROTOCOL : EX_UNAVAILABLE;
+		fprintf(stderr, "echoctl: %s: %s\n", c.path, msg);
+		goto out;
+	}
+	rc = ctlclient_print(&c, &rep);
+out:
+	if (c.fd >= 0)
+		close(c.fd);
+	free(c.buf);
+	return rc;
+}

@@ -1,0 +1,169 @@
+/*
+ * settings_echod: the settings of echod itself (globals, listener defaults,
+ * listener identity), their validators, and the registry of every table.
+ * Pure data plus small checks; see settings.h for how a row is read.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "common/addr.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "conf/settings.h"
+
+static int
+check_name(const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= CONF_NAME_MAX) {
+		snprintf(err, errlen, "'%s' has %zu characters", v, n);
+		return -1;
+	}
+	n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-");
+	if (v[n] != '\0') {
+		snprintf(err, errlen, "'%s' contains '%c'", v, v[n]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_address(const char *v, char *err, size_t errlen)
+{
+	struct addr a;
+	struct in_addr in4;
+	char ignored[128];
+
+	/* getaddrinfo also takes inet_aton's "127.1"; only dotted quads here */
+	if (addr_parse(v, 0, &a, NULL, ignored, sizeof(ignored)) < 0 ||
+	    (a.u.sa.sa_family == AF_INET && inet_pton(AF_INET, v, &in4) != 1)) {
+		snprintf(err, errlen, "'%s' is not a numeric address", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_socket_path(const char *v, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	size_t n = strlen(v);
+
+	if (n >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "the path is %zu bytes long", n);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct setting_choice level_choices[] = {
+	{ "err", LOG_LVL_ERR }, { "warning", LOG_LVL_WARNING },
+	{ "notice", LOG_LVL_NOTICE }, { "info", LOG_LVL_INFO },
+	{ "debug", LOG_LVL_DEBUG }, { NULL, 0 },
+};
+
+static const struct setting_choice target_choices[] = {
+	{ "auto", CONF_LOG_AUTO }, { "stderr", CONF_LOG_STDERR },
+	{ "journal", CONF_LOG_JOURNAL }, { NULL, 0 },
+};
+
+static const struct setting_choice proto_choices[] = {
+	{ "tcp", CONF_TCP }, { "udp", CONF_UDP }, { NULL, 0 },
+};
+
+const struct setting settings_echod[] = {
+	{ .name = "log_level", .scope = SETTING_GLOBAL, .type = SETTING_ENUM,
+	  SETTING_AT(struct conf, log_level), .def = "\"notice\"",
+	  .choices = level_choices,
+	  .help = "least important message level that is logged" },
+	{ .name = "log_target", .scope = SETTING_GLOBAL, .type = SETTING_ENUM,
+	  SETTING_AT(struct conf, log_target), .def = "\"auto\"",
+	  .choices = target_choices,
+	  .help = "where logs go: auto = the journal under systemd, else stderr" },
+	{ .name = "workers", .scope = SETTING_GLOBAL, .type = SETTING_INT,
+	  SETTING_AT(struct conf, workers), .min = 0, .max = 256, .def = "0",
+	  .allowed = "0 = one per CPU",
+	  .help = "worker threads that serve the listeners; read at start only" },
+	{ .name = "io_uring", .scope = SETTING_GLOBAL, .type = SETTING_BOOL,
+	  SETTING_AT(struct conf, io_uring), .def = "true",
+	  .help = "batch the TCP reads and writes of each loop iteration through io_uring; read at start only" },
+	{ .name = "drain_timeout", .scope = SETTING_GLOBAL,
+	  .type = SETTING_DURATION, SETTING_AT(struct conf, drain_timeout),
+	  .min = 0, .max = SETTING_NOMAX, .def = "\"10s\"",
+	  .help = "on SIGTERM or SIGINT, time to finish pending echoes before exiting" },
+	{ .name = "status_interval", .scope = SETTING_GLOBAL,
+	  .type = SETTING_DURATION, SETTING_AT(struct conf, status_interval),
+	  .min = 1, .max = SETTING_NOMAX, .def = "\"5s\"",
+	  .help = "time between status updates to systemd and summary log lines" },
+	{ .name = "control_socket", .scope = SETTING_GLOBAL,
+	  .type = SETTING_STRING, SETTING_STRP(struct conf, control_socket),
+	  .flags = SETTING_BUILD_DEFAULT,
+	  .def = "\"" RUNSTATEDIR "/echod/control.sock\"",
+	  .check = check_socket_path,
+	  .allowed = "a socket path of at most 107 bytes; \"\" = none",
+	  .help = "AF_UNIX socket where echoctl reaches the daemon" },
+
+	{ .name = "name", .scope = SETTING_LISTENER_ONLY,
+	  .type = SETTING_STRING, .protos = SETTING_ANY,
+	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, name),
+	  .check = check_name, .allowed = "1 to 63 of A-Z a-z 0-9 _ . -",
+	  .help = "unique name of the listener, shown in logs and by echoctl" },
+	{ .name = "protocol", .scope = SETTING_LISTENER_ONLY,
+	  .type = SETTING_ENUM, .protos = SETTING_ANY,
+	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, proto),
+	  .choices = proto_choices, .help = "tcp or udp" },
+	{ .name = "address", .scope = SETTING_LISTENER_ONLY,
+	  .type = SETTING_STRING, .protos = SETTING_ANY,
+	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, address),
+	  .check = check_address,
+	  .allowed = "a numeric IPv4 or IPv6 address, or \"*\" for both",
+	  .help = "address to listen on; \"*\" is one dual-stack socket for IPv4 and IPv6" },
+	{ .name = "port", .scope = SETTING_LISTENER_ONLY, .type = SETTING_INT,
+	  .protos = SETTING_ANY, .flags = SETTING_REQUIRED,
+	  SETTING_AT(struct lconf, port), .min = 1, .max = 65535,
+	  .help = "port to listen on; a tcp and a udp listener may share one" },
+
+	{ .name = "idle_timeout", .scope = SETTING_LISTENER,
+	  .type = SETTING_DURATION, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, idle_timeout), .min = 0,
+	  .max = SETTING_NOMAX, .def = "\"300s\"", .allowed = "0 = never",
+	  .help = "close a connection after this long without traffic" },
+	{ .name = "max_connections", .scope = SETTING_LISTENER,
+	  .type = SETTING_INT, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, max_connections), .min = 0,
+	  .max = 1048576, .def = "1024", .allowed = "0 = unlimited",
+	  .help = "open connections at most; beyond it new ones wait in the backlog" },
+	{ .name = "buffer_size", .scope = SETTING_LISTENER,
+	  .type = SETTING_SIZE, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, buffer_size), .min = 512,
+	  .max = 16 * 1048576, .def = "\"64k\"",
+	  .help = "bytes buffered per connection when the peer reads slowly" },
+	{ .name = "max_datagram", .scope = SETTING_LISTENER,
+	  .type = SETTING_SIZE, .protos = SETTING_UDP,
+	  SETTING_AT(struct lconf, max_datagram), .min = 0, .max = 65527,
+	  .def = "65527", .allowed = "IPv4 carries at most 65507",
+	  .help = "larger datagrams are dropped and counted, never echoed cut short" },
+	{ .name = "oneshot", .scope = SETTING_LISTENER, .type = SETTING_BOOL,
+	  .protos = SETTING_TCP, SETTING_AT(struct lconf, oneshot),
+	  .def = "false",
+	  .help = "echo the first read of each connection, then close it" },
+	{ .name = "oneshot_size", .scope = SETTING_LISTENER,
+	  .type = SETTING_SIZE, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, oneshot_size), .min = 1,
+	  .max = 16 * 1048576, .def = "\"4k\"",
+	  .help = "with oneshot: bytes read for that first echo" },
+	SETTING_END
+};
+
+/* Every table; add another module's table here (see settings.h). */
+const struct setting *const settings_tables[] = {
+	settings_echod,
+	settings_guard,
+	NULL
+};

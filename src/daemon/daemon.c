@@ -1,0 +1,469 @@
+/*
+ * daemon: options, startup, signals, reload, drain and teardown of echod.
+ * All state is in struct echod (daemon.h); the listener set transitions
+ * are in daemon_reload.c, status output in daemon_status.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon/ctl.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/service.h"
+#include "common/version.h"
+#include "daemon/worker.h"
+
+#define MAX_WORKERS 256
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: echod [-c FILE] [-t] [-d] [-V] [--settings] [-h]\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
+	    "  -t, --test         check the configuration and exit\n"
+	    "  -d, --debug        log at debug level whatever the config says\n"
+	    "  -V, --version      print the version and compiled-in features\n"
+	    "      --settings     print every configuration setting\n"
+	    "  -h, --help         this help\n", conf_default_path());
+}
+
+/* Returns -1 to continue, else an exit code. */
+static int
+parse_options(struct echod *d, int argc, char **argv, bool *test_only)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "settings", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	d->conf_path = conf_default_path();
+	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d->conf_path = optarg;
+			break;
+		case 't':
+			*test_only = true;
+			break;
+		case 'd':
+			d->debug = true;
+			break;
+		case 'V':
+			printf("echod %s %s\n", version_string(),
+			    version_features());
+			return EX_OK;
+		case 'S':
+			conf_settings_dump(stdout);
+			return EX_OK;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "echod: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+static int
+load_config(struct echod *d, bool test_only)
+{
+	struct diags diags;
+	int rc;
+
+	diags_init(&diags);
+	rc = conf_load(d->conf_path, &d->conf, &diags);
+	if (rc < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "%s\n", diags.msgs[i]);
+		fprintf(stderr, "echod: %s: configuration has %zu error%s\n",
+		    d->conf_path, diags.n, diags.n == 1 ? "" : "s");
+	} else if (test_only) {
+		printf("configuration OK\n");
+	}
+	diags_free(&diags);
+	return rc;
+}
+
+static uint32_t
+cpu_count(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		n = CPU_COUNT(&set);
+		if (n > 0)
+			return (uint32_t)n;
+	}
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (uint32_t)n : 1;
+}
+
+static void
+apply_log_level(struct echod *d)
+{
+	log_set_level(&d->log, d->debug ? LOG_LVL_DEBUG : d->conf->log_level);
+}
+
+static int
+start_workers(struct echod *d)
+{
+	d->workers_setting = d->conf->workers;
+	d->io_uring_setting = d->conf->io_uring;
+	d->nworkers = d->conf->workers ? d->conf->workers : cpu_count();
+	if (d->nworkers > MAX_WORKERS)
+		d->nworkers = MAX_WORKERS;
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (d->workers == NULL)
+		return -1;
+	for (uint32_t i = 0; i < d->nworkers; i++) {
+		d->workers[i] = worker_new(d, i);
+		if (d->workers[i] == NULL || worker_start(d->workers[i]) < 0) {
+			log_err(&d->log, "cannot start worker %u: %s", i,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (d->workers[0]->iob != NULL)
+		log_info(&d->log, "%u worker(s), TCP reads and writes batched "
+		    "through io_uring", d->nworkers);
+	else
+		log_notice(&d->log, "%u worker(s), one system call per TCP "
+		    "read and write: %s", d->nworkers, d->workers[0]->iob_why);
+	return 0;
+}
+
+static void
+stop_workers(struct echod *d)
+{
+	for (uint32_t i = 0; i < d->nworkers; i++) {
+		if (d->workers[i] == NULL)
+			continue;
+		if (d->workers[i]->started &&
+		    worker_command(d->workers[i], WORKER_STOP, NULL, 0) < 0)
+			log_err(&d->log, "worker %u did not stop in time", i);
+		worker_join(d->workers[i]);
+	}
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		worker_free(d->workers[i]);
+	free(d->workers);
+	d->workers = NULL;
+	d->nworkers = 0;
+}
+
+/* systemd fds that no listener claimed: documented as kept open but not
+ * served, so that a reload adding a matching listener can adopt them. */
+static void
+report_unmatched_fds(struct echod *d)
+{
+	size_t n;
+	struct service_fd *sfds = service_listen_fds(d->service, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		char where[ADDR_STRLEN] = "unknown address";
+
+		if (sfds[i].used)
+			continue;
+		if (sfds[i].addr.len > 0)
+			addr_format(&sfds[i].addr.u.sa, where, sizeof(where));
+		log_warn(&d->log, "socket fd %d from systemd (name '%s', %s %s) "
+		    "matches no listener; it is not served", sfds[i].fd,
+		    sfds[i].name[0] ? sfds[i].name : "unnamed",
+		    sfds[i].type == SOCK_DGRAM ? "udp" : "tcp", where);
+	}
+}
+
+static void
+refresh_status(struct echod *d)
+{
+	char line[256];
+
+	daemon_status_line(d, line, sizeof(line));
+	service_status(d->service, line);
+}
+
+/* Settings read only at start: say so when a reload asks for a change. */
+static void
+warn_start_only(struct echod *d, const struct conf *nc)
+{
+	if (nc->workers != d->workers_setting)
+		log_warn(&d->log, "%s: workers = %u takes effect at the next "
+		    "start; still running %u worker(s)", d->conf_path,
+		    nc->workers, d->nworkers);
+	if (nc->io_uring != d->io_uring_setting)
+		log_warn(&d->log, "%s: io_uring = %s takes effect at the next "
+		    "start", d->conf_path, nc->io_uring ? "true" : "false");
+}
+
+int
+daemon_reload(struct echod *d, char *err, size_t errlen)
+{
+	struct conf *nc = NULL, *old;
+	struct diags diags;
+	char line[256];
+	size_t pos = 0;
+
+	if (d->phase != DAEMON_RUNNING) {
+		snprintf(err, errlen, "cannot reload while %s",
+		    d->phase == DAEMON_DRAINING ? "draining" : "reloading");
+		return -1;
+	}
+	d->phase = DAEMON_RELOADING;
+	service_reloading(d->service, "reloading configuration");
+	diags_init(&diags);
+	err[0] = '\0';
+	if (conf_load(d->conf_path, &nc, &diags) < 0) {
+		for (size_t i = 0; i < diags.n && pos < errlen; i++) {
+			log_event(&d->log, LOG_LVL_ERR, LOG_EV_CONFIG_ERROR, NULL,
+			    0, "%s", diags.msgs[i]);
+			pos += (size_t)snprintf(err + pos, errlen - pos, "%s%s",
+			    i ? "\n" : "", diags.msgs[i]);
+		}
+	} else if (daemon_reload_apply(d, nc, err, errlen) < 0) {
+		conf_free(nc);
+		nc = NULL;
+	}
+	diags_free(&diags);
+	if (nc == NULL) {
+		d->reload_failures++;
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
+		    "%s", err);
+		log_event(&d->log, LOG_LVL_ERR, LOG_EV_RELOAD_FAIL, NULL, 0,
+		    "reload failed, still running the previous configuration: "
+		    "%.300s", err);
+		d->phase = DAEMON_RUNNING;
+		snprintf(line, sizeof(line), "reload failed: %.200s", err);
+		service_ready(d->service, line);
+		return -1;
+	}
+	warn_start_only(d, nc);
+	old = d->conf;
+	d->conf = nc;
+	conf_free(old);
+	apply_log_level(d);
+	d->reloads++;
+	d->last_reload_error[0] = '\0';
+	d->phase = DAEMON_RUNNING;
+	log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_RELOAD_OK, NULL, 0,
+	    "reloaded %s: %zu listeners", d->conf_path, d->nset);
+	daemon_status_line(d, line, sizeof(line));
+	service_ready(d->service, line);
+	return 0;
+}
+
+static void
+check_drained(struct echod *d)
+{
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (!worker_is_drained(d->workers[i]))
+			return;
+	log_notice(&d->log, "all connections finished");
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+void
+daemon_drain(struct echod *d)
+{
+	if (d->phase == DAEMON_DRAINING) {
+		log_notice(&d->log, "second signal: exiting now");
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	d->phase = DAEMON_DRAINING;
+	service_stopping(d->service, "draining connections");
+	log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_DRAINING, NULL, 0,
+	    "draining: not accepting, finishing open connections "
+	    "(deadline %.1fs)", d->conf->drain_timeout);
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (worker_command(d->workers[i], WORKER_DRAIN, NULL, 0) < 0)
+			log_err(&d->log, "worker %u did not start draining", i);
+	ev_timer_set(&d->drain_timer, d->conf->drain_timeout, 0);
+	ev_timer_start(d->loop, &d->drain_timer);
+	check_drained(d);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct echod *d = ev_userdata(loop);
+	char err[2048];
+
+	switch (w->signum) {
+	case SIGTERM:
+	case SIGINT:
+		daemon_drain(d);
+		break;
+	case SIGHUP:
+		daemon_reload(d, err, sizeof(err));
+		break;
+	case SIGUSR1:
+		daemon_status_line(d, err, sizeof(err));
+		log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_SUMMARY, NULL, 0,
+		    "%s", err);
+		break;
+	}
+}
+
+static void
+drain_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct echod *d = ev_userdata(loop);
+
+	log_notice(&d->log, "drain deadline reached: closing what is left");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+drained_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	check_drained(ev_userdata(loop));
+}
+
+static void
+status_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct echod *d = ev_userdata(loop);
+
+	refresh_status(d);
+	daemon_status_summary(d, t->repeat);
+}
+
+static void
+watch_signals(struct echod *d)
+{
+	ev_signal *sigs[] = { &d->sig_term, &d->sig_int, &d->sig_hup,
+		&d->sig_usr1 };
+	int nums[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
+	for (size_t i = 0; i < 4; i++) {
+		ev_signal_init(sigs[i], signal_cb, nums[i]);
+		ev_signal_start(d->loop, sigs[i]);
+	}
+	ev_async_init(&d->drained, drained_cb);
+	ev_async_start(d->loop, &d->drained);
+	ev_timer_init(&d->drain_timer, drain_timeout_cb, 0, 0);
+	ev_timer_init(&d->status_timer, status_cb, d->conf->status_interval,
+	    d->conf->status_interval);
+	ev_timer_start(d->loop, &d->status_timer);
+}
+
+static int
+start(struct echod *d)
+{
+	char err[1024], line[256];
+
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	if (d->loop == NULL) {
+		log_err(&d->log, "cannot initialise the event loop");
+		return EX_OSERR;
+	}
+	ev_set_userdata(d->loop, d);
+	d->started = ev_now(d->loop);
+	signal(SIGPIPE, SIG_IGN);
+	d->service = service_new(d->loop, &d->log);
+	if (d->service == NULL)
+		return EX_OSERR;
+	if (d->conf->log_target == CONF_LOG_JOURNAL ||
+	    (d->conf->log_target == CONF_LOG_AUTO && service_stderr_is_journal()))
+		service_log_to_journal(&d->log);
+	apply_log_level(d);
+	log_event(&d->log, LOG_LVL_INFO, LOG_EV_STARTING, NULL, 0,
+	    "echod %s starting (%s)", version_string(), d->conf_path);
+	if (start_workers(d) < 0)
+		return EX_OSERR;
+	if (daemon_reload_apply(d, d->conf, err, sizeof(err)) < 0) {
+		log_err(&d->log, "%s", err);
+		return EX_OSERR;
+	}
+	report_unmatched_fds(d);
+	if (d->conf->control_socket[0] != '\0')
+		d->ctl = ctl_new(d, d->conf->control_socket);
+	watch_signals(d);
+	service_watchdog_start(d->service);
+	d->phase = DAEMON_RUNNING;
+	daemon_status_line(d, line, sizeof(line));
+	service_ready(d->service, line);
+	log_notice(&d->log, "echod %s ready: %zu listeners, %u workers",
+	    version_string(), d->nset, d->nworkers);
+	return -1;
+}
+
+static void
+teardown(struct echod *d)
+{
+	if (d->loop != NULL) {
+		ev_timer_stop(d->loop, &d->drain_timer);
+		ev_timer_stop(d->loop, &d->status_timer);
+	}
+	ctl_free(d->ctl);
+	d->ctl = NULL;
+	if (d->workers != NULL)
+		stop_workers(d);
+	for (size_t i = 0; i < d->nset; i++)
+		listener_retire(d->set[i]);
+	free(d->set);
+	d->set = NULL;
+	while (d->retired != NULL) {
+		struct lcounters *c = d->retired;
+
+		d->retired = c->next_retired;
+		lcounters_unref(c);
+	}
+	if (d->phase != DAEMON_STARTING)
+		log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_STOPPED, NULL, 0,
+		    "stopped");
+	service_free(d->service);
+	conf_free(d->conf);
+	if (d->loop != NULL)
+		ev_loop_destroy(d->loop);
+}
+
+int
+daemon_main(int argc, char **argv)
+{
+	struct echod d;
+	bool test_only = false;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	log_init(&d.log, "echod", LOG_LVL_NOTICE);
+	rc = parse_options(&d, argc, argv, &test_only);
+	if (rc >= 0)
+		return rc;
+	if (load_config(&d, test_only) < 0)
+		return EX_CONFIG;
+	if (test_only) {
+		conf_free(d.conf);
+		return EX_OK;
+	}
+	rc = start(&d);
+	if (rc < 0) {
+		ev_run(d.loop, 0);
+		rc = d.exit_code;
+	}
+	teardown(&d);
+	return rc;
+}

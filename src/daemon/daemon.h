@@ -1,0 +1,113 @@
+/*
+ * daemon: echod's lifecycle and the one struct that holds all of its state.
+ *
+ * Startup (daemon_main): options -> logging -> config -> listeners (adopted
+ * from systemd or bound) -> workers -> control socket -> signals -> READY=1
+ * -> main loop.  The main loop owns signals, reload, drain, the control
+ * socket and systemd; each worker thread runs its own loop with its share of
+ * the listeners and connections (worker.h).  Main and workers talk through
+ * worker_command() only.
+ *
+ * Reload is a transaction: parse the new file, open what is new, and only
+ * then commit (workers switch listener sets) and close what was removed.
+ * Any failure leaves the old configuration running.
+ */
+#ifndef ECHOD_DAEMON_H
+#define ECHOD_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "conf/conf.h"
+#include "common/log.h"
+#include "common/stats.h"
+
+struct listener;
+struct lcounters;
+struct worker;
+struct service;
+struct ctl;
+
+enum daemon_phase {
+	DAEMON_STARTING,
+	DAEMON_RUNNING,
+	DAEMON_RELOADING,
+	DAEMON_DRAINING,
+};
+
+struct echod {
+	struct ev_loop *loop;		/* the default loop: main thread */
+	struct logger log;
+	const char *conf_path;
+	struct conf *conf;		/* the running configuration */
+	enum daemon_phase phase;
+	struct listener **set;		/* the running listeners */
+	size_t nset;
+	struct lcounters *retired;	/* counters of removed listeners */
+	bool debug;			/* -d: debug logging whatever the config says */
+	struct worker **workers;
+	uint32_t nworkers;
+	uint32_t workers_setting;	/* workers and io_uring as read at start */
+	bool io_uring_setting;
+	uint32_t conns_total;		/* open TCP connections, atomic */
+	uint32_t max_conns_total;	/* max_connections_total, atomic */
+	struct service *service;	/* systemd: notify, fds, watchdog */
+	struct ctl *ctl;		/* control socket, NULL if none */
+
+	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
+	ev_timer drain_timer;		/* drain deadline */
+	ev_timer status_timer;		/* STATUS= refresh, periodic summary */
+	ev_async drained;		/* a worker finished draining */
+
+	double started;			/* ev_now at startup */
+	uint64_t reloads, reload_failures;
+	char last_reload_error[512];
+	struct stats last_summary;	/* totals at the last drop summary */
+	int exit_code;
+};
+
+/* Per-listener view for status output. */
+struct listener_status {
+	char name[CONF_NAME_MAX];
+	enum conf_proto proto;
+	char address[ADDR_STRLEN];	/* bound address: "127.0.0.1:8888" */
+	bool inherited;			/* socket came from systemd */
+	uint32_t open_conns;
+	struct stats st;		/* summed over workers */
+};
+
+struct daemon_status {
+	const char *phase;		/* "running", "reloading", "draining" */
+	double uptime;
+	uint32_t workers;
+	uint64_t reloads, reload_failures;
+	const char *last_reload_error;	/* "" if none; valid until next reload */
+	uint32_t open_conns;
+	struct stats total;		/* includes retired listeners */
+	size_t nlisteners;
+	struct listener_status *listeners;
+};
+
+int daemon_main(int argc, char **argv);
+
+/* Reload synchronously from d->conf_path.  0, or -1 with the reason in err
+ * (every diagnostic, one per line).  The old config keeps running on -1. */
+int daemon_reload(struct echod *d, char *err, size_t errlen);
+/* Make the running listener set match `c` (startup: from nothing).  Opens
+ * what is new first; on failure nothing changed.  0/-1 with err. */
+int daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
+    size_t errlen);
+/* Begin a graceful drain (as SIGTERM does); a second call exits at once. */
+void daemon_drain(struct echod *d);
+/* Snapshot for status; free with daemon_status_free(). 0/-1. */
+int daemon_status_snapshot(struct echod *d, struct daemon_status *st);
+void daemon_status_free(struct daemon_status *st);
+/* One short line for STATUS=: "2 listeners, 3 conns, 1.2 MB echoed ..." */
+void daemon_status_line(struct echod *d, char *buf, size_t len);
+/* Log what was dropped since the last summary, if anything. */
+void daemon_status_summary(struct echod *d, double interval);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * daemon_reload: moving the running listener set to a new configuration,
+ * at startup (from nothing) and on reload, as a transaction:
+ *   plan    - pair each new listener with the running one on the same
+ *             socket, open sockets for the rest, allocate successors;
+ *             any failure closes what was opened and changes nothing;
+ *   commit  - successors take over their sockets (cannot fail), every
+ *             worker switches to the new set, then removed listeners close
+ *             their sockets (inherited ones stay open for systemd).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/service.h"
+#include "daemon/worker.h"
+
+struct plan {
+	struct listener **set;		/* the new set, nc->nlisteners long */
+	struct listener **from;		/* running listener on the same socket */
+	bool *kept;			/* from[i] is reused as is */
+	size_t n;
+};
+
+static void
+plan_free(struct plan *p)
+{
+	free(p->set);
+	free(p->from);
+	free(p->kept);
+}
+
+static struct listener *
+find_same_socket(struct echod *d, const struct lconf *lc, struct plan *p)
+{
+	for (size_t i = 0; i < d->nset; i++) {
+		bool taken = false;
+
+		if (!conf_same_socket(&d->set[i]->conf, lc))
+			continue;
+		for (size_t j = 0; j < p->n && !taken; j++)
+			taken = p->from[j] == d->set[i];
+		if (!taken)
+			return d->set[i];
+	}
+	return NULL;
+}
+
+static void
+plan_abort(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->set[i] == NULL || p->kept[i])
+			continue;
+		if (p->from[i] != NULL)
+			listener_unref(p->set[i]);	/* no sockets yet */
+		else
+			listener_retire(p->set[i]);
+	}
+	plan_free(p);
+}
+
+static int
+plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
+    size_t errlen)
+{
+	struct service_fd *sfds;
+	size_t nsfds;
+	char why[256];
+
+	sfds = service_listen_fds(d->service, &nsfds);
+	p->n = c->nlisteners;
+	p->set = calloc(p->n ? p->n : 1, sizeof(*p->set));
+	p->from = calloc(p->n ? p->n : 1, sizeof(*p->from));
+	p->kept = calloc(p->n ? p->n : 1, sizeof(*p->kept));
+	if (p->set == NULL || p->from == NULL || p->kept == NULL) {
+		snprintf(err, errlen, "out of memory");
+		plan_free(p);
+		return -1;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct lconf *lc = &c->listeners[i];
+		struct listener *old = find_same_socket(d, lc, p);
+
+		p->from[i] = old;
+		if (old != NULL && listener_settings_equal(&old->conf, lc)) {
+			p->set[i] = old;
+			p->kept[i] = true;
+		} else if (old != NULL) {
+			p->set[i] = listener_new(lc);
+		} else {
+			p->set[i] = listener_open(lc, d->nworkers, sfds, nsfds,
+			    why, sizeof(why));
+			if (p->set[i] == NULL) {
+				snprintf(err, errlen, "%s:%d: listener %s: %s",
+				    c->path, lc->line, lc->name, why);
+				goto fail;
+			}
+		}
+		if (p->set[i] == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	plan_abort(p);
+	return -1;
+}
+
+static bool
+in_plan(const struct plan *p, const struct listener *l)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->from[i] == l)
+			return true;
+	return false;
+}
+
+static bool
+name_in_plan(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->set[i]->conf.name, name) == 0)
+			return true;
+	return false;
+}
+
+static void
+log_listener(struct echod *d, int level, enum log_event ev,
+    const struct listener *l, const char *what)
+{
+	struct log_field f[3] = {
+		{ "listener", l->conf.name },
+		{ "protocol", listener_proto_name(l->conf.proto) },
+		{ "address", l->bound },
+	};
+
+	log_event(&d->log, level, ev, f, 3, "%s %s %s%s", what,
+	    listener_proto_name(l->conf.proto), l->bound,
+	    l->inherited ? " (socket from systemd)" : "");
+}
+
+/* Retire running listeners that are not carried into the new set. */
+static void
+retire_old(struct echod *d, const struct plan *p)
+{
+	for (size_t i = 0; i < d->nset; i++) {
+		struct listener *l = d->set[i];
+		bool kept = false;
+
+		for (size_t j = 0; j < p->n && !kept; j++)
+			kept = p->kept[j] && p->set[j] == l;
+		if (kept)
+			continue;
+		if (!in_plan(p, l)) {
+			log_listener(d, LOG_LVL_NOTICE, LOG_EV_LISTENER_CLOSED,
+			    l, l->inherited ? "no longer serving" : "closed");
+			if (!name_in_plan(p, l->conf.name)) {
+				lcounters_ref(l->counters);
+				l->counters->next_retired = d->retired;
+				d->retired = l->counters;
+			}
+		}
+		listener_retire(l);
+	}
+}
+
+int
+daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
+    size_t errlen)
+{
+	struct plan p;
+
+	memset(&p, 0, sizeof(p));
+	if (plan_make(d, c, &p, err, errlen) < 0)
+		return -1;
+	__atomic_store_n(&d->max_conns_total, c->guard.max_connections_total,
+	    __ATOMIC_RELAXED);
+	for (size_t i = 0; i < p.n; i++) {
+		if (p.from[i] != NULL && !p.kept[i])
+			listener_take_over(p.set[i], p.from[i]);
+		if (p.from[i] == NULL)
+			log_listener(d, LOG_LVL_NOTICE, LOG_EV_LISTENING,
+			    p.set[i], "listening on");
+		else if (!p.kept[i])
+			log_listener(d, LOG_LVL_INFO, LOG_EV_LISTENING,
+			    p.set[i], "new settings for");
+	}
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (worker_command(d->workers[i], WORKER_APPLY, p.set, p.n) < 0)
+			log_err(&d->log, "worker %u did not switch listeners "
+			    "in time", i);
+	retire_old(d, &p);
+	free(d->set);
+	d->set = p.set;
+	d->nset = p.n;
+	free(p.from);
+	free(p.kept);
+	return 0;
+}

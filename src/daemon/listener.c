@@ -1,0 +1,364 @@
+/*
+ * listener: sockets and counters of one listener.  See listener.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/service.h"
+
+#define LISTEN_BACKLOG 4096
+
+const char *
+listener_proto_name(enum conf_proto p)
+{
+	return p == CONF_TCP ? "tcp" : "udp";
+}
+
+static struct lcounters *
+lcounters_new(const struct listener *l, uint32_t nworkers)
+{
+	struct lcounters *c;
+	char err[256];
+
+	c = calloc(1, sizeof(*c) + nworkers * sizeof(struct stats));
+	if (c == NULL)
+		return NULL;
+	c->refs = 1;
+	c->nworkers = nworkers;
+	if (l->conf.proto == CONF_TCP && (c->by_source = protect_tcp_table(
+	    l->prot, l->conf.max_connections, err, sizeof(err))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+lcounters_ref(struct lcounters *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+}
+
+void
+lcounters_unref(struct lcounters *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		connlimit_free(c->by_source);
+		free(c);
+	}
+}
+
+void
+lcounters_sum(const struct lcounters *c, struct stats *out)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++)
+		stats_sum(out, &c->stats[i]);
+}
+
+static int
+set_int_opt(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+/* One socket bound to lc's address; reuseport when several workers share
+ * the port.  -1 with err set on failure. */
+static int
+open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
+{
+	const struct sockaddr *sa = &lc->bind.u.sa;
+	socklen_t salen = lc->bind.len;
+	int type = lc->proto == CONF_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	struct addr fallback;
+	int fd;
+
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT && lc->dualstack) {
+		/* "*" on a host without IPv6: all IPv4 addresses then. */
+		static const struct sockaddr_in any4 = { .sin_family = AF_INET };
+		struct sockaddr_in *in4 = &fallback.u.in4;
+
+		*in4 = any4;
+		in4->sin_port = htons(lc->port);
+		fallback.len = sizeof(*in4);
+		sa = &fallback.u.sa;
+		salen = fallback.len;
+		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
+	    (reuseport && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0))
+		goto fail_opt;
+	if (sa->sa_family == AF_INET6 &&
+	    set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, lc->dualstack ? 0 : 1) < 0)
+		goto fail_opt;
+	if (lc->proto == CONF_TCP &&
+	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+		goto fail_opt;
+	if (bind(fd, sa, salen) < 0) {
+		snprintf(err, errlen, "cannot bind %s %s port %u: %s",
+		    listener_proto_name(lc->proto), lc->address, lc->port,
+		    strerror(errno));
+		goto fail;
+	}
+	if (lc->proto == CONF_TCP && listen(fd, LISTEN_BACKLOG) < 0) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail_opt:
+	snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+fail:
+	close(fd);
+	return -1;
+}
+
+/* UDP sockets learn each datagram's destination: a wildcard socket replies
+ * from the address the request was sent to, and the guard drops datagrams
+ * sent to broadcast addresses or carrying a loopback source off lo. */
+static int
+enable_pktinfo(int fd, const struct lconf *lc)
+{
+	int family;
+	socklen_t len = sizeof(family);
+
+	if (lc->proto != CONF_UDP)
+		return 0;
+	/* The socket's own family: "*" falls back to IPv4 without IPv6. */
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
+		return -1;
+	/* A dual-stack socket reports IPv4 destinations as v4-mapped
+	 * IPV6_PKTINFO too, and accepts that form back when sending;
+	 * udp_guard_socket_setup adds IP_PKTINFO for the guard's broadcast test. */
+	return udp_guard_socket_setup(fd, family);
+}
+
+/* systemd passes blocking sockets: several workers watch one inherited
+ * fd, and a worker that loses the race must get EAGAIN, not block. */
+static int
+prepare_inherited(int fd, const struct lconf *lc, char *err, size_t errlen)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	if ((lc->proto == CONF_TCP &&
+	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) ||
+	    enable_pktinfo(fd, lc) < 0) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Find an unused systemd fd for lc: by FileDescriptorName first, then by
+ * socket type and bound address. */
+static struct service_fd *
+match_inherited(const struct lconf *lc, struct service_fd *sfds, size_t n)
+{
+	int type = lc->proto == CONF_TCP ? SOCK_STREAM : SOCK_DGRAM;
+
+	for (size_t i = 0; i < n; i++)
+		if (!sfds[i].used && sfds[i].type == type &&
+		    strcmp(sfds[i].name, lc->name) == 0)
+			return &sfds[i];
+	for (size_t i = 0; i < n; i++)
+		if (!sfds[i].used && sfds[i].type == type &&
+		    sfds[i].addr.len > 0 &&
+		    addr_equal(&sfds[i].addr.u.sa, &lc->bind.u.sa))
+			return &sfds[i];
+	return NULL;
+}
+
+/* Fail early and clearly if someone else holds the address: a reuseport
+ * bind would otherwise silently share the port with another process of the
+ * same user. */
+static int
+probe_exclusive(const struct lconf *lc, char *err, size_t errlen)
+{
+	int fd = open_socket(lc, false, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static struct listener *
+listener_alloc(const struct lconf *lc)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	char err[256];
+
+	if (l == NULL)
+		return NULL;
+	l->refs = 1;
+	l->conf = *lc;
+	if (settings_guard_dup(&l->conf) < 0) {
+		free(l);
+		return NULL;
+	}
+	l->prot = protect_new(&l->conf, err, sizeof(err));
+	if (l->prot == NULL) {
+		settings_guard_free(&l->conf);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void
+format_bound(struct listener *l)
+{
+	struct addr a;
+
+	a.len = sizeof(a.u);
+	if (getsockname(l->fds[0], &a.u.sa, &a.len) == 0)
+		addr_format(&a.u.sa, l->bound, sizeof(l->bound));
+	else
+		addr_format(&l->conf.bind.u.sa, l->bound, sizeof(l->bound));
+}
+
+struct listener *
+listener_open(const struct lconf *lc, uint32_t nworkers,
+    struct service_fd *sfds, size_t nsfds, char *err, size_t errlen)
+{
+	struct service_fd *sfd = match_inherited(lc, sfds, nsfds);
+	bool reuseport = nworkers > 1;
+	struct listener *l;
+
+	l = listener_alloc(lc);
+	if (l == NULL)
+		goto nomem;
+	l->counters = lcounters_new(l, nworkers);
+	l->nfds = sfd != NULL || !reuseport ? 1 : nworkers;
+	l->fds = malloc(l->nfds * sizeof(int));
+	if (l->fds == NULL)
+		l->nfds = 0;
+	if (l->counters == NULL || l->fds == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < l->nfds; i++)
+		l->fds[i] = -1;
+	if (sfd != NULL) {
+		l->fds[0] = sfd->fd;
+		l->inherited = true;
+		l->sfd = sfd;
+		sfd->used = true;
+		if (prepare_inherited(sfd->fd, lc, err, errlen) < 0)
+			goto fail;
+	} else {
+		if (reuseport && probe_exclusive(lc, err, errlen) < 0)
+			goto fail;
+		for (uint32_t i = 0; i < l->nfds; i++) {
+			l->fds[i] = open_socket(lc, reuseport, err, errlen);
+			if (l->fds[i] < 0)
+				goto fail;
+			if (enable_pktinfo(l->fds[i], lc) < 0) {
+				snprintf(err, errlen, "setsockopt: %s",
+				    strerror(errno));
+				goto fail;
+			}
+		}
+	}
+	format_bound(l);
+	return l;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (l != NULL)
+		listener_retire(l);
+	return NULL;
+}
+
+struct listener *
+listener_new(const struct lconf *lc)
+{
+	return listener_alloc(lc);
+}
+
+void
+listener_take_over(struct listener *l, struct listener *old)
+{
+	l->fds = old->fds;
+	l->nfds = old->nfds;
+	l->inherited = old->inherited;
+	l->sfd = old->sfd;
+	l->counters = old->counters;
+	lcounters_ref(l->counters);
+	if (l->counters->by_source != NULL)
+		(void)protect_tcp_configure(l->prot, l->counters->by_source,
+		    NULL, 0);
+	memcpy(l->bound, old->bound, sizeof(l->bound));
+	old->fds = NULL;
+	old->nfds = 0;
+	old->sfd = NULL;
+}
+
+void
+listener_retire(struct listener *l)
+{
+	for (uint32_t i = 0; i < l->nfds; i++) {
+		if (l->inherited)
+			l->sfd->used = false;	/* systemd's: never closed */
+		else if (l->fds[i] >= 0)
+			close(l->fds[i]);
+	}
+	free(l->fds);
+	l->fds = NULL;
+	l->nfds = 0;
+	listener_unref(l);
+}
+
+void
+listener_ref(struct listener *l)
+{
+	__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+}
+
+void
+listener_unref(struct listener *l)
+{
+	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	free(l->fds);
+	lcounters_unref(l->counters);
+	protect_free(l->prot);
+	settings_guard_free(&l->conf);
+	free(l);
+}
+
+int
+listener_fd(const struct listener *l, uint32_t index)
+{
+	if (l->nfds == 0)
+		return -1;
+	return l->fds[l->nfds == 1 ? 0 : index % l->nfds];
+}
+
+bool
+listener_settings_equal(const struct lconf *a, const struct lconf *b)
+{
+	struct lconf x = *a, y = *b;
+
+	/* Compare everything but where it was written; lists by content. */
+	x.line = y.line = 0;
+	settings_guard_strip(&x);
+	settings_guard_strip(&y);
+	return memcmp(&x, &y, sizeof(x)) == 0 && settings_guard_lists_equal(a, b);
+}

@@ -1,0 +1,261 @@
+/*
+ * service: sd_notify readiness/status, the watchdog timer, socket-activation
+ * fds and the journal log sink.  The only includer of <systemd/...> headers.
+ * Without systemd (no NOTIFY_SOCKET, LISTEN_FDS, WATCHDOG_USEC or journal)
+ * every function does nothing and costs nothing.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION	/* CODE_* would name this file only */
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+
+#include "daemon/service.h"
+
+#define SERVICE_JOURNAL_FIELDS 16	/* structured fields kept per event */
+#define SERVICE_FIELD_MAX 512		/* bytes per journal field */
+#define SERVICE_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+struct service {
+	struct ev_loop *loop;
+	struct logger *log;
+	struct service_fd *fds;
+	size_t nfds;
+	bool fds_taken;
+	ev_timer watchdog;
+	uint64_t watchdog_usec;
+};
+
+struct service *
+service_new(struct ev_loop *loop, struct logger *lg)
+{
+	struct service *sv = calloc(1, sizeof(*sv));
+
+	if (sv == NULL)
+		return NULL;
+	sv->loop = loop;
+	sv->log = lg;
+	return sv;
+}
+
+void
+service_free(struct service *sv)
+{
+	if (sv == NULL)
+		return;
+	if (ev_is_active(&sv->watchdog)) {
+		ev_ref(sv->loop);	/* balances the ev_unref at start */
+		ev_timer_stop(sv->loop, &sv->watchdog);
+	}
+	free(sv->fds);
+	free(sv);
+}
+
+struct service_fd *
+service_listen_fds(struct service *sv, size_t *n)
+{
+	char **names = NULL;
+	int cnt;
+
+	if (sv->fds_taken) {
+		*n = sv->nfds;
+		return sv->fds;
+	}
+	sv->fds_taken = true;
+	cnt = sd_listen_fds_with_names(1, &names);
+	if (cnt <= 0) {
+		*n = 0;
+		return NULL;
+	}
+	sv->fds = calloc((size_t)cnt, sizeof(*sv->fds));
+	if (sv->fds == NULL) {
+		*n = 0;
+		goto out;
+	}
+	for (int i = 0; i < cnt; i++) {
+		struct service_fd *f = &sv->fds[i];
+		socklen_t len = sizeof(f->type);
+
+		f->fd = SD_LISTEN_FDS_START + i;
+		/* systemd passes blocking sockets; every worker watches an
+		 * inherited socket, and the one that loses the race must get
+		 * EAGAIN instead of blocking its loop in accept(). */
+		if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) | O_NONBLOCK) < 0)
+			log_warn(sv->log, "fd %d from systemd: cannot make it "
+			    "non-blocking: %s", f->fd, strerror(errno));
+		if (names != NULL && names[i] != NULL && strcmp(names[i], "unknown") != 0)
+			snprintf(f->name, sizeof(f->name), "%s", names[i]);
+		if (getsockopt(f->fd, SOL_SOCKET, SO_TYPE, &f->type, &len) < 0)
+			f->type = -1;
+		f->addr.len = sizeof(f->addr.u);
+		if (getsockname(f->fd, &f->addr.u.sa, &f->addr.len) < 0)
+			f->addr.len = 0;
+	}
+	sv->nfds = (size_t)cnt;
+	*n = sv->nfds;
+out:
+	if (names != NULL) {
+		for (int i = 0; i < cnt; i++)
+			free(names[i]);
+		free(names);
+	}
+	return sv->fds;
+}
+
+static void
+notify(const char *state, const char *status)
+{
+	if (status != NULL)
+		sd_notifyf(0, "%s\nSTATUS=%s", state, status);
+	else
+		sd_notify(0, state);
+}
+
+void
+service_ready(struct service *sv, const char *status)
+{
+	notify("READY=1", status);
+}
+
+void
+service_reloading(struct service *sv, const char *status)
+{
+	struct timespec ts;
+	char buf[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000ULL);
+	notify(buf, status);
+}
+
+void
+service_stopping(struct service *sv, const char *status)
+{
+	notify("STOPPING=1", status);
+}
+
+void
+service_status(struct service *sv, const char *status)
+{
+	sd_notifyf(0, "STATUS=%s", status);
+}
+
+static void
+service_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+void
+service_watchdog_start(struct service *sv)
+{
+	uint64_t usec = 0;
+	double every;
+
+	/* sd_watchdog_enabled() also checks WATCHDOG_PID is us. */
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return;
+	sv->watchdog_usec = usec;
+	/* Ping at a third of the limit: two pings may be late before
+	 * systemd gives up.  The ping comes from the main loop, so a wedged
+	 * loop stops pinging, which is the point. */
+	every = (double)usec / 3e6;
+	ev_timer_init(&sv->watchdog, service_watchdog_cb, 0., every);
+	ev_timer_again(sv->loop, &sv->watchdog);
+	ev_unref(sv->loop);	/* the watchdog alone keeps no loop alive */
+	sd_notify(0, "WATCHDOG=1");
+	log_info(sv->log, "watchdog: pinging every %.3fs (limit %.3fs)",
+	    every, (double)usec / 1e6);
+}
+
+bool
+service_stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (e == NULL || sscanf(e, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* "peer_address" -> "PEER_ADDRESS"; journal field names allow only
+ * A-Z, 0-9 and '_', and may not start with '_' or a digit. */
+static size_t
+service_field_name(const char *key, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *key != '\0' && n + 1 < len && n < 64; key++) {
+		unsigned char c = (unsigned char)*key;
+
+		if (isalnum(c))
+			buf[n++] = (char)toupper(c);
+		else if (n > 0)
+			buf[n++] = '_';
+	}
+	if (n > 0 && isdigit((unsigned char)buf[0]))
+		n = 0;
+	buf[n] = '\0';
+	return n;
+}
+
+static void
+service_journal_sink(struct logger *lg, int level, enum log_event ev,
+    const struct log_field *fields, size_t nfields, const char *msg)
+{
+	char head[4][SERVICE_FIELD_MAX], fld[SERVICE_JOURNAL_FIELDS][SERVICE_FIELD_MAX];
+	struct iovec iov[4 + SERVICE_JOURNAL_FIELDS];
+	size_t n = 0;
+
+	snprintf(head[0], sizeof(head[0]), "MESSAGE=%s", msg);
+	snprintf(head[1], sizeof(head[1]), "PRIORITY=%d", level);
+	snprintf(head[2], sizeof(head[2]), "SYSLOG_IDENTIFIER=%s", lg->ident);
+	snprintf(head[3], sizeof(head[3]), "MESSAGE_ID=%s",
+	    log_event_message_id(ev));
+	for (int i = 0; i < 4; i++) {
+		iov[n].iov_base = head[i];
+		iov[n++].iov_len = strlen(head[i]);
+	}
+	for (size_t i = 0; i < nfields && n < 4 + SERVICE_JOURNAL_FIELDS; i++) {
+		char name[80];
+		char *f = fld[n - 4];
+
+		if (fields[i].value == NULL ||
+		    service_field_name(fields[i].key, name, sizeof(name)) == 0)
+			continue;
+		snprintf(f, SERVICE_FIELD_MAX, "%s=%s", name, fields[i].value);
+		iov[n].iov_base = f;
+		iov[n++].iov_len = strlen(f);
+	}
+	/* No journal (log_target = "journal" without one; sd_journal_sendv
+	 * then drops the entry and reports success) or a failed send: lose
+	 * nothing, write the line to stderr instead. */
+	if (access(SERVICE_JOURNAL_SOCKET, F_OK) < 0 ||
+	    sd_journal_sendv(iov, (int)n) < 0)
+		log_sink_stderr(lg, level, ev, fields, nfields, msg);
+}
+
+void
+service_log_to_journal(struct logger *lg)
+{
+	log_set_sink(lg, service_journal_sink, NULL);
+}

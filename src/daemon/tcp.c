@@ -1,0 +1,567 @@
+/*
+ * tcp: the echo state machine of a connection: echo, backpressure,
+ * half-close, idle timeout, drain, and the limits no event reports
+ * (max_lifetime, stall_timeout, access re-check after a reload).
+ *
+ * Life of a connection: accepted by a worker (tcp_accept.c) -> OPEN: each
+ * readable event reads once into the worker's scratch buffer (or, batched
+ * with the other readable connections of the loop iteration, into a slice
+ * of the worker's arena: tcp_batch.c) and writes it straight back;
+ * leftovers go to a per-connection ring (taken from a small per-worker
+ * pool) and the connection reads again only while the ring has room -> the
+ * peer's FIN makes it PEER_EOF: flush, shutdown(SHUT_WR), close.  Drain
+ * and oneshot end in LINGER instead: we flushed and sent our FIN, and
+ * discard input until the peer's FIN, so that close() does not reset data
+ * still in flight.
+ * A connection is freed only at the end of the callback that decided so.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/buf.h"
+#include "daemon/daemon.h"
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/tcp.h"
+#include "daemon/tcp_batch.h"
+#include "daemon/tcp_conn.h"
+#include "daemon/worker.h"
+
+#define SPARE_MAX 16
+
+static const char *const close_reason_names[] = {
+	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
+	"acl", "max_lifetime", "max_bytes", "stall_timeout",
+};
+
+/* The counter of a close forced by a guard limit (ST_COUNT: none). */
+static const enum stat_id close_reason_stats[] = {
+	ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT,
+	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
+};
+
+static struct wlistener *
+conn_wl(struct worker *w, const struct conn *c)
+{
+	for (size_t i = 0; i < w->nwls; i++)
+		if (w->wls[i]->l->counters == c->l->counters)
+			return w->wls[i];
+	return NULL;
+}
+
+static struct buf *
+buf_get(struct worker *w, size_t cap)
+{
+	if (w->nspare > 0 && w->spare[w->nspare - 1]->cap == cap)
+		return w->spare[--w->nspare];
+	return buf_new(cap);
+}
+
+static void
+buf_release(struct worker *w, struct buf *b)
+{
+	if (w->nspare == w->spare_cap && w->spare_cap < SPARE_MAX) {
+		size_t ncap = w->spare_cap ? w->spare_cap * 2 : 4;
+		struct buf **ns = realloc(w->spare, ncap * sizeof(*ns));
+
+		if (ns != NULL) {
+			w->spare = ns;
+			w->spare_cap = ncap;
+		}
+	}
+	if (w->nspare < w->spare_cap) {
+		b->head = b->len = 0;
+		w->spare[w->nspare++] = b;
+	} else {
+		buf_free(b);
+	}
+}
+
+static void
+conn_fields(const struct conn *c, struct log_field *f, char *host,
+    size_t hostlen, char *port, size_t portlen)
+{
+	addr_format_host(&c->peer.sa, host, hostlen);
+	snprintf(port, portlen, "%u", addr_port(&c->peer.sa));
+	f[0] = (struct log_field){ "listener", c->l->conf.name };
+	f[1] = (struct log_field){ "protocol", "tcp" };
+	f[2] = (struct log_field){ "peer_address", host };
+	f[3] = (struct log_field){ "peer_port", port };
+}
+
+void
+conn_log_open(struct worker *w, const struct conn *c)
+{
+	char host[ADDR_STRLEN], port[8];
+	struct log_field f[4];
+
+	if (!log_enabled(w->log, LOG_LVL_INFO))
+		return;
+	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_OPEN, f, 4,
+	    "connection from %s port %s on %s", host, port, c->l->conf.name);
+}
+
+static void
+conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
+{
+	char host[ADDR_STRLEN], port[8], in[24], out[24], dur[24];
+	struct log_field f[8];
+	double secs = ev_now(w->loop) - c->created;
+
+	if (!log_enabled(w->log, LOG_LVL_INFO))
+		return;
+	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+	snprintf(in, sizeof(in), "%llu", (unsigned long long)c->bytes_in);
+	snprintf(out, sizeof(out), "%llu", (unsigned long long)conn_bytes_out(c));
+	snprintf(dur, sizeof(dur), "%llu", (unsigned long long)(secs * 1e6));
+	f[4] = (struct log_field){ "bytes_in", in };
+	f[5] = (struct log_field){ "bytes_out", out };
+	f[6] = (struct log_field){ "duration_usec", dur };
+	f[7] = (struct log_field){ "reason", close_reason_names[why] };
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_CLOSE, f, 8,
+	    "connection from %s port %s closed (%s): %s bytes in, %s out, %.3fs%s%s",
+	    host, port, close_reason_names[why], in, out, secs,
+	    c->err ? ": " : "", c->err ? strerror(c->err) : "");
+}
+
+void
+conn_touch(struct worker *w, struct conn *c)
+{
+	struct idleq *q = conn_q(w, c);
+
+	c->last_active = ev_now(w->loop);
+	if (TAILQ_NEXT(c, link) != NULL) {
+		TAILQ_REMOVE(&q->conns, c, link);
+		TAILQ_INSERT_TAIL(&q->conns, c, link);
+	}
+}
+
+static void
+idleq_arm(struct worker *w, struct idleq *q)
+{
+	struct conn *head = TAILQ_FIRST(&q->conns);
+	double at;
+
+	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
+		return;
+	at = head->last_active + q->timeout - ev_now(w->loop);
+	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
+	ev_timer_start(w->loop, &q->timer);
+}
+
+static void
+conn_close(struct worker *w, struct conn *c, enum close_reason why)
+{
+	struct stats *st = conn_stats(w, c);
+	struct wlistener *wl;
+
+	if (c->batched)
+		tcp_batch_forget(w, c);
+	ev_io_stop(w->loop, &c->io);
+	close(c->io.fd);
+	TAILQ_REMOVE(&conn_q(w, c)->conns, c, link);
+	conn_log_close(w, c, why);
+	if (c->buf != NULL)
+		buf_release(w, c->buf);
+	stat_add(st, ST_CONN_CLOSED, 1);
+	if (why == CLOSE_IDLE)
+		stat_add(st, ST_IDLE_TIMEOUTS, 1);
+	else if (why == CLOSE_PEER_ERROR)
+		stat_add(st, ST_PEER_ERRORS, 1);
+	else if (close_reason_stats[why] != ST_COUNT)
+		stat_add(st, close_reason_stats[why], 1);
+	if (c->l->counters->by_source != NULL)
+		connlimit_release(c->l->counters->by_source, &c->peer.sa,
+		    &c->ticket);
+	__atomic_sub_fetch(&w->d->conns_total, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&c->l->counters->conns, 1, __ATOMIC_RELAXED);
+	wl = conn_wl(w, c);
+	if (wl != NULL && wl->paused)
+		worker_resume_accept(wl);
+	listener_unref(c->l);
+	free(c);
+	worker_conn_closed(w);
+}
+
+static enum close_reason
+conn_peer_error(struct worker *w, struct conn *c, int err)
+{
+	uint64_t suppressed;
+
+	c->err = (uint8_t)err;
+	if (log_enabled(w->log, LOG_LVL_INFO) &&
+	    log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		char host[ADDR_STRLEN], port[8];
+		struct log_field f[4];
+
+		conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_PEER_ERROR, f, 4,
+		    "peer %s port %s: %s (%llu similar messages suppressed)",
+		    host, port, strerror(c->err),
+		    (unsigned long long)suppressed);
+	}
+	return CLOSE_PEER_ERROR;
+}
+
+static int
+is_transient(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/* max_bytes: at most this much more may be read (SIZE_MAX: no limit). */
+static size_t
+conn_read_allowance(const struct conn *c)
+{
+	uint64_t max = c->l->conf.guard.max_bytes;
+
+	if (max == 0)
+		return SIZE_MAX;
+	return c->bytes_in >= max ? 0 : (size_t)(max - c->bytes_in);
+}
+
+/* After a read: at max_bytes, echo what is pending, then close (as
+ * oneshot does: our FIN, then the peer's). */
+static void
+conn_check_allowance(struct conn *c, struct stats *st)
+{
+	if (conn_read_allowance(c) == 0 && !c->oneshot_done) {
+		c->oneshot_done = 1;
+		stat_add(st, ST_DROP_MAX_BYTES, 1);
+	}
+}
+
+size_t
+conn_direct_max(const struct conn *c, size_t room)
+{
+	const struct lconf *lc = &c->l->conf;
+	size_t max = room;
+
+	if (max > lc->buffer_size)
+		max = lc->buffer_size;
+	if (lc->oneshot && max > lc->oneshot_size)
+		max = lc->oneshot_size;
+	if (max > conn_read_allowance(c))
+		max = conn_read_allowance(c);
+	return max;
+}
+
+enum close_reason
+conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
+{
+	if (n == 0) {
+		c->state = CONN_PEER_EOF;
+		return CLOSE_NONE;
+	}
+	if (n < 0)
+		return is_transient(err) ? CLOSE_NONE : conn_peer_error(w, c, err);
+	c->bytes_in += (uint64_t)n;
+	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	conn_check_allowance(c, conn_stats(w, c));
+	if (c->l->conf.oneshot)
+		c->oneshot_done = 1;
+	return CLOSE_NONE;
+}
+
+enum close_reason
+conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
+    size_t n, ssize_t m, int err)
+{
+	if (m < 0) {
+		if (!is_transient(err))
+			return conn_peer_error(w, c, err);
+		m = 0;
+	}
+	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)m);
+	if ((size_t)m < n) {
+		c->buf = buf_get(w, c->l->conf.buffer_size);
+		if (c->buf == NULL)
+			return CLOSE_NOMEM;
+		buf_put(c->buf, p + m, n - (size_t)m);
+	}
+	return CLOSE_NONE;
+}
+
+/* Nothing pending: read into scratch and echo at once; keep what the peer
+ * did not take. */
+static enum close_reason
+conn_read_direct(struct worker *w, struct conn *c)
+{
+	ssize_t n, m;
+	enum close_reason why;
+
+	n = recv(c->io.fd, w->scratch, conn_direct_max(c, w->scratch_size), 0);
+	why = conn_direct_got(w, c, n, errno);
+	if (why != CLOSE_NONE || n <= 0)
+		return why;
+	m = send(c->io.fd, w->scratch, (size_t)n, MSG_NOSIGNAL);
+	return conn_direct_sent(w, c, w->scratch, (size_t)n, m, errno);
+}
+
+static enum close_reason
+conn_read(struct worker *w, struct conn *c)
+{
+	ssize_t n;
+
+	conn_touch(w, c);
+	if (c->state == CONN_LINGER) {
+		n = read(c->io.fd, w->scratch, w->scratch_size);
+		if (n == 0)
+			return CLOSE_DONE;
+		if (n < 0 && !is_transient(errno))
+			return conn_peer_error(w, c, errno);
+		return CLOSE_NONE;
+	}
+	if (c->buf == NULL)
+		return conn_read_direct(w, c);
+	if (buf_room(c->buf) == 0 || conn_read_allowance(c) == 0)
+		return CLOSE_NONE;
+	if (conn_read_allowance(c) < buf_room(c->buf)) {
+		n = read(c->io.fd, w->scratch, conn_read_allowance(c) <
+		    w->scratch_size ? conn_read_allowance(c) : w->scratch_size);
+		if (n > 0)
+			buf_put(c->buf, w->scratch, (size_t)n);
+	} else {
+		n = buf_read_fd(c->buf, c->io.fd);
+	}
+	if (n == 0) {
+		c->state = CONN_PEER_EOF;
+		return CLOSE_NONE;
+	}
+	if (n < 0)
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c, errno);
+	c->bytes_in += (uint64_t)n;
+	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
+	conn_check_allowance(c, conn_stats(w, c));
+	return CLOSE_NONE;
+}
+
+static enum close_reason
+conn_flush(struct worker *w, struct conn *c)
+{
+	ssize_t n = buf_write_fd(c->buf, c->io.fd);
+
+	if (n < 0)
+		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c, errno);
+	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)n);
+	if (n > 0)
+		conn_touch(w, c);
+	if (buf_is_empty(c->buf)) {
+		buf_release(w, c->buf);
+		c->buf = NULL;
+	}
+	return CLOSE_NONE;
+}
+
+/* Bytes the kernel has received for us and we have not read yet. */
+static int
+conn_unread(const struct conn *c)
+{
+	int n = 0;
+
+	return ioctl(c->io.fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* Once everything is echoed: answer the peer's FIN with ours and close,
+ * or (drain, oneshot) send our FIN and wait for the peer's.  A draining
+ * connection first echoes what the peer had already sent: those bytes
+ * were acknowledged to it, so dropping them would lose data silently. */
+static enum close_reason
+conn_settle(struct worker *w, struct conn *c)
+{
+	if (c->buf != NULL)
+		return CLOSE_NONE;
+	if (c->state == CONN_PEER_EOF)
+		return CLOSE_DONE;	/* all read: close() sends our FIN */
+	if (c->state == CONN_DRAINING && conn_unread(c))
+		return CLOSE_NONE;
+	if (c->state == CONN_DRAINING ||
+	    (c->state == CONN_OPEN && c->oneshot_done)) {
+		if (shutdown(c->io.fd, SHUT_WR) < 0)
+			return CLOSE_DONE;
+		c->state = CONN_LINGER;
+	}
+	return CLOSE_NONE;
+}
+
+static void
+conn_update_events(struct worker *w, struct conn *c)
+{
+	int want = 0;
+
+	if (c->state == CONN_LINGER ||
+	    ((c->state == CONN_OPEN || c->state == CONN_DRAINING) &&
+	    !c->oneshot_done &&
+	    (c->buf == NULL || buf_room(c->buf) > 0)))
+		want |= EV_READ;
+	if (c->buf != NULL)
+		want |= EV_WRITE;
+	if (want == (c->io.events & (EV_READ | EV_WRITE)))
+		return;
+	ev_io_stop(w->loop, &c->io);
+	ev_io_set(&c->io, c->io.fd, want);
+	if (want != 0)
+		ev_io_start(w->loop, &c->io);
+}
+
+void
+conn_finish(struct worker *w, struct conn *c, enum close_reason why)
+{
+	if (why == CLOSE_NONE && c->buf != NULL)
+		why = conn_flush(w, c);
+	if (why == CLOSE_NONE)
+		why = conn_settle(w, c);
+	if (why != CLOSE_NONE)
+		conn_close(w, c, why);
+	else
+		conn_update_events(w, c);
+}
+
+void
+conn_step(struct worker *w, struct conn *c, int revents)
+{
+	conn_finish(w, c, (revents & EV_READ) ? conn_read(w, c) : CLOSE_NONE);
+}
+
+static void
+conn_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = ev_userdata(loop);
+	struct conn *c = (struct conn *)io;
+
+	if (w->iob != NULL && revents == EV_READ && conn_batchable(c))
+		tcp_batch_add(w, c);
+	else
+		conn_step(w, c, revents);
+}
+
+struct conn *
+conn_new(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, socklen_t peerlen,
+    const struct connlimit_ticket *ticket)
+{
+	int qi = worker_idleq(w, wl->l->conf.idle_timeout);
+	struct idleq *q;
+	struct conn *c;
+
+	if (qi < 0 || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	q = w->idleqs[qi];
+	c->qi = (uint8_t)qi;
+	if (peerlen > sizeof(c->peer))
+		peerlen = sizeof(c->peer);
+	memcpy(&c->peer, peer, peerlen);
+	c->ticket = *ticket;
+	c->l = wl->l;
+	listener_ref(c->l);
+	c->created = c->last_active = ev_now(w->loop);
+	TAILQ_INSERT_TAIL(&q->conns, c, link);
+	idleq_arm(w, q);
+	ev_io_init(&c->io, conn_cb, fd, EV_READ);
+	ev_io_start(w->loop, &c->io);
+	w->nconns++;
+	return c;
+}
+
+void
+tcp_idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct idleq *q = (struct idleq *)((char *)t -
+	    offsetof(struct idleq, timer));
+	struct worker *w = q->w;
+	ev_tstamp now = ev_now(loop);
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&q->conns)) != NULL &&
+	    c->last_active + q->timeout <= now + 1e-3)
+		conn_close(w, c, CLOSE_IDLE);
+	idleq_arm(w, q);
+}
+
+void
+tcp_drain_all(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct idleq *q = w->idleqs[i];
+		struct conn *c = TAILQ_FIRST(&q->conns), *next;
+
+		for (; c != NULL; c = next) {
+			next = TAILQ_NEXT(c, link);
+			if (c->state == CONN_OPEN)
+				c->state = CONN_DRAINING;
+			conn_step(w, c, 0);
+		}
+	}
+}
+
+void
+tcp_close_all(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct idleq *q = w->idleqs[i];
+		struct conn *c;
+
+		while ((c = TAILQ_FIRST(&q->conns)) != NULL)
+			conn_close(w, c, CLOSE_SHUTDOWN);
+	}
+}
+
+/* Limits no event reports: max_lifetime, and stall_timeout (the buffer is
+ * full and the peer has taken nothing for that long; while full, nothing
+ * is read, so last_active is the last write progress). */
+static enum close_reason
+conn_overdue(const struct conn *c, double now)
+{
+	const struct guard_lconf *g = &c->l->conf.guard;
+
+	if (g->max_lifetime > 0 && now - c->created >= g->max_lifetime)
+		return CLOSE_LIFETIME;
+	if (g->stall_timeout > 0 && c->buf != NULL && buf_room(c->buf) == 0 &&
+	    now - c->last_active >= g->stall_timeout)
+		return CLOSE_STALL;
+	return CLOSE_NONE;
+}
+
+void
+tcp_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = ev_userdata(loop);
+	double now = ev_now(loop);
+	enum close_reason why;
+
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
+
+		for (; c != NULL; c = next) {
+			next = TAILQ_NEXT(c, link);
+			if ((why = conn_overdue(c, now)) != CLOSE_NONE)
+				conn_close(w, c, why);
+		}
+	}
+}
+
+void
+tcp_recheck_access(struct worker *w)
+{
+	for (size_t i = 0; i < w->nidleqs; i++) {
+		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
+
+		for (; c != NULL; c = next) {
+			struct wlistener *wl = conn_wl(w, c);
+
+			next = TAILQ_NEXT(c, link);
+			if (wl != NULL && wl->l != c->l &&
+			    !protect_permits(wl->l->prot, &c->peer.sa))
+				conn_close(w, c, CLOSE_ACL);
+		}
+	}
+}

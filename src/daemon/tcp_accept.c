@@ -1,0 +1,179 @@
+/*
+ * tcp_accept: admission of TCP connections.  A slot under max_connections
+ * and max_connections_total is reserved before accept4 (several workers
+ * share those limits), then the guard's per-source limits and access list
+ * decide; a full listener or a lack of descriptors pauses accepting for a
+ * while instead of spinning on a readable listening socket.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/tcp.h"
+#include "daemon/tcp_conn.h"
+
+#define ACCEPT_BATCH 32
+#define MAXCONN_RETRY_SEC 0.1	/* re-check a full listener */
+#define NOFD_RETRY_SEC 0.5	/* back off after EMFILE/ENFILE */
+
+static void
+accept_limit(struct worker *w, struct wlistener *wl, bool total)
+{
+	uint64_t suppressed;
+
+	worker_pause_accept(wl, MAXCONN_RETRY_SEC);
+	if (wl->at_limit)
+		return;		/* still full at a re-check: said already */
+	wl->at_limit = 1;
+	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
+	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		struct log_field f[2] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+		};
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
+		    "%s: %s (%u) reached, not accepting for now "
+		    "(%llu similar messages suppressed)", wl->l->conf.name,
+		    total ? "max_connections_total" : "max_connections",
+		    total ? __atomic_load_n(&w->d->max_conns_total,
+		    __ATOMIC_RELAXED) : wl->l->conf.max_connections,
+		    (unsigned long long)suppressed);
+	}
+}
+
+static void
+accept_error(struct worker *w, struct wlistener *wl, int err)
+{
+	uint64_t suppressed;
+
+	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
+	worker_pause_accept(wl, NOFD_RETRY_SEC);
+	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+		struct log_field f[2] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+		};
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
+		    "%s: accept: %s; pausing %.1fs (%llu similar messages "
+		    "suppressed)", wl->l->conf.name, strerror(err),
+		    NOFD_RETRY_SEC, (unsigned long long)suppressed);
+	}
+}
+
+static void
+accept_unreserve(struct wlistener *wl)
+{
+	__atomic_sub_fetch(&wl->w->d->conns_total, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
+}
+
+/* Over a per-source limit or denied: close at once (the peer sees EOF
+ * before any echo), count, and say so now and then. */
+static void
+accept_refuse(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, enum stat_id why)
+{
+	char host[ADDR_STRLEN], port[8];
+	uint64_t suppressed;
+
+	close(fd);
+	accept_unreserve(wl);
+	stat_add(wl->st, why, 1);
+	if (!log_enabled(w->log, LOG_LVL_INFO) ||
+	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+		return;
+	addr_format_host(peer, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", addr_port(peer));
+	{
+		struct log_field f[5] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+			{ "peer_address", host }, { "peer_port", port },
+			{ "drop_reason", stat_drop_reason(why) },
+		};
+
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_LIMIT, f, 5,
+		    "refused a connection from %s port %s on %s: %s (%llu "
+		    "similar messages suppressed)", host, port,
+		    wl->l->conf.name, stat_drop_reason(why),
+		    (unsigned long long)suppressed);
+	}
+}
+
+/* Reserve a slot under max_connections and max_connections_total before
+ * accepting, so several workers sharing the limits never overshoot them.
+ * -1: the listener is full, -2: the daemon is. */
+static int
+accept_reserve(struct wlistener *wl)
+{
+	struct echod *d = wl->w->d;
+	uint32_t max = wl->l->conf.max_connections;
+	uint32_t tmax = __atomic_load_n(&d->max_conns_total, __ATOMIC_RELAXED);
+	uint32_t n = __atomic_add_fetch(&wl->l->counters->conns, 1,
+	    __ATOMIC_RELAXED);
+
+	if (max != 0 && n > max) {
+		__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
+		return -1;
+	}
+	n = __atomic_add_fetch(&d->conns_total, 1, __ATOMIC_RELAXED);
+	if (tmax != 0 && n > tmax) {
+		accept_unreserve(wl);
+		return -2;
+	}
+	return 0;
+}
+
+void
+tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wlistener *wl = (struct wlistener *)io;
+	struct worker *w = wl->w;
+	struct sockaddr_storage ss;
+	struct connlimit_ticket ticket;
+	enum stat_id why;
+	socklen_t len;
+	struct conn *c;
+	int fd, rc;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		if ((rc = accept_reserve(wl)) < 0) {
+			accept_limit(w, wl, rc == -2);
+			return;
+		}
+		len = sizeof(ss);
+		fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+
+			accept_unreserve(wl);
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+			    err == ENOMEM)
+				accept_error(w, wl, err);
+			if (err == EINTR || err == ECONNABORTED || err == EPROTO ||
+			    err == EPERM)
+				continue;
+			return;	/* EAGAIN: the backlog is empty */
+		}
+		why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source,
+		    (struct sockaddr *)&ss, ev_now(loop), &ticket);
+		if (why != ST_COUNT) {
+			accept_refuse(w, wl, fd, (struct sockaddr *)&ss, why);
+			continue;
+		}
+		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len, &ticket);
+		if (c == NULL) {
+			close(fd);
+			if (wl->l->counters->by_source != NULL)
+				connlimit_release(wl->l->counters->by_source,
+				    (struct sockaddr *)&ss, &ticket);
+			accept_unreserve(wl);
+			continue;
+		}
+		wl->at_limit = 0;
+		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
+		conn_log_open(w, c);
+	}
+}

@@ -1,0 +1,250 @@
+/*
+ * udp: batched datagram echo.  See udp.h.
+ *
+ * Life of a datagram: recvmmsg() into one of UDP_BATCH slots of the
+ * worker's batch (each slot can hold the largest UDP payload); MSG_TRUNC
+ * means it was larger than max_datagram: dropped, counted.  Otherwise a
+ * reply pointing at the same bytes is queued, with an IP(V6)_PKTINFO
+ * carrying the address it was sent to when the socket is a wildcard; the
+ * queue goes out with sendmmsg(); a reply the kernel will not take now is
+ * dropped and counted, never retried (UDP has no backpressure).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/listener.h"
+#include "daemon/protect.h"
+#include "daemon/udp.h"
+#include "daemon/worker.h"
+
+#define UDP_BATCH 32
+#define UDP_BATCHES_PER_CB 4	/* then let other watchers run */
+#define UDP_SLOT 65536		/* > the largest UDP payload (65527) */
+
+union cmsgbuf {
+	char buf[UDP_GUARD_CMSG_SPACE];	/* a dual-stack socket gets both */
+	struct cmsghdr align;
+};
+
+struct udp_batch {
+	struct mmsghdr in[UDP_BATCH];
+	struct mmsghdr out[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct iovec oiov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	union cmsgbuf cin[UDP_BATCH];
+	union cmsgbuf cout[UDP_BATCH];
+	unsigned char *data;
+};
+
+struct udp_batch *
+udp_batch_new(void)
+{
+	struct udp_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->data = malloc((size_t)UDP_BATCH * UDP_SLOT);
+	if (b->data == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+udp_batch_free(struct udp_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	free(b);
+}
+
+/* Turn the received destination (pktinfo) into the reply's source. */
+static socklen_t
+reply_pktinfo(const struct msghdr *in, union cmsgbuf *out)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(in); cm != NULL;
+	    cm = CMSG_NXTHDR((struct msghdr *)in, cm)) {
+		struct cmsghdr *o = &out->align;
+
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi, reply;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&reply, 0, sizeof(reply));
+			reply.ipi_spec_dst = pi.ipi_addr;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(reply));
+			memcpy(CMSG_DATA(o), &reply, sizeof(reply));
+			return CMSG_SPACE(sizeof(reply));
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(cm),
+			    sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
+static void
+batch_prepare(struct udp_batch *b, size_t maxlen, bool pktinfo)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+
+		b->iov[i].iov_base = b->data + (size_t)i * UDP_SLOT;
+		b->iov[i].iov_len = maxlen;
+		h->msg_name = &b->from[i];
+		h->msg_namelen = sizeof(b->from[i]);
+		h->msg_iov = &b->iov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = pktinfo ? b->cin[i].buf : NULL;
+		h->msg_controllen = pktinfo ? sizeof(b->cin[i].buf) : 0;
+		h->msg_flags = 0;
+	}
+}
+
+/* Send replies [0, n); drop what the kernel refuses. */
+static void
+batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b, int n)
+{
+	uint64_t sent = 0, bytes = 0;
+	int k = 0;
+
+	while (k < n) {
+		int r = sendmmsg(wl->io.fd, &b->out[k], (unsigned)(n - k),
+		    MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (int i = k; i < k + r; i++)
+				bytes += b->oiov[i].iov_len;
+			sent += (uint64_t)r;
+			k += r;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		stat_add(wl->st, errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS ? ST_DROP_WOULD_BLOCK : ST_DROP_SEND_ERROR, 1);
+		k++;
+	}
+	stat_add(wl->st, ST_DGRAMS_OUT, sent);
+	stat_add(wl->st, ST_DGRAM_BYTES_OUT, bytes);
+}
+
+/* A dropped datagram in the log: at info level, rate-limited per worker
+ * (the counters and the periodic summary see every drop). */
+static void
+udp_log_drop(struct worker *w, struct wlistener *wl, const struct msghdr *h,
+    enum stat_id why)
+{
+	char host[ADDR_STRLEN], port[8];
+	uint64_t suppressed;
+
+	if (!log_enabled(w->log, LOG_LVL_INFO) ||
+	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+		return;
+	addr_format_host(h->msg_name, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", addr_port(h->msg_name));
+	{
+		struct log_field f[5] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "udp" },
+			{ "peer_address", host }, { "peer_port", port },
+			{ "drop_reason", stat_drop_reason(why) },
+		};
+
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_DGRAM_DROP, f, 5,
+		    "dropped a datagram from %s port %s on %s: %s (%llu similar "
+		    "messages suppressed)", host, port, wl->l->conf.name,
+		    stat_drop_reason(why), (unsigned long long)suppressed);
+	}
+}
+
+/* One recvmmsg() worth; returns the number received, or -1 when the socket
+ * has nothing more.  `pktinfo`: reply from the address the datagram was
+ * sent to; `cmsg`: receive destinations (for that, or for the guard). */
+static int
+udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
+    bool cmsg)
+{
+	struct udp_batch *b = w->udp;
+	uint64_t bytes = 0, toobig = 0;
+	double now = ev_now(w->loop);
+	enum stat_id why;
+	int n, nout = 0;
+
+	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
+	    wl->l->conf.max_datagram : UDP_SLOT, cmsg);
+	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+		struct msghdr *o = &b->out[nout].msg_hdr;
+
+		bytes += b->in[i].msg_len;
+		if (h->msg_flags & MSG_TRUNC) {
+			toobig++;
+			udp_log_drop(w, wl, h, ST_DROP_TOO_BIG);
+			continue;
+		}
+		why = protect_udp(wl->l->prot, wl->rl, h->msg_name,
+		    cmsg ? h : NULL, b->in[i].msg_len, now);
+		if (why != ST_COUNT) {
+			stat_add(wl->st, why, 1);
+			udp_log_drop(w, wl, h, why);
+			continue;
+		}
+		b->oiov[nout].iov_base = b->iov[i].iov_base;
+		b->oiov[nout].iov_len = b->in[i].msg_len;
+		o->msg_name = h->msg_name;
+		o->msg_namelen = h->msg_namelen;
+		o->msg_iov = &b->oiov[nout];
+		o->msg_iovlen = 1;
+		o->msg_control = NULL;
+		o->msg_controllen = 0;
+		o->msg_flags = 0;
+		if (pktinfo) {
+			o->msg_controllen = reply_pktinfo(h, &b->cout[nout]);
+			o->msg_control = o->msg_controllen ?
+			    b->cout[nout].buf : NULL;
+		}
+		nout++;
+	}
+	stat_add(wl->st, ST_DGRAMS_IN, (uint64_t)n);
+	stat_add(wl->st, ST_DGRAM_BYTES_IN, bytes);
+	if (toobig != 0)
+		stat_add(wl->st, ST_DROP_TOO_BIG, toobig);
+	if (nout > 0)
+		batch_send(w, wl, b, nout);
+	return n;
+}
+
+void
+udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wlistener *wl = (struct wlistener *)io;
+	struct worker *w = wl->w;
+	bool pktinfo = addr_is_wildcard(&wl->l->conf.bind.u.sa);
+	bool cmsg = pktinfo || protect_udp_wants_dst(wl->l->prot);
+
+	for (int i = 0; i < UDP_BATCHES_PER_CB; i++)
+		if (udp_echo_batch(w, wl, pktinfo, cmsg) < UDP_BATCH)
+			break;
+}

@@ -1,0 +1,239 @@
+/*
+ * connlimit: the shared per-source connection table.
+ *
+ * Defaults, for a host on the open internet: 32 open connections and 10 new
+ * connections/s (burst 20) per /32 or /64.  An echo client needs one or two
+ * connections; 32 leaves room for a NAT gateway full of users, while one
+ * source can hold at most 32 buffers (32 x buffer_size of memory) and cannot
+ * churn through accept() faster than 10/s.  Loopback is exempt.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard/connlimit.h"
+#include "guard/ratelimit.h"
+
+#define CONNLIMIT_PROBE 8
+#define CONNLIMIT_MAX_SLOTS (1u << 24)
+
+struct cslot {
+	uint64_t key[2];
+	double last;		/* last refill; 0 = free */
+	float tokens;
+	uint32_t count;		/* open connections */
+};
+
+struct connlimit {
+	pthread_mutex_t lock;
+	struct connlimit_conf c;
+	struct cslot *tab;
+	uint32_t mask;
+	uint64_t seed[2];
+};
+
+void
+connlimit_conf_defaults(struct connlimit_conf *c)
+{
+	c->per_source = 32;
+	c->rate = 10;
+	c->burst = 20;
+	c->v4_prefix = 32;
+	c->v6_prefix = 64;
+	c->exempt_loopback = true;
+}
+
+static int
+conf_check(const struct connlimit_conf *c, char *err, size_t errlen)
+{
+	if (!isfinite(c->rate) || c->rate < 0 || !isfinite(c->burst) ||
+	    (c->rate > 0 && c->burst < 1)) {
+		snprintf(err, errlen, "connection rate must be >= 0 with a "
+		    "burst >= 1");
+		return -1;
+	}
+	if (c->v4_prefix > 32 || c->v6_prefix > 128) {
+		snprintf(err, errlen, "prefix lengths: IPv4 0-32, IPv6 0-128");
+		return -1;
+	}
+	return 0;
+}
+
+struct connlimit *
+connlimit_new(const struct connlimit_conf *c, uint32_t table_size, char *err,
+    size_t errlen)
+{
+	struct connlimit *cl;
+	uint32_t n = CONNLIMIT_PROBE;
+
+	if (conf_check(c, err, errlen) == -1)
+		return NULL;
+	if (table_size > CONNLIMIT_MAX_SLOTS) {
+		snprintf(err, errlen, "table size must be at most %u",
+		    CONNLIMIT_MAX_SLOTS);
+		return NULL;
+	}
+	while (n < table_size)
+		n <<= 1;
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL || (cl->tab = calloc(n, sizeof(*cl->tab))) == NULL) {
+		free(cl);
+		snprintf(err, errlen, "out of memory for %u connection slots", n);
+		return NULL;
+	}
+	if (pthread_mutex_init(&cl->lock, NULL) != 0) {
+		free(cl->tab);
+		free(cl);
+		snprintf(err, errlen, "cannot create a mutex");
+		return NULL;
+	}
+	cl->c = *c;
+	cl->mask = n - 1;
+	ratelimit_seed(cl->seed);
+	return cl;
+}
+
+void
+connlimit_free(struct connlimit *cl)
+{
+	if (cl == NULL)
+		return;
+	pthread_mutex_destroy(&cl->lock);
+	free(cl->tab);
+	free(cl);
+}
+
+int
+connlimit_configure(struct connlimit *cl, const struct connlimit_conf *c,
+    char *err, size_t errlen)
+{
+	if (conf_check(c, err, errlen) == -1)
+		return -1;
+	pthread_mutex_lock(&cl->lock);
+	cl->c = *c;
+	pthread_mutex_unlock(&cl->lock);
+	return 0;
+}
+
+static struct cslot *
+slot_lookup(struct connlimit *cl, const uint64_t key[2])
+{
+	uint32_t h = (uint32_t)ratelimit_hash(key, cl->seed);
+
+	for (uint32_t i = 0; i < CONNLIMIT_PROBE; i++) {
+		struct cslot *s = &cl->tab[(h + i) & cl->mask];
+
+		if (s->last != 0 && s->key[0] == key[0] && s->key[1] == key[1])
+			return s;
+	}
+	return NULL;
+}
+
+/* A free slot, else the least recently seen one without open connections. */
+static struct cslot *
+slot_claim(struct connlimit *cl, const uint64_t key[2], double now)
+{
+	uint32_t h = (uint32_t)ratelimit_hash(key, cl->seed);
+	struct cslot *victim = NULL;
+
+	for (uint32_t i = 0; i < CONNLIMIT_PROBE; i++) {
+		struct cslot *s = &cl->tab[(h + i) & cl->mask];
+
+		if (s->last == 0) {
+			victim = s;
+			break;
+		}
+		if (s->count == 0 && (victim == NULL || s->last < victim->last))
+			victim = s;
+	}
+	if (victim == NULL)
+		return NULL;
+	victim->key[0] = key[0];
+	victim->key[1] = key[1];
+	victim->tokens = (float)cl->c.burst;
+	victim->count = 0;
+	victim->last = now > 0 ? now : 1e-9;
+	return victim;
+}
+
+static enum connlimit_verdict
+acquire_locked(struct connlimit *cl, const uint64_t key[2], double now)
+{
+	const struct connlimit_conf *c = &cl->c;
+	struct cslot *s = slot_lookup(cl, key);
+
+	if (s == NULL && (s = slot_claim(cl, key, now)) == NULL)
+		return CONNLIMIT_TABLE_FULL;
+	if (now > s->last) {
+		s->tokens = (float)fmin(c->burst, s->tokens + c->rate *
+		    (now - s->last));
+		s->last = now;
+	}
+	if (c->rate > 0 && s->tokens < 1)
+		return CONNLIMIT_RATE;
+	if (c->per_source > 0 && s->count >= c->per_source)
+		return CONNLIMIT_COUNT;
+	if (c->rate > 0)
+		s->tokens -= 1;
+	s->count++;
+	return CONNLIMIT_PASS;
+}
+
+enum connlimit_verdict
+connlimit_acquire(struct connlimit *cl, const struct sockaddr *src,
+    double now, struct connlimit_ticket *t)
+{
+	enum connlimit_verdict v;
+	uint64_t key[2];
+
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_lock(&cl->lock);
+	t->p4 = (uint8_t)cl->c.v4_prefix;
+	t->p6 = (uint8_t)cl->c.v6_prefix;
+	if ((cl->c.exempt_loopback && ratelimit_is_loopback(src)) ||
+	    ratelimit_source_key(src, t->p4, t->p6, key) == -1) {
+		pthread_mutex_unlock(&cl->lock);
+		return CONNLIMIT_PASS;
+	}
+	v = acquire_locked(cl, key, now);
+	t->tracked = v == CONNLIMIT_PASS;
+	pthread_mutex_unlock(&cl->lock);
+	return v;
+}
+
+void
+connlimit_release(struct connlimit *cl, const struct sockaddr *src,
+    struct connlimit_ticket *t)
+{
+	struct cslot *s;
+	uint64_t key[2];
+
+	if (!t->tracked || ratelimit_source_key(src, t->p4, t->p6, key) == -1)
+		return;
+	pthread_mutex_lock(&cl->lock);
+	s = slot_lookup(cl, key);
+	/* Open connections pin their slot, so it is always found. */
+	if (s != NULL && s->count > 0)
+		s->count--;
+	pthread_mutex_unlock(&cl->lock);
+	t->tracked = false;
+}
+
+uint32_t
+connlimit_count(struct connlimit *cl, const struct sockaddr *src)
+{
+	uint64_t key[2];
+	struct cslot *s;
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&cl->lock);
+	if (ratelimit_source_key(src, cl->c.v4_prefix, cl->c.v6_prefix,
+	    key) == 0 && (s = slot_lookup(cl, key)) != NULL)
+		n = s->count;
+	pthread_mutex_unlock(&cl->lock);
+	return n;
+}
