@@ -201,25 +201,21 @@ log_ratelimit_init(struct log_ratelimit *rl, double rate, double burst)
 {
 	rl->rate = rate;
 	rl->burst = burst;
-	rl->tokens = burst;
-	rl->last = 0;
+	rl->started = false;
 	rl->suppressed = 0;
 }
 
 int
 log_ratelimit_ok(struct log_ratelimit *rl, double now, uint64_t *suppressed)
 {
-	if (rl->last != 0) {
-		rl->tokens += (now - rl->last) * rl->rate;
-		if (rl->tokens > rl->burst)
-			rl->tokens = rl->burst;
+	if (!rl->started) {
+		tbucket_init(&rl->bucket, rl->burst, now);
+		rl->started = true;
 	}
-	rl->last = now;
-	if (rl->tokens < 1) {
+	if (!tbucket_take(&rl->bucket, rl->rate, rl->burst, now)) {
 		rl->suppressed++;
 		return 0;
 	}
-	rl->tokens -= 1;
 	*suppressed = rl->suppressed;
 	rl->suppressed = 0;
 	return 1;

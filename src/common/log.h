@@ -13,8 +13,11 @@
 #define ECHOD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/tbucket.h"
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -106,7 +109,9 @@ void log_sink_stderr(struct logger *lg, int level, enum log_event ev,
  * passes ("suppressed=N").  Not thread-safe: keep one per worker.
  */
 struct log_ratelimit {
-	double rate, burst, tokens, last;
+	double rate, burst;
+	struct tbucket bucket;
+	bool started;
 	uint64_t suppressed;
 };
 void log_ratelimit_init(struct log_ratelimit *rl, double rate, double burst);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tbucket.h"
 #include "guard/connlimit.h"
 #include "guard/ratelimit.h"
 
@@ -169,8 +170,8 @@ acquire_locked(struct connlimit *cl, const uint64_t key[2], double now)
 	if (s == NULL && (s = slot_claim(cl, key, now)) == NULL)
 		return CONNLIMIT_TABLE_FULL;
 	if (now > s->last) {
-		s->tokens = (float)fmin(c->burst, s->tokens + c->rate *
-		    (now - s->last));
+		s->tokens = (float)tbucket_accrue(s->tokens, c->rate, c->burst,
+		    now - s->last);
 		s->last = now;
 	}
 	if (c->rate > 0 && s->tokens < 1)

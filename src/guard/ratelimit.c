@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tbucket.h"
 #include "guard/ratelimit.h"
 
 #define RATELIMIT_MAX_SLOTS (1u << 24)
@@ -58,35 +59,6 @@ ratelimit_conf_defaults(struct ratelimit_conf *c)
 	c->v6_prefix = 64;
 	c->exempt_loopback = true;
 	c->table_size = 16384;
-}
-
-void
-tbucket_init(struct tbucket *b, double burst, double now)
-{
-	b->tokens = burst;
-	b->last = now;
-}
-
-void
-tbucket_refill(struct tbucket *b, double rate, double burst, double now)
-{
-	if (now > b->last) {
-		b->tokens += rate * (now - b->last);
-		if (b->tokens > burst)
-			b->tokens = burst;
-	}
-	b->last = now;
-}
-
-bool
-tbucket_take(struct tbucket *b, double rate, double burst, double n,
-    double now)
-{
-	tbucket_refill(b, rate, burst, now);
-	if (b->tokens <= 0)
-		return false;
-	b->tokens -= n;
-	return true;
 }
 
 void
@@ -288,8 +260,10 @@ slot_refill(const struct ratelimit *rl, struct slot *s, double now)
 	double dt = now - s->last;
 
 	if (dt > 0) {
-		s->pkt = (float)fmin(rl->c.pps_burst, s->pkt + rl->c.pps * dt);
-		s->byte = (float)fmin(rl->c.bps_burst, s->byte + rl->c.bps * dt);
+		s->pkt = (float)tbucket_accrue(s->pkt, rl->c.pps,
+		    rl->c.pps_burst, dt);
+		s->byte = (float)tbucket_accrue(s->byte, rl->c.bps,
+		    rl->c.bps_burst, dt);
 		s->last = now;
 	}
 }

@@ -75,16 +75,4 @@ bool ratelimit_is_loopback(const struct sockaddr *sa);
 uint64_t ratelimit_hash(const uint64_t key[2], const uint64_t seed[2]);
 void ratelimit_seed(uint64_t seed[2]);
 
-/* A plain token bucket (the global caps, connlimit's rate). */
-struct tbucket {
-	double tokens, last;
-};
-void tbucket_init(struct tbucket *b, double burst, double now);
-/* Add what accrued since the last refill, up to `burst`. */
-void tbucket_refill(struct tbucket *b, double rate, double burst, double now);
-/* Refill, then take n if the bucket is positive (it may go negative by n).
- * true if taken. */
-bool tbucket_take(struct tbucket *b, double rate, double burst, double n,
-    double now);
-
 #endif
