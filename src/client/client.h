@@ -26,7 +26,7 @@ enum client_proto {
 /* Which command is parsing: decides the options allowed and the usage. */
 enum client_mode {
 	CLIENT_MODE_SESSION,	/* echoctl tcp|udp HOST PORT */
-	CLIENT_MODE_PROBE,	/* echoctl probe tcp|udp HOST PORT */
+	CLIENT_MODE_PROBE,	/* echoctl probe tcp|udp|stamp HOST PORT */
 	CLIENT_MODE_VERIFY,	/* echoctl verify tcp|udp HOST PORT */
 };
 
@@ -45,6 +45,9 @@ struct client_opts {
 	int json;		/* --json: NDJSON */
 	int csv;		/* --csv */
 	int reconnect;		/* probe tcp --reconnect */
+	int stamp;		/* probe stamp: an RFC 8762 session sender */
+	int stateful;		/* probe stamp --stateful: the reflector is */
+	int have_size;		/* -s was given */
 	const char *message;	/* -m: one-shot message */
 	long count;		/* probe/verify -c; 0 = until Ctrl-C (probe) */
 	double interval;	/* probe -i */
@@ -83,6 +86,7 @@ int client_interactive_run(struct client_opts *o, int fd,
 int client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
 int client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
 int client_probe_main(int argc, char **argv);
+int client_stamp_run(struct client_opts *o);	/* probe stamp */
 int client_verify_main(int argc, char **argv);
 int client_session_main(int argc, char **argv);
 

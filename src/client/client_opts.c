@@ -28,6 +28,7 @@ enum {
 	OPT_SOURCE,
 	OPT_TOS,
 	OPT_TTL,
+	OPT_STATEFUL,
 };
 
 static const struct option client_opts_long[] = {
@@ -51,6 +52,7 @@ static const struct option client_opts_long[] = {
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "tos", required_argument, NULL, OPT_TOS },
 	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "stateful", no_argument, NULL, OPT_STATEFUL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,7 +66,7 @@ static const struct client_opt_scope client_opts_scope[] = {
 	{ 'm', "S" }, { OPT_HEX, "S" }, { OPT_CRLF, "S" },
 	{ OPT_NO_SHUTDOWN, "S" }, { OPT_LINGER, "S" },
 	{ 'c', "PV" }, { 's', "PV" }, { 'i', "P" }, { 'W', "P" },
-	{ OPT_RECONNECT, "P" }, { OPT_JSON, "PV" }, { OPT_CSV, "P" },
+	{ OPT_RECONNECT, "P" }, { OPT_STATEFUL, "P" }, { OPT_JSON, "PV" }, { OPT_CSV, "P" },
 	{ 'n', "V" }, { OPT_SEED, "V" },
 };
 
@@ -89,13 +91,20 @@ static const char *const client_opts_usage_text[] = {
 	"  --source A[:P] --tos N --ttl N   local address, TOS/TCLASS, TTL/hops\n"
 	"  -v               report sent/echoed bytes on stderr\n",
 	[CLIENT_MODE_PROBE] =
-	"usage: echoctl probe tcp|udp [options] HOST PORT\n"
+	"usage: echoctl probe tcp|udp|stamp [options] HOST PORT\n"
+	"  stamp: an RFC 8762 session sender (unauthenticated; a reflector's\n"
+	"  port is 862): round trip, forward and backward delay, jitter, and\n"
+	"  loss by direction when the reflector is stateful\n"
 	"  -c COUNT         stop after COUNT probes (default: until Ctrl-C)\n"
 	"  -i INTERVAL      time between probes (default 1s)\n"
-	"  -s SIZE          payload size, at least 24 (default 64)\n"
+	"  -s SIZE          payload size, at least 24 (default 64; stamp: at\n"
+	"                   least and by default 44)\n"
 	"  -W TIMEOUT       how long to wait for each reply (default 2s)\n"
 	"  -t TIMEOUT       connect timeout (default 5s)\n"
 	"  --reconnect      TCP: new connection per probe, measures connect time\n"
+	"  --stateful       stamp: the reflector numbers its own packets, so\n"
+	"                   loss is split by direction even while its numbers\n"
+	"                   equal ours (without it: once they differ)\n"
 	"  --json | --csv   machine-readable output\n"
 	"  -4, -6, --source A[:P], --tos N, --ttl N\n"
 	"  Ctrl-C prints the summary, SIGQUIT (Ctrl-\\) an interim one.\n",
@@ -226,6 +235,7 @@ client_opts_one(struct client_opts *o, int c, const char *arg)
 	case OPT_JSON: o->json = 1; return 0;
 	case OPT_CSV: o->csv = 1; return 0;
 	case OPT_RECONNECT: o->reconnect = 1; return 0;
+	case OPT_STATEFUL: o->stateful = 1; return 0;
 	case OPT_SOURCE: o->source = arg; return 0;
 	case 't': return client_opts_duration("-t", arg, &o->timeout);
 	case 'i': return client_opts_duration("-i", arg, &o->interval);
@@ -240,6 +250,7 @@ client_opts_one(struct client_opts *o, int c, const char *arg)
 		if (client_opts_size("-s", arg, 1, 65527, &v) == -1)
 			return -1;
 		o->size = (size_t)v;
+		o->have_size = 1;
 		return 0;
 	case 'n':
 		return client_opts_size("-n", arg, 1, UINT64_MAX / 2, &o->bytes);
@@ -269,7 +280,8 @@ client_opts_positional(struct client_opts *o, int argc, char **argv,
 
 	if (argc != want) {
 		fprintf(stderr, "echoctl: %s: expected %s, got %d argument%s\n",
-		    cmd, want == 2 ? "HOST PORT" : "tcp|udp HOST PORT", argc,
+		    cmd, want == 2 ? "HOST PORT" : o->mode == CLIENT_MODE_PROBE ?
+		    "tcp|udp|stamp HOST PORT" : "tcp|udp HOST PORT", argc,
 		    argc == 1 ? "" : "s");
 		return -1;
 	}
@@ -279,9 +291,12 @@ client_opts_positional(struct client_opts *o, int argc, char **argv,
 		o->proto = CLIENT_TCP;
 	else if (strcmp(proto, "udp") == 0)
 		o->proto = CLIENT_UDP;
-	else {
-		fprintf(stderr, "echoctl: %s: '%s' is not tcp or udp\n", cmd,
-		    proto);
+	else if (strcmp(proto, "stamp") == 0 && o->mode == CLIENT_MODE_PROBE) {
+		o->proto = CLIENT_UDP;
+		o->stamp = 1;
+	} else {
+		fprintf(stderr, "echoctl: %s: '%s' is not tcp%s or udp\n", cmd,
+		    proto, o->mode == CLIENT_MODE_PROBE ? ", stamp" : "");
 		return -1;
 	}
 	o->host = argv[0];
@@ -333,9 +348,34 @@ bad:
 }
 
 /* Cross-option checks. */
+/* probe stamp: 44-octet test packets at least (RFC 8762 §4.2.1). */
+static int
+client_opts_check_stamp(struct client_opts *o)
+{
+	if (!o->have_size)
+		o->size = 44;
+	if (o->size < 44) {
+		fprintf(stderr, "echoctl: -s: a STAMP test packet has at least "
+		    "44 octets\n");
+		return -1;
+	}
+	if (o->csv) {
+		fprintf(stderr, "echoctl: probe stamp: --csv is not supported "
+		    "(use --json)\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 client_opts_check(struct client_opts *o)
 {
+	if (o->stamp && client_opts_check_stamp(o) == -1)
+		return -1;
+	if (o->stateful && !o->stamp) {
+		fprintf(stderr, "echoctl: --stateful is for STAMP probes\n");
+		return -1;
+	}
 	if (o->mode == CLIENT_MODE_PROBE && o->size < 24) {
 		fprintf(stderr, "echoctl: -s: a probe needs at least 24 bytes "
 		    "(sequence number and timestamp)\n");

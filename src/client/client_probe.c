@@ -396,6 +396,8 @@ client_probe_main(int argc, char **argv)
 	rc = client_opts_parse(argc, argv, CLIENT_MODE_PROBE, &o);
 	if (rc != 0)
 		return rc == 1 ? CLIENT_EXIT_OK : CLIENT_EXIT_USAGE;
+	if (o.stamp)
+		return client_stamp_run(&o);
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return CLIENT_EXIT_LOSS;

@@ -25,8 +25,8 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "interactive, pipe or -m one-shot" },
 	{ "udp", client_session_main, "udp [options] HOST PORT             "
 	    "the same over UDP" },
-	{ "probe", client_probe_main, "probe tcp|udp [options] HOST PORT   "
-	    "ping for echo services" },
+	{ "probe", client_probe_main, "probe tcp|udp|stamp [opts] HOST PORT "
+	    "ping for echo services; STAMP delays" },
 	{ "verify", client_verify_main, "verify tcp|udp [options] HOST PORT  "
 	    "check a seeded pattern end to end" },
 	/* The control channel (src/ctlclient.c). */

@@ -172,11 +172,14 @@ reply_mbz_ok(const uint8_t *b)
 int
 stamp_reply_parse(const uint8_t *buf, size_t len, struct stamp_reply *r)
 {
-	if (len < STAMP_MIN_LEN)
+	struct stamp_test head;
+
+	/* The first 14 octets have the sender's layout. */
+	if (stamp_test_parse(buf, len, &head) == -1)
 		return -1;
-	r->seq = get32(buf + STAMP_OFF_SEQ);
-	r->tx_ts = get64(buf + STAMP_OFF_TS);
-	r->err = get16(buf + STAMP_OFF_ERR);
+	r->seq = head.seq;
+	r->tx_ts = head.ts;
+	r->err = head.err;
 	r->rx_ts = get64(buf + STAMP_OFF_RX_TS);
 	r->sender_seq = get32(buf + STAMP_OFF_SSEQ);
 	r->sender_ts = get64(buf + STAMP_OFF_STS);

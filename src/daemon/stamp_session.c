@@ -147,20 +147,11 @@ stamp_session_next(struct stamp_session *t, const struct sockaddr *src,
 	return s->next++;
 }
 
-size_t
-stamp_session_used(const struct stamp_session *t)
+void
+stamp_session_stats(const struct stamp_session *t,
+    struct stamp_session_stats *out)
 {
-	return t->used;
-}
-
-uint64_t
-stamp_session_evictions(const struct stamp_session *t)
-{
-	return t->evictions;
-}
-
-size_t
-stamp_session_table_bytes(const struct stamp_session *t)
-{
-	return ((size_t)t->mask + 1) * sizeof(struct sslot);
+	out->used = t->used;
+	out->evictions = t->evictions;
+	out->table_bytes = ((size_t)t->mask + 1) * sizeof(struct sslot);
 }

@@ -38,8 +38,14 @@ void stamp_session_free(struct stamp_session *t);
 uint32_t stamp_session_next(struct stamp_session *t, const struct sockaddr *src,
     const struct sockaddr *dst, double now);
 
-size_t stamp_session_used(const struct stamp_session *t);
-uint64_t stamp_session_evictions(const struct stamp_session *t);
-size_t stamp_session_table_bytes(const struct stamp_session *t);
+/* For status and tests. */
+struct stamp_session_stats {
+	size_t used;		/* live sessions */
+	uint64_t evictions;	/* live sessions pushed out by new ones */
+	size_t table_bytes;	/* fixed at stamp_session_new */
+};
+
+void stamp_session_stats(const struct stamp_session *t,
+    struct stamp_session_stats *out);
 
 #endif

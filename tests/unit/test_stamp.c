@@ -20,45 +20,40 @@
 
 #include "common/stamp.h"
 
-static void
-test_ntp(void **state)
-{
-	struct timespec t = { 0, 0 };
-
-	(void)state;
+/* Times and their timestamps, worked out by hand. */
+static const struct {
+	time_t sec;
+	long nsec;
+	enum stamp_tsfmt fmt;
+	uint64_t want;
+} ts_cases[] = {
 	/* 1970-01-01 is 2208988800 s after 1900-01-01. */
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_NTP) ==
-	    0x83aa7e8000000000ULL);
-	t.tv_nsec = 500000000;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_NTP) ==
-	    0x83aa7e8080000000ULL);
+	{ 0, 0, STAMP_TS_NTP, 0x83aa7e8000000000ULL },
+	{ 0, 500000000, STAMP_TS_NTP, 0x83aa7e8080000000ULL },
 	/* 2021-01-01T00:00:00.123456789Z */
-	t.tv_sec = 1609459200;
-	t.tv_nsec = 123456789;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_NTP) ==
-	    0xe398e4801f9add37ULL);
+	{ 1609459200, 123456789, STAMP_TS_NTP, 0xe398e4801f9add37ULL },
 	/* The last nanosecond of a second stays in it (2^32 - 4). */
-	t.tv_nsec = 999999999;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_NTP) ==
-	    0xe398e480fffffffcULL);
-	/* 2036-02-07T06:28:16Z starts NTP era 1: seconds wrap to 0. */
-	t.tv_sec = 2085978496;
-	t.tv_nsec = 0;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_NTP) == 0);
-}
+	{ 1609459200, 999999999, STAMP_TS_NTP, 0xe398e480fffffffcULL },
+	/* 2036-02-07T06:28:16Z starts NTP era 1: the seconds wrap to 0. */
+	{ 2085978496, 0, STAMP_TS_NTP, 0 },
+	/* PTP: seconds as they are (TAI), then nanoseconds. */
+	{ 1, 123, STAMP_TS_PTP, 0x000000010000007bULL },
+	{ 1609459237, 999999999, STAMP_TS_PTP, 0x5fee66253b9ac9ffULL },
+};
 
 static void
-test_ptp(void **state)
+test_timestamps(void **state)
 {
-	struct timespec t = { 1, 123 };
-
 	(void)state;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_PTP) ==
-	    0x000000010000007bULL);
-	t.tv_sec = 1609459237;	/* seconds kept as they are (TAI) */
-	t.tv_nsec = 999999999;
-	assert_true(stamp_ts_from_timespec(&t, STAMP_TS_PTP) ==
-	    0x5fee66253b9ac9ffULL);
+	for (size_t i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
+		struct timespec t = { ts_cases[i].sec, ts_cases[i].nsec };
+		uint64_t got = stamp_ts_from_timespec(&t, ts_cases[i].fmt);
+
+		if (got != ts_cases[i].want)
+			fail_msg("case %zu: %016llx, want %016llx", i,
+			    (unsigned long long)got,
+			    (unsigned long long)ts_cases[i].want);
+	}
 }
 
 static void
@@ -251,8 +246,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ntp),
-		cmocka_unit_test(test_ptp),
+		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_error_estimate),
 		cmocka_unit_test(test_sender_packet),

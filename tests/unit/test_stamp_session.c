@@ -30,6 +30,15 @@ ap(const char *host, uint16_t port)
 
 #define SA(h, p) (&(struct addr[]){ ap(h, p) }[0].u.sa)
 
+static struct stamp_session_stats
+st(const struct stamp_session *t)
+{
+	struct stamp_session_stats s;
+
+	stamp_session_stats(t, &s);
+	return s;
+}
+
 static void
 test_numbering(void **state)
 {
@@ -57,8 +66,8 @@ test_numbering(void **state)
 	    SA("::ffff:127.0.0.1", 862), 200), 101);
 	assert_int_equal(stamp_session_next(t, SA("::1", 40000), SA("::1", 862),
 	    200), 0);
-	assert_int_equal(stamp_session_used(t), 6);
-	assert_int_equal(stamp_session_evictions(t), 0);
+	assert_int_equal(st(t).used, 6);
+	assert_int_equal(st(t).evictions, 0);
 	stamp_session_free(t);
 }
 
@@ -74,7 +83,7 @@ test_idle(void **state)
 	assert_int_equal(stamp_session_next(t, src, dst, 110), 1); /* 10 s */
 	assert_int_equal(stamp_session_next(t, src, dst, 120.5), 0); /* ended */
 	assert_int_equal(stamp_session_next(t, src, dst, 121), 1);
-	assert_int_equal(stamp_session_used(t), 1);
+	assert_int_equal(st(t).used, 1);
 	stamp_session_free(t);
 }
 
@@ -84,7 +93,7 @@ test_eviction(void **state)
 	/* 8 slots: the whole table is one window. */
 	struct stamp_session *t = stamp_session_new(8, 1000);
 	const struct sockaddr *dst = SA("198.51.100.1", 862);
-	size_t bytes = stamp_session_table_bytes(t);
+	size_t bytes = st(t).table_bytes;
 
 	(void)state;
 	for (uint16_t p = 0; p < 8; p++) {
@@ -93,11 +102,11 @@ test_eviction(void **state)
 		assert_int_equal(stamp_session_next(t, SA("203.0.113.9",
 		    1000 + p), dst, 1 + p), 1);
 	}
-	assert_int_equal(stamp_session_used(t), 8);
+	assert_int_equal(st(t).used, 8);
 	/* A ninth session evicts the least recently seen (port 1000). */
 	assert_int_equal(stamp_session_next(t, SA("203.0.113.9", 2000), dst, 20),
 	    0);
-	assert_int_equal(stamp_session_evictions(t), 1);
+	assert_int_equal(st(t).evictions, 1);
 	assert_int_equal(stamp_session_next(t, SA("203.0.113.9", 1001), dst, 21),
 	    2);
 	assert_int_equal(stamp_session_next(t, SA("203.0.113.9", 1000), dst, 22),
@@ -106,9 +115,9 @@ test_eviction(void **state)
 	for (uint32_t i = 0; i < 100000; i++)
 		(void)stamp_session_next(t, SA("203.0.113.10", (uint16_t)i),
 		    dst, 30 + i * 1e-3);
-	assert_int_equal(stamp_session_used(t), 8);
-	assert_int_equal(stamp_session_table_bytes(t), bytes);
-	assert_true(stamp_session_evictions(t) > 99990);
+	assert_int_equal(st(t).used, 8);
+	assert_int_equal(st(t).table_bytes, bytes);
+	assert_true(st(t).evictions > 99990);
 	stamp_session_free(t);
 }
 

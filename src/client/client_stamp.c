@@ -1,0 +1,411 @@
+/*
+ * client_stamp: `echoctl probe stamp HOST PORT`, an RFC 8762 Session-Sender
+ * in unauthenticated mode.
+ *
+ * Every -i a test packet of -s octets (44 at least) is sent: our sequence
+ * number (from zero, one more each packet), T1 (the wall clock in NTP
+ * format, read just before send) and our Error Estimate.  An answer is
+ * matched by the copied sequence number and T1, so strays and answers to
+ * another sender are not counted.  The receive time T4 is the kernel's
+ * software receive timestamp (SO_TIMESTAMPNS) when it gives one.
+ *
+ *   round trip = (T4 - T1) - (T3 - T2), T4 - T1 from the monotonic clock
+ *   forward    = T2 - T1, backward = T4 - T3: these compare our clock with
+ *                the reflector's and are only as true as their
+ *                synchronization (the summary says so)
+ *
+ * A stateful reflector numbers its own answers from zero, so gaps in its
+ * numbers against ours tell forward from backward loss (stamp_probe_loss).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client/client_stamp.h"
+
+static void
+stamp_finish(struct stamp_probe *p)
+{
+	if (p->done)
+		return;
+	p->done = 1;
+	p->end = client_now();
+	ev_break(p->loop, EVBREAK_ALL);
+}
+
+/* Expire overdue packets; finish when -c packets are all resolved. */
+static void
+stamp_sweep(struct stamp_probe *p, int all)
+{
+	double now = client_now();
+
+	while (p->oldest != p->next_seq) {
+		struct stamp_slot *s = &p->slot[p->oldest % STAMP_PROBE_SLOTS];
+
+		if (s->state == STAMP_SLOT_PENDING) {
+			if (!all && now < s->deadline)
+				break;
+			s->state = STAMP_SLOT_LOST;
+			p->lost++;
+			stamp_out_timeout(p, s->seq);
+		}
+		p->oldest++;
+	}
+	if (p->o->count > 0 && p->next_seq >= (uint32_t)p->o->count &&
+	    p->oldest == p->next_seq)
+		stamp_finish(p);
+}
+
+void
+stamp_probe_loss(const struct stamp_probe *p, struct stamp_loss *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!p->any_answer || p->numbering_bad ||
+	    (!p->numbering_own && !p->o->stateful))
+		return;
+	l->known = true;
+	/* Of our first max_sseq + 1 packets the reflector saw max_rseq + 1;
+	 * of those, `received` came back; later ones: no answer says. */
+	l->forward = (uint64_t)p->max_sseq - p->max_rseq;
+	l->backward = (uint64_t)p->max_rseq + 1 - p->received;
+	l->unknown = (uint64_t)p->next_seq - p->max_sseq - 1;
+}
+
+static void
+ipdv_add(struct stamp_ipdv *j, double v)
+{
+	if (j->have) {
+		j->sum += v > j->last ? v - j->last : j->last - v;
+		j->n++;
+	}
+	j->last = v;
+	j->have = true;
+}
+
+/* The answer's slot, or NULL when it answers none of our packets. */
+static struct stamp_slot *
+stamp_match(struct stamp_probe *p, const struct stamp_reply *r)
+{
+	struct stamp_slot *s = &p->slot[r->sender_seq % STAMP_PROBE_SLOTS];
+
+	if (r->sender_seq >= p->next_seq || s->seq != r->sender_seq ||
+	    s->state == STAMP_SLOT_FREE || s->t1_ts != r->sender_ts)
+		return NULL;
+	return s;
+}
+
+/* Our T1 and T4 in the reflector's format (PTP counts TAI seconds). */
+static uint64_t
+stamp_our_ts(const struct stamp_probe *p, const struct timespec *t,
+    enum stamp_tsfmt fmt)
+{
+	struct timespec tai = *t;
+
+	if (fmt == STAMP_TS_PTP)
+		tai.tv_sec += p->sync.tai_offset;
+	return stamp_ts_from_timespec(&tai, fmt);
+}
+
+static void
+stamp_measure(struct stamp_probe *p, struct stamp_slot *s,
+    const struct stamp_reply *r, const struct timespec *t4,
+    uint64_t recv_ns, struct stamp_result *res)
+{
+	enum stamp_tsfmt fmt = stamp_err_format(r->err);
+	uint64_t t1 = stamp_our_ts(p, &s->t1, fmt);
+	uint64_t t4ts = stamp_our_ts(p, t4, fmt);
+
+	res->residence = stamp_ts_diff(r->tx_ts, r->rx_ts, fmt) * 1e3;
+	res->rtt = (double)(recv_ns - s->sent_ns) / 1e6 - res->residence;
+	res->fwd = stamp_ts_diff(r->rx_ts, t1, fmt) * 1e3;
+	res->bwd = stamp_ts_diff(t4ts, r->tx_ts, fmt) * 1e3;
+}
+
+/* Sequence numbers: duplicates, late answers, reordering, loss direction. */
+static void
+stamp_account(struct stamp_probe *p, struct stamp_slot *s,
+    const struct stamp_reply *r, struct stamp_result *res)
+{
+	if (s->state == STAMP_SLOT_ANSWERED) {
+		res->dup = true;
+		p->dup++;
+		return;
+	}
+	if (s->state == STAMP_SLOT_LOST) {
+		res->late = true;
+		p->late++;
+		return;
+	}
+	s->state = STAMP_SLOT_ANSWERED;
+	p->received++;
+	if (r->seq != r->sender_seq)
+		p->numbering_own = true;
+	if (p->any_answer && r->sender_seq < p->max_sseq) {
+		res->reordered = true;
+		p->reordered++;
+	}
+	if (!p->any_answer || r->sender_seq > p->max_sseq)
+		p->max_sseq = r->sender_seq;
+	if (!p->any_answer || r->seq > p->max_rseq)
+		p->max_rseq = r->seq;
+	if (p->max_rseq > p->max_sseq)	/* not numbered from zero for us */
+		p->numbering_bad = true;
+	p->any_answer = true;
+	client_stats_add(&p->rtt, res->rtt);
+	client_stats_add(&p->fwd, res->fwd);
+	client_stats_add(&p->bwd, res->bwd);
+	ipdv_add(&p->j_rtt, res->rtt);
+	ipdv_add(&p->j_fwd, res->fwd);
+	ipdv_add(&p->j_bwd, res->bwd);
+}
+
+static void
+stamp_answer(struct stamp_probe *p, const unsigned char *b, size_t n,
+    const struct timespec *t4, uint64_t recv_ns)
+{
+	struct stamp_result res = { .bytes = n };
+	struct stamp_reply r;
+	struct stamp_slot *s;
+
+	if (stamp_reply_parse(b, n, &r) == -1 || !r.mbz_ok ||
+	    n != p->o->size) {
+		p->malformed++;
+		stamp_out_error(p, UINT32_MAX, n < STAMP_MIN_LEN ?
+		    "answer shorter than 44 octets" : n != p->o->size ?
+		    "answer not the length of the test packet" :
+		    "answer with non-zero MBZ octets");
+		return;
+	}
+	if ((s = stamp_match(p, &r)) == NULL) {
+		p->stray++;
+		stamp_out_error(p, r.sender_seq, "answer to no packet of ours");
+		return;
+	}
+	res.seq = r.sender_seq;
+	res.refl_seq = r.seq;
+	res.ttl = r.sender_ttl;
+	stamp_measure(p, s, &r, t4, recv_ns, &res);
+	stamp_account(p, s, &r, &res);
+	p->refl_err = r.err;
+	p->last_ttl = r.sender_ttl;
+	stamp_out_answer(p, &res);
+}
+
+/* One datagram with the kernel's receive timestamp t4 and the monotonic
+ * time of that moment; 0, 1 none waiting, -1 error. */
+static int
+stamp_recv(struct stamp_probe *p, size_t *n, struct timespec *t4,
+    uint64_t *mono)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl;
+	struct iovec iov = { p->rx, 65536 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	struct timespec now;
+	int64_t lag;
+	ssize_t r = recvmsg(p->fd, &m, MSG_DONTWAIT);
+
+	if (r == -1)
+		return errno == EAGAIN || errno == EINTR ? 1 : -1;
+	*mono = clock_mono_ns();
+	clock_wall(&now);
+	*t4 = now;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS)
+			memcpy(t4, CMSG_DATA(c), sizeof(*t4));
+	/* The kernel stamped the datagram `lag` before we read the clocks:
+	 * a short wall-clock interval, taken off the monotonic time. */
+	lag = (int64_t)(now.tv_sec - t4->tv_sec) * 1000000000 +
+	    (now.tv_nsec - t4->tv_nsec);
+	if (lag > 0 && lag < 1000000000)
+		*mono -= (uint64_t)lag;
+	*n = (size_t)r;
+	return 0;
+}
+
+static void
+stamp_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct stamp_probe *p = w->data;
+	struct timespec t4;
+	uint64_t mono;
+	size_t n;
+	int rc;
+
+	(void)loop;
+	(void)revents;
+	while ((rc = stamp_recv(p, &n, &t4, &mono)) == 0)
+		stamp_answer(p, p->rx, n, &t4, mono);
+	if (rc == -1 && errno == ECONNREFUSED) {
+		p->refused++;
+		stamp_out_error(p, p->next_seq - 1, "connection refused (ICMP "
+		    "port unreachable)");
+	} else if (rc == -1) {
+		stamp_out_error(p, p->next_seq - 1, strerror(errno));
+	}
+	stamp_sweep(p, 0);
+}
+
+static void
+stamp_send_one(struct stamp_probe *p, struct stamp_slot *s)
+{
+	struct stamp_test t = { .seq = s->seq };
+	struct clock_sync cs;
+
+	clock_wall_sync(&cs);
+	t.err = stamp_err_encode(cs.synced, STAMP_TS_NTP, cs.error);
+	s->deadline = client_now() + p->o->wait;
+	s->sent_ns = clock_mono_ns();
+	clock_wall(&s->t1);
+	s->t1_ts = t.ts = stamp_ts_from_timespec(&s->t1, STAMP_TS_NTP);
+	(void)stamp_test_build(p->tx, p->o->size, &t);
+	if (send(p->fd, p->tx, p->o->size, 0) == -1) {
+		int refused = errno == ECONNREFUSED;
+
+		p->refused += refused;
+		stamp_out_error(p, s->seq, refused ? "connection refused (ICMP "
+		    "port unreachable)" : strerror(errno));
+	}
+}
+
+static void
+stamp_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct stamp_probe *p = w->data;
+	uint32_t seq = p->next_seq;
+	struct stamp_slot *s = &p->slot[seq % STAMP_PROBE_SLOTS];
+
+	(void)revents;
+	if (p->o->count > 0 && seq >= (uint32_t)p->o->count) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (s->state == STAMP_SLOT_PENDING) {	/* remembered too long */
+		s->state = STAMP_SLOT_LOST;
+		p->lost++;
+		stamp_out_timeout(p, s->seq);
+	}
+	memset(s, 0, sizeof(*s));
+	s->seq = seq;
+	s->state = STAMP_SLOT_PENDING;
+	p->next_seq++;
+	stamp_send_one(p, s);
+	stamp_sweep(p, 0);
+}
+
+static void
+stamp_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	stamp_sweep(w->data, 0);
+}
+
+static void
+stamp_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct stamp_probe *p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (w->signum == SIGQUIT)
+		stamp_out_interim(p);
+	else
+		stamp_finish(p);
+}
+
+static void
+stamp_watchers(struct stamp_probe *p)
+{
+	static const int signals[3] = { SIGINT, SIGTERM, SIGQUIT };
+
+	ev_timer_init(&p->tick, stamp_tick_cb, 0., p->o->interval);
+	ev_timer_init(&p->check, stamp_check_cb, 0.02, 0.02);
+	ev_io_init(&p->sock_r, stamp_sock_cb, p->fd, EV_READ);
+	p->tick.data = p->check.data = p->sock_r.data = p;
+	ev_timer_start(p->loop, &p->tick);
+	ev_timer_start(p->loop, &p->check);
+	ev_io_start(p->loop, &p->sock_r);
+	for (size_t i = 0; i < 3; i++) {
+		ev_signal_init(&p->sig[i], stamp_signal_cb, signals[i]);
+		p->sig[i].data = p;
+		ev_signal_start(p->loop, &p->sig[i]);
+	}
+}
+
+/* Exit code: 0 every packet answered intact, 2 unreachable, 1 otherwise. */
+static int
+stamp_status(const struct stamp_probe *p)
+{
+	if (p->received == 0 && p->refused > 0)
+		return CLIENT_EXIT_CONNECT;
+	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
+	    !p->malformed && !p->late)
+		return CLIENT_EXIT_OK;
+	return CLIENT_EXIT_LOSS;
+}
+
+static int
+stamp_run(struct stamp_probe *p)
+{
+	struct addr peer;
+	int on = 1;
+
+	memset(&peer, 0, sizeof(peer));
+	if ((p->fd = client_net_connect(p->o, &peer)) == -1)
+		return CLIENT_EXIT_CONNECT;
+	/* Without it T4 is read after recvmsg: later, never wrong. */
+	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
+	clock_wall_sync(&p->sync);
+	p->loop = ev_default_loop(EVBACKEND_POLL);
+	p->start = client_now();
+	stamp_out_start(p);
+	stamp_watchers(p);
+	ev_run(p->loop, 0);
+	if (!p->done)
+		p->end = client_now();
+	stamp_sweep(p, 1);	/* on Ctrl-C, unanswered packets are lost */
+	p->status = stamp_status(p);
+	stamp_out_summary(p);
+	close(p->fd);
+	return p->status;
+}
+
+int
+client_stamp_run(struct client_opts *o)
+{
+	struct stamp_probe *p = calloc(1, sizeof(*p));
+	int rc = CLIENT_EXIT_LOSS;
+
+	if (p == NULL || (p->tx = malloc(o->size)) == NULL ||
+	    (p->rx = malloc(65536)) == NULL ||
+	    client_stats_init(&p->rtt, 100000) == -1 ||
+	    client_stats_init(&p->fwd, 100000) == -1 ||
+	    client_stats_init(&p->bwd, 100000) == -1)
+		fprintf(stderr, "echoctl: out of memory\n");
+	else {
+		p->o = o;
+		rc = stamp_run(p);
+	}
+	if (p != NULL) {
+		client_stats_free(&p->rtt);
+		client_stats_free(&p->fwd);
+		client_stats_free(&p->bwd);
+		free(p->tx);
+		free(p->rx);
+	}
+	free(p);
+	return rc;
+}
