@@ -31,7 +31,7 @@
 
 #define CONF_NAME_MAX 64
 
-enum conf_proto { CONF_TCP, CONF_UDP };
+enum conf_proto { CONF_TCP, CONF_UDP, CONF_PROTO_COUNT };
 
 /* One listener with every default resolved.  Immutable once loaded. */
 struct lconf {

@@ -19,6 +19,8 @@
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/service.h"
+#include "daemon/tcp.h"
+#include "daemon/udp.h"
 #include "common/version.h"
 #include "daemon/worker.h"
 
@@ -139,20 +141,33 @@ start_workers(struct echod *d)
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
 	if (d->workers == NULL)
 		return -1;
+	d->wenv = (struct worker_env){
+		.log = &d->log, .nworkers = d->nworkers,
+		.io_uring = d->io_uring_setting, .main_loop = d->loop,
+		.drained = &d->drained, .tcp_totals = &d->tcp_totals,
+		.protos = { [CONF_TCP] = &tcp_proto, [CONF_UDP] = &udp_proto },
+	};
 	for (uint32_t i = 0; i < d->nworkers; i++) {
-		d->workers[i] = worker_new(d, i);
-		if (d->workers[i] == NULL || worker_start(d->workers[i]) < 0) {
+		char err[256];
+
+		d->workers[i] = worker_new(&d->wenv, i, err, sizeof(err));
+		if (d->workers[i] == NULL) {
+			log_err(&d->log, "cannot start worker %u: %s", i, err);
+			return -1;
+		}
+		if (worker_start(d->workers[i]) < 0) {
 			log_err(&d->log, "cannot start worker %u: %s", i,
 			    strerror(errno));
 			return -1;
 		}
 	}
-	if (d->workers[0]->iob != NULL)
+	if (tcp_batch_off_reason(d->workers[0]) == NULL)
 		log_info(&d->log, "%u worker(s), TCP reads and writes batched "
 		    "through io_uring", d->nworkers);
 	else
 		log_notice(&d->log, "%u worker(s), one system call per TCP "
-		    "read and write: %s", d->nworkers, d->workers[0]->iob_why);
+		    "read and write: %s", d->nworkers,
+		    tcp_batch_off_reason(d->workers[0]));
 	return 0;
 }
 

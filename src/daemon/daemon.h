@@ -24,6 +24,8 @@
 #include "conf/conf.h"
 #include "common/log.h"
 #include "common/stats.h"
+#include "daemon/tcp.h"
+#include "daemon/worker.h"
 
 struct listener;
 struct lcounters;
@@ -52,8 +54,8 @@ struct echod {
 	uint32_t nworkers;
 	uint32_t workers_setting;	/* workers and io_uring as read at start */
 	bool io_uring_setting;
-	uint32_t conns_total;		/* open TCP connections, atomic */
-	uint32_t max_conns_total;	/* max_connections_total, atomic */
+	struct tcp_totals tcp_totals;	/* TCP connections of all workers */
+	struct worker_env wenv;		/* what every worker is given */
 	struct service *service;	/* systemd: notify, fds, watchdog */
 	struct ctl *ctl;		/* control socket, NULL if none */
 

@@ -179,7 +179,7 @@ daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
 	memset(&p, 0, sizeof(p));
 	if (plan_make(d, c, &p, err, errlen) < 0)
 		return -1;
-	__atomic_store_n(&d->max_conns_total, c->guard.max_connections_total,
+	__atomic_store_n(&d->tcp_totals.max, c->guard.max_connections_total,
 	    __ATOMIC_RELAXED);
 	for (size_t i = 0; i < p.n; i++) {
 		if (p.from[i] != NULL && !p.kept[i])

@@ -26,16 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/buf.h"
-#include "daemon/daemon.h"
-#include "daemon/listener.h"
-#include "daemon/protect.h"
-#include "daemon/tcp.h"
-#include "daemon/tcp_batch.h"
 #include "daemon/tcp_conn.h"
-#include "daemon/worker.h"
-
-#define SPARE_MAX 16
 
 static const char *const close_reason_names[] = {
 	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
@@ -48,41 +39,97 @@ static const enum stat_id close_reason_stats[] = {
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 };
 
-static struct wlistener *
-conn_wl(struct worker *w, const struct conn *c)
-{
-	for (size_t i = 0; i < w->nwls; i++)
-		if (w->wls[i]->l->counters == c->l->counters)
-			return w->wls[i];
-	return NULL;
-}
+#define SPARE_MAX 16
 
-static struct buf *
-buf_get(struct worker *w, size_t cap)
+struct buf *
+tcp_buf_get(struct tcp_worker *tw, size_t cap)
 {
-	if (w->nspare > 0 && w->spare[w->nspare - 1]->cap == cap)
-		return w->spare[--w->nspare];
+	if (tw->nspare > 0 && tw->spare[tw->nspare - 1]->cap == cap)
+		return tw->spare[--tw->nspare];
 	return buf_new(cap);
 }
 
-static void
-buf_release(struct worker *w, struct buf *b)
+void
+tcp_buf_put(struct tcp_worker *tw, struct buf *b)
 {
-	if (w->nspare == w->spare_cap && w->spare_cap < SPARE_MAX) {
-		size_t ncap = w->spare_cap ? w->spare_cap * 2 : 4;
-		struct buf **ns = realloc(w->spare, ncap * sizeof(*ns));
+	if (tw->nspare == tw->spare_cap && tw->spare_cap < SPARE_MAX) {
+		size_t ncap = tw->spare_cap ? tw->spare_cap * 2 : 4;
+		struct buf **ns = realloc(tw->spare, ncap * sizeof(*ns));
 
 		if (ns != NULL) {
-			w->spare = ns;
-			w->spare_cap = ncap;
+			tw->spare = ns;
+			tw->spare_cap = ncap;
 		}
 	}
-	if (w->nspare < w->spare_cap) {
+	if (tw->nspare < tw->spare_cap) {
 		b->head = b->len = 0;
-		w->spare[w->nspare++] = b;
+		tw->spare[tw->nspare++] = b;
 	} else {
 		buf_free(b);
 	}
+}
+
+static void
+idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct idleq *q = (struct idleq *)((char *)t -
+	    offsetof(struct idleq, timer));
+	struct worker *w = q->tw->w;
+	ev_tstamp now = ev_now(loop);
+	struct conn *c;
+
+	q->refs++;		/* the last close must not free q under us */
+	while ((c = TAILQ_FIRST(&q->conns)) != NULL &&
+	    c->last_active + q->timeout <= now + 1e-3)
+		conn_close(w, c, CLOSE_IDLE);
+	idleq_arm(q);
+	idleq_unref(q);
+}
+
+struct idleq *
+idleq_get(struct tcp_worker *tw, double timeout)
+{
+	struct idleq *q;
+
+	LIST_FOREACH(q, &tw->idleqs, link) {
+		if (q->timeout == timeout) {
+			q->refs++;
+			return q;
+		}
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	TAILQ_INIT(&q->conns);
+	q->timeout = timeout;
+	q->refs = 1;
+	q->tw = tw;
+	ev_timer_init(&q->timer, idle_cb, 0, 0);
+	LIST_INSERT_HEAD(&tw->idleqs, q, link);
+	return q;
+}
+
+void
+idleq_unref(struct idleq *q)
+{
+	if (--q->refs > 0)
+		return;
+	ev_timer_stop(q->tw->w->loop, &q->timer);
+	LIST_REMOVE(q, link);
+	free(q);
+}
+
+void
+idleq_arm(struct idleq *q)
+{
+	struct ev_loop *loop = q->tw->w->loop;
+	struct conn *head = TAILQ_FIRST(&q->conns);
+	double at;
+
+	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
+		return;
+	at = head->last_active + q->timeout - ev_now(loop);
+	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
+	ev_timer_start(loop, &q->timer);
 }
 
 static void
@@ -95,6 +142,15 @@ conn_fields(const struct conn *c, struct log_field *f, char *host,
 	f[1] = (struct log_field){ "protocol", "tcp" };
 	f[2] = (struct log_field){ "peer_address", host };
 	f[3] = (struct log_field){ "peer_port", port };
+}
+
+struct wlistener *
+conn_wl(struct worker *w, const struct conn *c)
+{
+	for (size_t i = 0; i < w->nwls; i++)
+		if (w->wls[i]->l->counters == c->l->counters)
+			return w->wls[i];
+	return NULL;
 }
 
 void
@@ -136,7 +192,7 @@ conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
 void
 conn_touch(struct worker *w, struct conn *c)
 {
-	struct idleq *q = conn_q(w, c);
+	struct idleq *q = c->q;
 
 	c->last_active = ev_now(w->loop);
 	if (TAILQ_NEXT(c, link) != NULL) {
@@ -145,33 +201,23 @@ conn_touch(struct worker *w, struct conn *c)
 	}
 }
 
-static void
-idleq_arm(struct worker *w, struct idleq *q)
-{
-	struct conn *head = TAILQ_FIRST(&q->conns);
-	double at;
-
-	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
-		return;
-	at = head->last_active + q->timeout - ev_now(w->loop);
-	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
-	ev_timer_start(w->loop, &q->timer);
-}
-
-static void
+void
 conn_close(struct worker *w, struct conn *c, enum close_reason why)
 {
+	struct tcp_worker *tw = tcp_worker_of(w);
+	struct tcp_totals *totals = w->env->tcp_totals;
 	struct stats *st = conn_stats(w, c);
 	struct wlistener *wl;
 
 	if (c->batched)
-		tcp_batch_forget(w, c);
+		tcp_batch_forget(tw, c);
 	ev_io_stop(w->loop, &c->io);
 	close(c->io.fd);
-	TAILQ_REMOVE(&conn_q(w, c)->conns, c, link);
+	TAILQ_REMOVE(&c->q->conns, c, link);
+	idleq_unref(c->q);
 	conn_log_close(w, c, why);
 	if (c->buf != NULL)
-		buf_release(w, c->buf);
+		tcp_buf_put(tw, c->buf);
 	stat_add(st, ST_CONN_CLOSED, 1);
 	if (why == CLOSE_IDLE)
 		stat_add(st, ST_IDLE_TIMEOUTS, 1);
@@ -182,11 +228,10 @@ conn_close(struct worker *w, struct conn *c, enum close_reason why)
 	if (c->l->counters->by_source != NULL)
 		connlimit_release(c->l->counters->by_source, &c->peer.sa,
 		    &c->ticket);
-	__atomic_sub_fetch(&w->d->conns_total, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&totals->open, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&c->l->counters->conns, 1, __ATOMIC_RELAXED);
-	wl = conn_wl(w, c);
-	if (wl != NULL && wl->paused)
-		worker_resume_accept(wl);
+	if ((wl = conn_wl(w, c)) != NULL && tcp_wl_of(wl)->paused)
+		tcp_wl_resume(tcp_wl_of(wl));
 	listener_unref(c->l);
 	free(c);
 	worker_conn_closed(w);
@@ -283,7 +328,7 @@ conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
 	}
 	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)m);
 	if ((size_t)m < n) {
-		c->buf = buf_get(w, c->l->conf.buffer_size);
+		c->buf = tcp_buf_get(tcp_worker_of(w), c->l->conf.buffer_size);
 		if (c->buf == NULL)
 			return CLOSE_NOMEM;
 		buf_put(c->buf, p + m, n - (size_t)m);
@@ -296,25 +341,27 @@ conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
 static enum close_reason
 conn_read_direct(struct worker *w, struct conn *c)
 {
+	struct tcp_worker *tw = tcp_worker_of(w);
 	ssize_t n, m;
 	enum close_reason why;
 
-	n = recv(c->io.fd, w->scratch, conn_direct_max(c, w->scratch_size), 0);
+	n = recv(c->io.fd, tw->scratch, conn_direct_max(c, tw->scratch_size), 0);
 	why = conn_direct_got(w, c, n, errno);
 	if (why != CLOSE_NONE || n <= 0)
 		return why;
-	m = send(c->io.fd, w->scratch, (size_t)n, MSG_NOSIGNAL);
-	return conn_direct_sent(w, c, w->scratch, (size_t)n, m, errno);
+	m = send(c->io.fd, tw->scratch, (size_t)n, MSG_NOSIGNAL);
+	return conn_direct_sent(w, c, tw->scratch, (size_t)n, m, errno);
 }
 
 static enum close_reason
 conn_read(struct worker *w, struct conn *c)
 {
+	struct tcp_worker *tw = tcp_worker_of(w);
 	ssize_t n;
 
 	conn_touch(w, c);
 	if (c->state == CONN_LINGER) {
-		n = read(c->io.fd, w->scratch, w->scratch_size);
+		n = read(c->io.fd, tw->scratch, tw->scratch_size);
 		if (n == 0)
 			return CLOSE_DONE;
 		if (n < 0 && !is_transient(errno))
@@ -326,10 +373,10 @@ conn_read(struct worker *w, struct conn *c)
 	if (buf_room(c->buf) == 0 || conn_read_allowance(c) == 0)
 		return CLOSE_NONE;
 	if (conn_read_allowance(c) < buf_room(c->buf)) {
-		n = read(c->io.fd, w->scratch, conn_read_allowance(c) <
-		    w->scratch_size ? conn_read_allowance(c) : w->scratch_size);
+		n = read(c->io.fd, tw->scratch, conn_read_allowance(c) <
+		    tw->scratch_size ? conn_read_allowance(c) : tw->scratch_size);
 		if (n > 0)
-			buf_put(c->buf, w->scratch, (size_t)n);
+			buf_put(c->buf, tw->scratch, (size_t)n);
 	} else {
 		n = buf_read_fd(c->buf, c->io.fd);
 	}
@@ -356,7 +403,7 @@ conn_flush(struct worker *w, struct conn *c)
 	if (n > 0)
 		conn_touch(w, c);
 	if (buf_is_empty(c->buf)) {
-		buf_release(w, c->buf);
+		tcp_buf_put(tcp_worker_of(w), c->buf);
 		c->buf = NULL;
 	}
 	return CLOSE_NONE;
@@ -437,9 +484,10 @@ conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = ev_userdata(loop);
 	struct conn *c = (struct conn *)io;
+	struct tcp_worker *tw = tcp_worker_of(w);
 
-	if (w->iob != NULL && revents == EV_READ && conn_batchable(c))
-		tcp_batch_add(w, c);
+	if (tw->queue_read != NULL && revents == EV_READ && conn_batchable(c))
+		tw->queue_read(w, c);
 	else
 		conn_step(w, c, revents);
 }
@@ -449,14 +497,13 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
     const struct connlimit_ticket *ticket)
 {
-	int qi = worker_idleq(w, wl->l->conf.idle_timeout);
-	struct idleq *q;
+	struct idleq *q = tcp_wl_of(wl)->q;
 	struct conn *c;
 
-	if (qi < 0 || (c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	q = w->idleqs[qi];
-	c->qi = (uint8_t)qi;
+	c->q = q;
+	q->refs++;
 	if (peerlen > sizeof(c->peer))
 		peerlen = sizeof(c->peer);
 	memcpy(&c->peer, peer, peerlen);
@@ -465,60 +512,17 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 	listener_ref(c->l);
 	c->created = c->last_active = ev_now(w->loop);
 	TAILQ_INSERT_TAIL(&q->conns, c, link);
-	idleq_arm(w, q);
+	idleq_arm(q);
 	ev_io_init(&c->io, conn_cb, fd, EV_READ);
 	ev_io_start(w->loop, &c->io);
-	w->nconns++;
+	worker_conn_opened(w);
 	return c;
-}
-
-void
-tcp_idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct idleq *q = (struct idleq *)((char *)t -
-	    offsetof(struct idleq, timer));
-	struct worker *w = q->w;
-	ev_tstamp now = ev_now(loop);
-	struct conn *c;
-
-	while ((c = TAILQ_FIRST(&q->conns)) != NULL &&
-	    c->last_active + q->timeout <= now + 1e-3)
-		conn_close(w, c, CLOSE_IDLE);
-	idleq_arm(w, q);
-}
-
-void
-tcp_drain_all(struct worker *w)
-{
-	for (size_t i = 0; i < w->nidleqs; i++) {
-		struct idleq *q = w->idleqs[i];
-		struct conn *c = TAILQ_FIRST(&q->conns), *next;
-
-		for (; c != NULL; c = next) {
-			next = TAILQ_NEXT(c, link);
-			if (c->state == CONN_OPEN)
-				c->state = CONN_DRAINING;
-			conn_step(w, c, 0);
-		}
-	}
-}
-
-void
-tcp_close_all(struct worker *w)
-{
-	for (size_t i = 0; i < w->nidleqs; i++) {
-		struct idleq *q = w->idleqs[i];
-		struct conn *c;
-
-		while ((c = TAILQ_FIRST(&q->conns)) != NULL)
-			conn_close(w, c, CLOSE_SHUTDOWN);
-	}
 }
 
 /* Limits no event reports: max_lifetime, and stall_timeout (the buffer is
  * full and the peer has taken nothing for that long; while full, nothing
  * is read, so last_active is the last write progress). */
-static enum close_reason
+enum close_reason
 conn_overdue(const struct conn *c, double now)
 {
 	const struct guard_lconf *g = &c->l->conf.guard;
@@ -529,39 +533,4 @@ conn_overdue(const struct conn *c, double now)
 	    now - c->last_active >= g->stall_timeout)
 		return CLOSE_STALL;
 	return CLOSE_NONE;
-}
-
-void
-tcp_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct worker *w = ev_userdata(loop);
-	double now = ev_now(loop);
-	enum close_reason why;
-
-	for (size_t i = 0; i < w->nidleqs; i++) {
-		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
-
-		for (; c != NULL; c = next) {
-			next = TAILQ_NEXT(c, link);
-			if ((why = conn_overdue(c, now)) != CLOSE_NONE)
-				conn_close(w, c, why);
-		}
-	}
-}
-
-void
-tcp_recheck_access(struct worker *w)
-{
-	for (size_t i = 0; i < w->nidleqs; i++) {
-		struct conn *c = TAILQ_FIRST(&w->idleqs[i]->conns), *next;
-
-		for (; c != NULL; c = next) {
-			struct wlistener *wl = conn_wl(w, c);
-
-			next = TAILQ_NEXT(c, link);
-			if (wl != NULL && wl->l != c->l &&
-			    !protect_permits(wl->l->prot, &c->peer.sa))
-				conn_close(w, c, CLOSE_ACL);
-		}
-	}
 }

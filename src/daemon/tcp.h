@@ -4,29 +4,29 @@
  * goes into a buffer of its own (bounded by buffer_size), and while that
  * buffer is full the connection stops reading, so TCP flow control pushes
  * back on the peer.  An idle connection holds no buffer.
+ *
+ * The workers run TCP listeners through tcp_proto (worker.h); everything
+ * else is private to tcp*.c (tcp_conn.h).
  */
 #ifndef ECHOD_TCP_H
 #define ECHOD_TCP_H
 
-#include <ev.h>
+#include <stdint.h>
 
 struct worker;
-struct idleq;
 
-/* ev_io callback of a TCP listening socket (a struct wlistener). */
-void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
-/* ev_timer callback of an idle queue. */
-void tcp_idle_cb(struct ev_loop *loop, ev_timer *t, int revents);
-/* Drain: stop reading, flush what is pending, send FIN, wait for the
- * peer's FIN (until the daemon's deadline). */
-void tcp_drain_all(struct worker *w);
-/* Close every connection now. */
-void tcp_close_all(struct worker *w);
-/* ev_timer callback (every TCP_SWEEP_SEC): close connections past
- * max_lifetime or stalled past stall_timeout. */
-#define TCP_SWEEP_SEC 0.5
-void tcp_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents);
-/* After a reload: close connections the new access lists deny. */
-void tcp_recheck_access(struct worker *w);
+/* Open connections of every TCP listener and every worker, against
+ * max_connections_total (0 = unlimited).  Atomics: the daemon sets max at
+ * each reload and reads open for status; the workers count. */
+struct tcp_totals {
+	uint32_t open;
+	uint32_t max;
+};
+
+extern const struct worker_proto tcp_proto;
+
+/* NULL when the worker batches its TCP reads and writes through io_uring,
+ * else why it makes one system call each. */
+const char *tcp_batch_off_reason(const struct worker *w);
 
 #endif

@@ -9,11 +9,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/daemon.h"
-#include "daemon/tcp.h"
 #include "daemon/tcp_conn.h"
 
 #define ACCEPT_BATCH 32
@@ -21,14 +20,68 @@
 #define NOFD_RETRY_SEC 0.5	/* back off after EMFILE/ENFILE */
 
 static void
+accept_pause(struct tcp_wl *t, double retry_after)
+{
+	struct ev_loop *loop = t->wl->w->loop;
+
+	worker_watch(t->wl, false);
+	t->paused = 1;
+	ev_timer_stop(loop, &t->retry);
+	ev_timer_set(&t->retry, retry_after, 0);
+	ev_timer_start(loop, &t->retry);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	tcp_wl_resume((struct tcp_wl *)((char *)timer -
+	    offsetof(struct tcp_wl, retry)));
+}
+
+int
+tcp_wl_init(struct wlistener *wl, char *err, size_t errlen)
+{
+	struct tcp_wl *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || (t->q = idleq_get(tcp_worker_of(wl->w),
+	    wl->l->conf.idle_timeout)) == NULL) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->wl = wl;
+	ev_timer_init(&t->retry, retry_cb, 0, 0);
+	wl->state = t;
+	return 0;
+}
+
+void
+tcp_wl_fini(struct wlistener *wl)
+{
+	struct tcp_wl *t = tcp_wl_of(wl);
+
+	ev_timer_stop(wl->w->loop, &t->retry);
+	idleq_unref(t->q);
+	free(t);
+	wl->state = NULL;
+}
+
+void
+tcp_wl_drain(struct wlistener *wl)
+{
+	ev_timer_stop(wl->w->loop, &tcp_wl_of(wl)->retry);
+}
+
+static void
 accept_limit(struct worker *w, struct wlistener *wl, bool total)
 {
+	struct tcp_wl *t = tcp_wl_of(wl);
 	uint64_t suppressed;
 
-	worker_pause_accept(wl, MAXCONN_RETRY_SEC);
-	if (wl->at_limit)
+	accept_pause(t, MAXCONN_RETRY_SEC);
+	if (t->at_limit)
 		return;		/* still full at a re-check: said already */
-	wl->at_limit = 1;
+	t->at_limit = 1;
 	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
 	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
 		struct log_field f[2] = {
@@ -38,7 +91,7 @@ accept_limit(struct worker *w, struct wlistener *wl, bool total)
 		    "%s: %s (%u) reached, not accepting for now "
 		    "(%llu similar messages suppressed)", wl->l->conf.name,
 		    total ? "max_connections_total" : "max_connections",
-		    total ? __atomic_load_n(&w->d->max_conns_total,
+		    total ? __atomic_load_n(&w->env->tcp_totals->max,
 		    __ATOMIC_RELAXED) : wl->l->conf.max_connections,
 		    (unsigned long long)suppressed);
 	}
@@ -50,7 +103,7 @@ accept_error(struct worker *w, struct wlistener *wl, int err)
 	uint64_t suppressed;
 
 	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
-	worker_pause_accept(wl, NOFD_RETRY_SEC);
+	accept_pause(tcp_wl_of(wl), NOFD_RETRY_SEC);
 	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
 		struct log_field f[2] = {
 			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
@@ -65,7 +118,7 @@ accept_error(struct worker *w, struct wlistener *wl, int err)
 static void
 accept_unreserve(struct wlistener *wl)
 {
-	__atomic_sub_fetch(&wl->w->d->conns_total, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&wl->w->env->tcp_totals->open, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
 }
 
@@ -107,9 +160,9 @@ accept_refuse(struct worker *w, struct wlistener *wl, int fd,
 static int
 accept_reserve(struct wlistener *wl)
 {
-	struct echod *d = wl->w->d;
+	struct tcp_totals *totals = wl->w->env->tcp_totals;
 	uint32_t max = wl->l->conf.max_connections;
-	uint32_t tmax = __atomic_load_n(&d->max_conns_total, __ATOMIC_RELAXED);
+	uint32_t tmax = __atomic_load_n(&totals->max, __ATOMIC_RELAXED);
 	uint32_t n = __atomic_add_fetch(&wl->l->counters->conns, 1,
 	    __ATOMIC_RELAXED);
 
@@ -117,7 +170,7 @@ accept_reserve(struct wlistener *wl)
 		__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
 		return -1;
 	}
-	n = __atomic_add_fetch(&d->conns_total, 1, __ATOMIC_RELAXED);
+	n = __atomic_add_fetch(&totals->open, 1, __ATOMIC_RELAXED);
 	if (tmax != 0 && n > tmax) {
 		accept_unreserve(wl);
 		return -2;
@@ -172,7 +225,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			accept_unreserve(wl);
 			continue;
 		}
-		wl->at_limit = 0;
+		tcp_wl_of(wl)->at_limit = 0;
 		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
 		conn_log_open(w, c);
 	}

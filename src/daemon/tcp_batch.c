@@ -7,7 +7,7 @@
  *
  * conn_cb queues a readable connection that has nothing pending (the same
  * case the plain path reads straight into scratch); after libev invoked
- * every callback of the iteration, tcp_batch_invoke_pending runs the queue.
+ * every callback of the iteration, tcp_batch_run_all runs the queue.
  * Each connection reads into its own slice of the worker's arena and the
  * echo is written from there; from the write on, everything is the plain
  * path's (conn_direct_sent, conn_finish).  A connection closed while queued
@@ -21,69 +21,60 @@
 #include <stdlib.h>
 
 #include "common/iobatch.h"
-#include "daemon/tcp_batch.h"
 #include "daemon/tcp_conn.h"
 
 #define TCP_BATCH_MAX 32
 #define TCP_BATCH_SLICE (64 * 1024)	/* a read per connection per batch */
 
 int
-tcp_batch_init(struct worker *w, bool want, char *err, size_t errlen)
+tcp_batch_init(struct tcp_worker *tw, bool want, char *err, size_t errlen)
 {
 	if (!want) {
 		snprintf(err, errlen, "io_uring = false");
 		return -1;
 	}
-	w->iob = iobatch_new(TCP_BATCH_MAX, err, errlen);
-	if (w->iob == NULL)
+	tw->iob = iobatch_new(TCP_BATCH_MAX, err, errlen);
+	if (tw->iob == NULL)
 		return -1;
 	/* calloc: pages stay untouched (no memory) until a batch uses them,
 	 * and memcheck sees the arena as defined although the kernel, not
 	 * our code, writes it. */
-	w->batch = calloc(TCP_BATCH_MAX, sizeof(*w->batch));
-	w->arena = calloc(TCP_BATCH_MAX, TCP_BATCH_SLICE);
-	if (w->batch == NULL || w->arena == NULL) {
+	tw->batch = calloc(TCP_BATCH_MAX, sizeof(*tw->batch));
+	tw->arena = calloc(TCP_BATCH_MAX, TCP_BATCH_SLICE);
+	if (tw->batch == NULL || tw->arena == NULL) {
 		snprintf(err, errlen, "io_uring: out of memory");
-		tcp_batch_free(w);
+		tcp_batch_free(tw);
 		return -1;
 	}
 	return 0;
 }
 
 void
-tcp_batch_free(struct worker *w)
+tcp_batch_free(struct tcp_worker *tw)
 {
-	iobatch_free(w->iob);
-	w->iob = NULL;
-	free(w->batch);
-	w->batch = NULL;
-	w->nbatch = 0;
-	free(w->arena);
-	w->arena = NULL;
-}
-
-void
-tcp_batch_forget(struct worker *w, struct conn *c)
-{
-	for (size_t i = 0; i < w->nbatch; i++)
-		if (w->batch[i] == c)
-			w->batch[i] = NULL;
-	c->batched = 0;
+	iobatch_free(tw->iob);
+	tw->iob = NULL;
+	free(tw->batch);
+	tw->batch = NULL;
+	tw->nbatch = 0;
+	free(tw->arena);
+	tw->arena = NULL;
 }
 
 /* Take the queue: the connections to read, each with its slice. */
 static size_t
 batch_take(struct worker *w, struct conn **cs, struct iobatch_op *ops)
 {
+	struct tcp_worker *tw = tcp_worker_of(w);
 	size_t n = 0;
 
-	for (size_t i = 0; i < w->nbatch; i++) {
-		struct conn *c = w->batch[i];
+	for (size_t i = 0; i < tw->nbatch; i++) {
+		struct conn *c = tw->batch[i];
 		size_t max;
 
 		if (c == NULL)
 			continue;
-		w->batch[i] = NULL;
+		tw->batch[i] = NULL;
 		c->batched = 0;
 		max = conn_batchable(c) ?
 		    conn_direct_max(c, TCP_BATCH_SLICE) : 0;
@@ -93,10 +84,10 @@ batch_take(struct worker *w, struct conn **cs, struct iobatch_op *ops)
 		}
 		conn_touch(w, c);
 		ops[n] = (struct iobatch_op){ .fd = c->io.fd,
-		    .buf = w->arena + n * TCP_BATCH_SLICE, .len = max };
+		    .buf = tw->arena + n * TCP_BATCH_SLICE, .len = max };
 		cs[n++] = c;
 	}
-	w->nbatch = 0;
+	tw->nbatch = 0;
 	return n;
 }
 
@@ -104,24 +95,27 @@ batch_take(struct worker *w, struct conn **cs, struct iobatch_op *ops)
 static void
 batch_check_ring(struct worker *w)
 {
-	if (!iobatch_broken(w->iob))
+	struct tcp_worker *tw = tcp_worker_of(w);
+
+	if (!iobatch_broken(tw->iob))
 		return;
 	log_warn(w->log, "worker %u: io_uring failed; back to one system "
 	    "call per read and write", w->index);
-	iobatch_free(w->iob);
-	w->iob = NULL;
+	iobatch_free(tw->iob);
+	tw->iob = NULL;
 }
 
 static void
 tcp_batch_run(struct worker *w)
 {
+	struct tcp_worker *tw = tcp_worker_of(w);
 	struct conn *cs[TCP_BATCH_MAX];
 	struct iobatch_op ops[TCP_BATCH_MAX];
 	size_t n = batch_take(w, cs, ops), ns = 0;
 
 	if (n == 0)
 		return;
-	iobatch_run(w->iob, IOBATCH_RECV, ops, n);
+	iobatch_run(tw->iob, IOBATCH_RECV, ops, n);
 	for (size_t i = 0; i < n; i++) {
 		int err;
 		ssize_t r = iobatch_result(&ops[i], &err);
@@ -136,7 +130,7 @@ tcp_batch_run(struct worker *w)
 		cs[ns++] = cs[i];
 	}
 	if (ns > 0)
-		iobatch_run(w->iob, IOBATCH_SEND, ops, ns);
+		iobatch_run(tw->iob, IOBATCH_SEND, ops, ns);
 	for (size_t i = 0; i < ns; i++) {
 		int err;
 		ssize_t m = iobatch_result(&ops[i], &err);
@@ -150,24 +144,23 @@ tcp_batch_run(struct worker *w)
 void
 tcp_batch_add(struct worker *w, struct conn *c)
 {
-	if (w->nbatch == TCP_BATCH_MAX)
+	struct tcp_worker *tw = tcp_worker_of(w);
+
+	if (tw->nbatch == TCP_BATCH_MAX)
 		tcp_batch_run(w);
-	if (w->iob == NULL) {		/* the ring just failed */
+	if (tw->iob == NULL) {		/* the ring just failed */
 		conn_step(w, c, EV_READ);
 		return;
 	}
-	w->batch[w->nbatch++] = c;
+	tw->batch[tw->nbatch++] = c;
 	c->batched = 1;
 }
 
 void
-tcp_batch_invoke_pending(struct ev_loop *loop)
+tcp_batch_run_all(struct worker *w)
 {
-	struct worker *w = ev_userdata(loop);
-
-	ev_invoke_pending(loop);
-	while (w->nbatch > 0) {
+	while (tcp_worker_of(w)->nbatch > 0) {
 		tcp_batch_run(w);
-		ev_invoke_pending(loop);
+		ev_invoke_pending(w->loop);
 	}
 }

@@ -1,7 +1,8 @@
 /*
- * tcp_conn: what the TCP modules (tcp.c: the echo state machine,
- * tcp_accept.c: admission, tcp_batch.c: io_uring batches) share about a
- * connection.  Private to them: nothing else includes this.
+ * tcp_conn: what the TCP modules share (tcp.c: the echo state machine,
+ * tcp_worker.c: a worker's TCP state and idle queues, tcp_accept.c:
+ * admission and accept pausing, tcp_batch.c: io_uring batches).  Private
+ * to them: nothing else includes this.
  */
 #ifndef ECHOD_TCP_CONN_H
 #define ECHOD_TCP_CONN_H
@@ -16,7 +17,10 @@
 #include "daemon/buf.h"
 #include "daemon/listener.h"
 #include "daemon/protect.h"
+#include "daemon/tcp.h"
 #include "daemon/worker.h"
+
+struct iobatch;
 
 enum conn_state { CONN_OPEN, CONN_PEER_EOF, CONN_DRAINING, CONN_LINGER };
 
@@ -33,8 +37,54 @@ enum close_reason {
 	CLOSE_STALL,		/* buffer full, the peer reads nothing */
 };
 
+/* Connections with the same idle timeout, least recently active first:
+ * one timer per queue instead of one per connection (libev's "be smart
+ * about timeouts", strategy 4).  A queue is held by the listeners of its
+ * timeout and by its connections, and freed when the last one goes, so a
+ * reload that changes idle_timeout leaves nothing behind. */
+struct idleq {
+	TAILQ_HEAD(, conn) conns;
+	LIST_ENTRY(idleq) link;		/* in the worker's list */
+	double timeout;			/* 0: never times out */
+	uint32_t refs;
+	ev_timer timer;
+	struct tcp_worker *tw;
+};
+
+/* A worker's TCP state (w->state[CONF_TCP]). */
+struct tcp_worker {
+	struct worker *w;
+	LIST_HEAD(, idleq) idleqs;
+	/* Read here first; a connection gets its own buffer only when the
+	 * peer does not take the echo at once. */
+	unsigned char *scratch;
+	size_t scratch_size;
+	struct buf **spare;		/* free buffers of the default size */
+	size_t nspare, spare_cap;
+	/* TCP echoes of this loop iteration (tcp_batch.c); iob NULL: one
+	 * system call per read and write. */
+	struct iobatch *iob;
+	struct conn **batch;
+	size_t nbatch;
+	unsigned char *arena;		/* a read buffer per queued connection */
+	char iob_why[128];		/* why iob is NULL */
+	/* Set when batching: takes a readable connection instead of the
+	 * plain read-and-echo (tcp_batch_add), so tcp.c needs no batch. */
+	void (*queue_read)(struct worker *w, struct conn *c);
+	ev_timer sweep;			/* max_lifetime, stall_timeout */
+};
+
+/* A listener's TCP state in one worker (wl->state): accept pausing. */
+struct tcp_wl {
+	struct wlistener *wl;
+	struct idleq *q;		/* the queue of the listener's timeout */
+	ev_timer retry;			/* re-arm after EMFILE or the limits */
+	int paused;			/* at a limit or out of fds */
+	int at_limit;			/* paused by a connection limit, logged */
+};
+
 /*
- * Kept small on purpose (144 bytes, a 160-byte malloc chunk): an idle
+ * Kept small on purpose (152 bytes, a 160-byte malloc chunk): an idle
  * connection costs this, its libev fd slot and nothing else.  What can be
  * derived is not stored: bytes out = bytes in - bytes still pending.
  */
@@ -42,6 +92,7 @@ struct conn {
 	ev_io io;			/* first: callbacks cast back */
 	TAILQ_ENTRY(conn) link;		/* in its idle queue, LRU first */
 	struct listener *l;
+	struct idleq *q;
 	struct buf *buf;		/* NULL unless an echo is pending */
 	uint64_t bytes_in;
 	ev_tstamp created, last_active;
@@ -53,15 +104,20 @@ struct conn {
 	uint8_t state;
 	uint8_t oneshot_done;
 	uint8_t err;			/* errno of a peer error */
-	uint8_t qi;			/* index of the idle queue */
-	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
 	uint8_t batched;		/* queued in the worker's TCP batch */
+	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
 };
 
-static inline struct idleq *
-conn_q(struct worker *w, const struct conn *c)
+static inline struct tcp_worker *
+tcp_worker_of(const struct worker *w)
 {
-	return w->idleqs[c->qi];
+	return w->state[CONF_TCP];
+}
+
+static inline struct tcp_wl *
+tcp_wl_of(const struct wlistener *wl)
+{
+	return wl->state;
 }
 
 static inline uint64_t
@@ -84,16 +140,43 @@ conn_batchable(const struct conn *c)
 	return c->state == CONN_OPEN && c->buf == NULL && !c->oneshot_done;
 }
 
-/* Admit an accepted socket: NULL when out of memory (the caller closes
- * fd and gives back what it reserved). */
+/* The accept watcher is on again (a connection closed, or the pause
+ * ran out). */
+static inline void
+tcp_wl_resume(struct tcp_wl *t)
+{
+	ev_timer_stop(t->wl->w->loop, &t->retry);
+	t->paused = 0;
+	worker_watch(t->wl, true);
+}
+
+/* A queued connection is being closed: it leaves the batch. */
+static inline void
+tcp_batch_forget(struct tcp_worker *tw, struct conn *c)
+{
+	for (size_t i = 0; i < tw->nbatch; i++)
+		if (tw->batch[i] == c)
+			tw->batch[i] = NULL;
+	c->batched = 0;
+}
+
+/* tcp.c: admit an accepted socket: NULL when out of memory (the caller
+ * closes fd and gives back what it reserved). */
 struct conn *conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
     const struct connlimit_ticket *ticket);
 void conn_log_open(struct worker *w, const struct conn *c);
+void conn_close(struct worker *w, struct conn *c, enum close_reason why);
+/* The worker's wlistener for the counters a connection belongs to (the
+ * listener it was accepted on, or that listener's successor), or NULL. */
+struct wlistener *conn_wl(struct worker *w, const struct conn *c);
 /* Handle revents (EV_READ, EV_WRITE or 0: re-evaluate). */
 void conn_step(struct worker *w, struct conn *c, int revents);
 /* Activity: the connection moves to the end of its idle queue. */
 void conn_touch(struct worker *w, struct conn *c);
+/* Limits no event reports (max_lifetime, stall_timeout): the reason to
+ * close the connection now, or CLOSE_NONE. */
+enum close_reason conn_overdue(const struct conn *c, double now);
 
 /* The echo of one read, split where tcp_batch.c puts its system calls:
  * conn_direct_max bytes may be read into a buffer of `room`;
@@ -108,5 +191,31 @@ enum close_reason conn_direct_got(struct worker *w, struct conn *c,
 enum close_reason conn_direct_sent(struct worker *w, struct conn *c,
     const unsigned char *p, size_t n, ssize_t m, int err);
 void conn_finish(struct worker *w, struct conn *c, enum close_reason why);
+
+/* tcp.c: buffers from the worker's pool, idle queues. */
+struct buf *tcp_buf_get(struct tcp_worker *tw, size_t cap);
+void tcp_buf_put(struct tcp_worker *tw, struct buf *b);
+/* The queue for `timeout`, with a reference for the caller; NULL on no
+ * memory. */
+struct idleq *idleq_get(struct tcp_worker *tw, double timeout);
+void idleq_unref(struct idleq *q);
+/* Start the queue's timer for its least recently active connection. */
+void idleq_arm(struct idleq *q);
+
+/* tcp_accept.c: the listening socket's callback and accept pausing. */
+void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
+int tcp_wl_init(struct wlistener *wl, char *err, size_t errlen);
+void tcp_wl_fini(struct wlistener *wl);
+void tcp_wl_drain(struct wlistener *wl);
+
+/* tcp_batch.c: see there. */
+int tcp_batch_init(struct tcp_worker *tw, bool want, char *err,
+    size_t errlen);
+void tcp_batch_free(struct tcp_worker *tw);
+/* Queue a readable connection (conn_batchable); runs the batch first if
+ * it is full. */
+void tcp_batch_add(struct worker *w, struct conn *c);
+/* After libev's callbacks: run what they queued. */
+void tcp_batch_run_all(struct worker *w);
 
 #endif

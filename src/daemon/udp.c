@@ -43,28 +43,55 @@ struct udp_batch {
 	unsigned char *data;
 };
 
-struct udp_batch *
-udp_batch_new(void)
+/* The worker's UDP state (w->state[CONF_UDP]): the batch. */
+static int
+udp_worker_init(struct worker *w, char *err, size_t errlen)
 {
 	struct udp_batch *b = calloc(1, sizeof(*b));
 
-	if (b == NULL)
-		return NULL;
-	b->data = malloc((size_t)UDP_BATCH * UDP_SLOT);
-	if (b->data == NULL) {
+	if (b == NULL || (b->data = malloc((size_t)UDP_BATCH * UDP_SLOT)) ==
+	    NULL) {
 		free(b);
-		return NULL;
+		snprintf(err, errlen, "out of memory for the UDP batch");
+		return -1;
 	}
-	return b;
+	w->state[CONF_UDP] = b;
+	return 0;
 }
 
-void
-udp_batch_free(struct udp_batch *b)
+static void
+udp_worker_fini(struct worker *w)
 {
+	struct udp_batch *b = w->state[CONF_UDP];
+
 	if (b == NULL)
 		return;
 	free(b->data);
 	free(b);
+	w->state[CONF_UDP] = NULL;
+}
+
+/* A listener's UDP state (wl->state): this worker's source table. */
+static int
+udp_wl_init(struct wlistener *wl, char *err, size_t errlen)
+{
+	char why[256] = "";
+
+	/* NULL: the limits are off, or no memory (then unlimited, said in
+	 * the log: the guard and ACL still apply). */
+	wl->state = protect_udp_limiter(wl->l->prot, wl->w->env->nworkers,
+	    why, sizeof(why));
+	if (wl->state == NULL && why[0] != '\0')
+		log_err(wl->w->log, "%s: no UDP rate limits: %s",
+		    wl->l->conf.name, why);
+	return 0;
+}
+
+static void
+udp_wl_fini(struct wlistener *wl)
+{
+	ratelimit_free(wl->state);
+	wl->state = NULL;
 }
 
 /* Turn the received destination (pktinfo) into the reply's source. */
@@ -183,7 +210,7 @@ static int
 udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
     bool cmsg)
 {
-	struct udp_batch *b = w->udp;
+	struct udp_batch *b = w->state[CONF_UDP];
 	uint64_t bytes = 0, toobig = 0;
 	double now = ev_now(w->loop);
 	enum stat_id why;
@@ -204,7 +231,7 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 			udp_log_drop(w, wl, h, ST_DROP_TOO_BIG);
 			continue;
 		}
-		why = protect_udp(wl->l->prot, wl->rl, h->msg_name,
+		why = protect_udp(wl->l->prot, wl->state, h->msg_name,
 		    cmsg ? h : NULL, b->in[i].msg_len, now);
 		if (why != ST_COUNT) {
 			stat_add(wl->st, why, 1);
@@ -236,7 +263,7 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 	return n;
 }
 
-void
+static void
 udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct wlistener *wl = (struct wlistener *)io;
@@ -248,3 +275,11 @@ udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (udp_echo_batch(w, wl, pktinfo, cmsg) < UDP_BATCH)
 			break;
 }
+
+const struct worker_proto udp_proto = {
+	.readable_cb = udp_read_cb,
+	.worker_init = udp_worker_init,
+	.worker_fini = udp_worker_fini,
+	.listener_init = udp_wl_init,
+	.listener_fini = udp_wl_fini,
+};

@@ -8,13 +8,7 @@
 #ifndef ECHOD_UDP_H
 #define ECHOD_UDP_H
 
-#include <ev.h>
-
-struct udp_batch;
-
-struct udp_batch *udp_batch_new(void);
-void udp_batch_free(struct udp_batch *b);
-/* ev_io callback of a UDP socket (a struct wlistener). */
-void udp_read_cb(struct ev_loop *loop, ev_io *io, int revents);
+/* What the workers run UDP listeners with (worker.h). */
+extern const struct worker_proto udp_proto;
 
 #endif

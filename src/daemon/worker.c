@@ -5,68 +5,75 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "daemon/buf.h"
-#include "daemon/daemon.h"
 #include "daemon/listener.h"
-#include "daemon/protect.h"
-#include "daemon/tcp.h"
-#include "daemon/tcp_batch.h"
-#include "daemon/udp.h"
 #include "daemon/worker.h"
 
-#define SCRATCH_SIZE (128 * 1024)
 #define COMMAND_WAIT_SEC 10
 
 static void worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents);
 
+/* The loop's invoke-pending hook: libev's callbacks, then what the
+ * protocols do once per iteration (TCP: the io_uring batch they queued). */
 static void
-retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+worker_invoke_pending(struct ev_loop *loop)
 {
-	struct wlistener *wl = (struct wlistener *)((char *)t -
-	    offsetof(struct wlistener, retry));
+	struct worker *w = ev_userdata(loop);
 
-	worker_resume_accept(wl);
+	ev_invoke_pending(loop);
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->after_callbacks != NULL)
+			w->env->protos[p]->after_callbacks(w);
+}
+
+static void
+worker_protos_fini(struct worker *w)
+{
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->worker_fini != NULL)
+			w->env->protos[p]->worker_fini(w);
 }
 
 struct worker *
-worker_new(struct echod *d, uint32_t index)
+worker_new(const struct worker_env *env, uint32_t index, char *err,
+    size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 
-	if (w == NULL)
+	if (w == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	w->d = d;
-	w->log = &d->log;
+	}
+	w->env = env;
+	w->log = env->log;
 	w->index = index;
-	w->scratch_size = SCRATCH_SIZE;
-	w->scratch = malloc(w->scratch_size);
-	w->udp = udp_batch_new();
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (w->scratch == NULL || w->udp == NULL || w->loop == NULL)
-		goto fail;
+	if (w->loop == NULL) {
+		snprintf(err, errlen, "cannot create an event loop");
+		free(w);
+		return NULL;
+	}
 	ev_set_userdata(w->loop, w);
-	if (tcp_batch_init(w, d->conf->io_uring, w->iob_why,
-	    sizeof(w->iob_why)) == 0)
-		ev_set_invoke_pending_cb(w->loop, tcp_batch_invoke_pending);
+	for (int p = 0; p < CONF_PROTO_COUNT; p++) {
+		if (env->protos[p]->worker_init != NULL &&
+		    env->protos[p]->worker_init(w, err, errlen) < 0) {
+			worker_protos_fini(w);
+			ev_loop_destroy(w->loop);
+			free(w);
+			return NULL;
+		}
+	}
+	ev_set_invoke_pending_cb(w->loop, worker_invoke_pending);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	ev_async_init(&w->cmd_async, worker_cmd_cb);
 	ev_async_start(w->loop, &w->cmd_async);
-	ev_timer_init(&w->sweep, tcp_sweep_cb, TCP_SWEEP_SEC, TCP_SWEEP_SEC);
-	ev_timer_start(w->loop, &w->sweep);
 	log_ratelimit_init(&w->peer_rl, 5, 20);
 	return w;
-fail:
-	if (w->loop != NULL)
-		ev_loop_destroy(w->loop);
-	udp_batch_free(w->udp);
-	free(w->scratch);
-	free(w);
-	return NULL;
 }
 
 static void *
@@ -97,11 +104,18 @@ worker_start(struct worker *w)
 	return 0;
 }
 
+static const struct worker_proto *
+wl_proto(const struct wlistener *wl)
+{
+	return wl->w->env->protos[wl->l->conf.proto];
+}
+
 static struct wlistener *
 wl_new(struct worker *w, struct listener *l)
 {
 	struct wlistener *wl = calloc(1, sizeof(*wl));
 	int fd = listener_fd(l, w->index);
+	char err[256] = "";
 
 	if (wl == NULL || fd < 0) {
 		free(wl);
@@ -110,20 +124,14 @@ wl_new(struct worker *w, struct listener *l)
 	wl->w = w;
 	wl->l = l;
 	wl->st = &l->counters->stats[w->index];
-	if (l->conf.proto == CONF_UDP) {
-		char err[256] = "";
-
-		/* NULL: the limits are off, or no memory (then unlimited,
-		 * said in the log: the guard and ACL still apply). */
-		wl->rl = protect_udp_limiter(l->prot, w->d->nworkers, err,
-		    sizeof(err));
-		if (wl->rl == NULL && err[0] != '\0')
-			log_err(w->log, "%s: no UDP rate limits: %s",
-			    l->conf.name, err);
+	if (wl_proto(wl)->listener_init != NULL &&
+	    wl_proto(wl)->listener_init(wl, err, sizeof(err)) < 0) {
+		log_err(w->log, "worker %u: listener %s: %s", w->index,
+		    l->conf.name, err);
+		free(wl);
+		return NULL;
 	}
-	ev_io_init(&wl->io, l->conf.proto == CONF_TCP ? tcp_accept_cb :
-	    udp_read_cb, fd, EV_READ);
-	ev_timer_init(&wl->retry, retry_cb, 0, 0);
+	ev_io_init(&wl->io, wl_proto(wl)->readable_cb, fd, EV_READ);
 	listener_ref(l);
 	return wl;
 }
@@ -132,8 +140,8 @@ static void
 wl_free(struct worker *w, struct wlistener *wl)
 {
 	ev_io_stop(w->loop, &wl->io);
-	ev_timer_stop(w->loop, &wl->retry);
-	ratelimit_free(wl->rl);
+	if (wl_proto(wl)->listener_fini != NULL)
+		wl_proto(wl)->listener_fini(wl);
 	listener_unref(wl->l);
 	free(wl);
 }
@@ -176,13 +184,15 @@ worker_apply(struct worker *w, struct listener **set, size_t n)
 			    w->index, set[j]->conf.name);
 			continue;
 		}
-		if (!w->draining)
-			ev_io_start(w->loop, &wl->io);
+		worker_watch(wl, true);
 		wls[nwls++] = wl;
 	}
 	free(w->wls);
 	w->wls = wls;
 	w->nwls = nwls;
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->applied != NULL)
+			w->env->protos[p]->applied(w);
 }
 
 static void
@@ -191,7 +201,7 @@ worker_check_drained(struct worker *w)
 	if (w->draining && w->nconns == 0 &&
 	    !__atomic_load_n(&w->drained, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&w->drained, 1, __ATOMIC_RELEASE);
-		ev_async_send(w->d->loop, &w->d->drained);
+		ev_async_send(w->env->main_loop, w->env->drained);
 	}
 }
 
@@ -199,18 +209,20 @@ static void
 worker_drain(struct worker *w)
 {
 	w->draining = 1;
-	for (size_t i = 0; i < w->nwls; i++) {
+	for (size_t i = 0; i < w->nwls; i++)
 		ev_io_stop(w->loop, &w->wls[i]->io);
-		ev_timer_stop(w->loop, &w->wls[i]->retry);
-	}
-	tcp_drain_all(w);
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->drain != NULL)
+			w->env->protos[p]->drain(w);
 	worker_check_drained(w);
 }
 
 static void
 worker_stop(struct worker *w)
 {
-	tcp_close_all(w);
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->stop != NULL)
+			w->env->protos[p]->stop(w);
 	for (size_t i = 0; i < w->nwls; i++)
 		wl_free(w, w->wls[i]);
 	w->nwls = 0;
@@ -227,7 +239,6 @@ worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 		switch (w->cmd) {
 		case WORKER_APPLY:
 			worker_apply(w, w->cmd_set, w->cmd_nset);
-			tcp_recheck_access(w);
 			break;
 		case WORKER_DRAIN:
 			worker_drain(w);
@@ -279,22 +290,11 @@ worker_free(struct worker *w)
 	for (size_t i = 0; i < w->nwls; i++)
 		wl_free(w, w->wls[i]);
 	free(w->wls);
-	for (size_t i = 0; i < w->nidleqs; i++) {
-		ev_timer_stop(w->loop, &w->idleqs[i]->timer);
-		free(w->idleqs[i]);
-	}
-	free(w->idleqs);
-	for (size_t i = 0; i < w->nspare; i++)
-		buf_free(w->spare[i]);
-	free(w->spare);
+	worker_protos_fini(w);
 	ev_async_stop(w->loop, &w->cmd_async);
-	ev_timer_stop(w->loop, &w->sweep);
 	ev_loop_destroy(w->loop);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
-	udp_batch_free(w->udp);
-	tcp_batch_free(w);
-	free(w->scratch);
 	free(w);
 }
 
@@ -305,26 +305,9 @@ worker_is_drained(struct worker *w)
 }
 
 void
-worker_pause_accept(struct wlistener *wl, double retry_after)
+worker_conn_opened(struct worker *w)
 {
-	struct worker *w = wl->w;
-
-	ev_io_stop(w->loop, &wl->io);
-	wl->paused = 1;
-	ev_timer_stop(w->loop, &wl->retry);
-	ev_timer_set(&wl->retry, retry_after, 0);
-	ev_timer_start(w->loop, &wl->retry);
-}
-
-void
-worker_resume_accept(struct wlistener *wl)
-{
-	struct worker *w = wl->w;
-
-	ev_timer_stop(w->loop, &wl->retry);
-	wl->paused = 0;
-	if (!w->draining)
-		ev_io_start(w->loop, &wl->io);
+	w->nconns++;
 }
 
 void
@@ -334,27 +317,11 @@ worker_conn_closed(struct worker *w)
 	worker_check_drained(w);
 }
 
-int
-worker_idleq(struct worker *w, double timeout)
+void
+worker_watch(struct wlistener *wl, bool on)
 {
-	struct idleq *q, **v;
-
-	for (size_t i = 0; i < w->nidleqs; i++)
-		if (w->idleqs[i]->timeout == timeout)
-			return (int)i;
-	if (w->nidleqs == WORKER_MAX_IDLEQS)
-		return -1;
-	v = realloc(w->idleqs, (w->nidleqs + 1) * sizeof(*v));
-	if (v == NULL)
-		return -1;
-	w->idleqs = v;
-	q = calloc(1, sizeof(*q));
-	if (q == NULL)
-		return -1;
-	TAILQ_INIT(&q->conns);
-	q->timeout = timeout;
-	q->w = w;
-	ev_timer_init(&q->timer, tcp_idle_cb, 0, 0);
-	w->idleqs[w->nidleqs] = q;
-	return (int)w->nidleqs++;
+	if (on && !wl->w->draining)
+		ev_io_start(wl->w->loop, &wl->io);
+	else if (!on)
+		ev_io_stop(wl->w->loop, &wl->io);
 }

@@ -1,54 +1,77 @@
 /*
  * worker: one thread with its own libev loop, serving its share of every
- * listener (its own SO_REUSEPORT socket, or the shared systemd fd) and
- * owning the TCP connections it accepted.
+ * listener (its own SO_REUSEPORT socket, or the shared systemd fd).  The
+ * worker owns the thread, the loop, the command mailbox and the set of
+ * listeners it watches; what happens on a socket belongs to the listener's
+ * protocol (tcp*.c, udp.c), which the worker knows only through the table
+ * of hooks below.  So the protocols depend on the worker, never the
+ * reverse.
  *
  * The main thread talks to a worker only through worker_command(): it posts
  * one command, wakes the worker with ev_async and waits for the worker to
  * acknowledge.  Nothing else is shared but the listener objects (immutable
- * settings; counters with one writer per worker) and the logger.
+ * settings; counters with one writer per worker), the logger and what the
+ * daemon put in struct worker_env.
  */
 #ifndef ECHOD_WORKER_H
 #define ECHOD_WORKER_H
 
 #include <ev.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
 #include "common/log.h"
 #include "common/stats.h"
+#include "conf/conf.h"
 
-struct echod;
 struct listener;
-struct conn;
-struct buf;
-struct iobatch;
+struct worker;
+struct tcp_totals;
 
 /* The worker's view of one listener: the watcher on its socket. */
 struct wlistener {
 	ev_io io;			/* first: the callback casts back */
-	ev_timer retry;			/* re-arm after EMFILE or max_connections */
 	struct worker *w;
 	struct listener *l;
 	struct stats *st;		/* this worker's counters for l */
-	struct ratelimit *rl;		/* UDP per-source limits (protect.h) */
-	int paused;			/* at max_connections or out of fds */
-	int at_limit;			/* paused by max_connections, logged */
+	void *state;			/* the protocol's, for this pair */
 };
 
-/* Connections with the same idle timeout, least recently active first:
- * one timer per queue instead of one per connection (libev's "be smart
- * about timeouts", strategy 4). */
-struct idleq {
-	TAILQ_HEAD(, conn) conns;
-	double timeout;			/* 0: never times out */
-	ev_timer timer;
-	struct worker *w;
+/* What a protocol gives the workers.  Every hook runs on the worker's
+ * thread; only readable_cb is required. */
+struct worker_proto {
+	/* The listening socket is readable (wl->io). */
+	void (*readable_cb)(struct ev_loop *loop, ev_io *io, int revents);
+	/* Per-worker state in w->state[proto]: 0, or -1 with err (the worker
+	 * is not created).  fini also runs after a failed init. */
+	int (*worker_init)(struct worker *w, char *err, size_t errlen);
+	void (*worker_fini)(struct worker *w);
+	/* Per-listener state in wl->state: 0, or -1 with err (the worker
+	 * then does not serve that listener). */
+	int (*listener_init)(struct wlistener *wl, char *err, size_t errlen);
+	void (*listener_fini)(struct wlistener *wl);
+	/* The listener set changed (a reload was applied). */
+	void (*applied)(struct worker *w);
+	/* Drain: stop reading, finish what is pending, end gracefully. */
+	void (*drain)(struct worker *w);
+	/* Close everything now (the worker is stopping). */
+	void (*stop)(struct worker *w);
+	/* Once per loop iteration, after libev invoked every callback. */
+	void (*after_callbacks)(struct worker *w);
 };
 
-#define WORKER_MAX_IDLEQS 255	/* distinct idle timeouts; an index fits a byte */
+/* What the daemon gives every worker; it outlives them. */
+struct worker_env {
+	struct logger *log;
+	uint32_t nworkers;
+	bool io_uring;			/* the setting, as read at start */
+	struct ev_loop *main_loop;
+	ev_async *drained;		/* sent when a worker finished draining */
+	struct tcp_totals *tcp_totals;	/* connection counts of all workers */
+	const struct worker_proto *protos[CONF_PROTO_COUNT];
+};
 
 enum worker_cmd {
 	WORKER_APPLY,	/* serve exactly the listeners in cmd_set */
@@ -57,7 +80,7 @@ enum worker_cmd {
 };
 
 struct worker {
-	struct echod *d;
+	const struct worker_env *env;
 	struct logger *log;
 	uint32_t index;
 	struct ev_loop *loop;
@@ -75,31 +98,15 @@ struct worker {
 
 	struct wlistener **wls;		/* listeners being served */
 	size_t nwls;
-	struct idleq **idleqs;		/* indexed by conn->qi */
-	size_t nidleqs;
-	uint32_t nconns;
+	void *state[CONF_PROTO_COUNT];	/* each protocol's (worker_init) */
+	uint32_t nconns;		/* open connections, all protocols */
 	int draining;
 	int drained;			/* atomic: read by main */
-
-	/* TCP: read here first; a connection gets its own buffer only when
-	 * the peer does not take the echo at once. */
-	unsigned char *scratch;
-	size_t scratch_size;
-	struct buf **spare;		/* free buffers of the default size */
-	size_t nspare, spare_cap;
-	struct udp_batch *udp;		/* UDP receive/send batch (udp.c) */
-	/* TCP echoes of this loop iteration (tcp_batch.c); iob NULL: one
-	 * system call per read and write. */
-	struct iobatch *iob;
-	struct conn **batch;
-	size_t nbatch;
-	unsigned char *arena;		/* a read buffer per queued connection */
-	char iob_why[128];		/* why iob is NULL */
 	struct log_ratelimit peer_rl;	/* peer-caused messages */
-	ev_timer sweep;			/* TCP max_lifetime, stall_timeout */
 };
 
-struct worker *worker_new(struct echod *d, uint32_t index);
+struct worker *worker_new(const struct worker_env *env, uint32_t index,
+    char *err, size_t errlen);
 int worker_start(struct worker *w);
 /* Post a command and wait for the acknowledgement (bounded wait).  For
  * WORKER_APPLY, `set` holds references the caller keeps. 0/-1. */
@@ -109,12 +116,10 @@ void worker_join(struct worker *w);
 void worker_free(struct worker *w);
 int worker_is_drained(struct worker *w);
 
-/* For tcp.c: pause or resume accepting on a listener. */
-void worker_pause_accept(struct wlistener *wl, double retry_after);
-void worker_resume_accept(struct wlistener *wl);
-/* For tcp.c and udp.c: the drain finished when this reaches zero. */
+/* For the protocols: a connection opened or closed (the drain finished
+ * when none is left), and start or stop watching a listening socket. */
+void worker_conn_opened(struct worker *w);
 void worker_conn_closed(struct worker *w);
-/* Index of the idle queue for `timeout` (created on first use), or -1. */
-int worker_idleq(struct worker *w, double timeout);
+void worker_watch(struct wlistener *wl, bool on);
 
 #endif
