@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,12 +55,6 @@ log_set_level(struct logger *lg, int level)
 	__atomic_store_n(&lg->level, level, __ATOMIC_RELAXED);
 }
 
-int
-log_get_level(const struct logger *lg)
-{
-	return __atomic_load_n(&lg->level, __ATOMIC_RELAXED);
-}
-
 void
 log_set_sink(struct logger *lg, log_sink_fn *sink, void *data)
 {
@@ -85,19 +78,6 @@ const char *
 log_level_name(int level)
 {
 	return level >= 0 && level < 8 ? level_names[level] : "debug";
-}
-
-int
-log_level_parse(const char *name)
-{
-	for (int i = LOG_LVL_ERR; i <= LOG_LVL_DEBUG; i++)
-		if (strcasecmp(name, level_names[i]) == 0)
-			return i;
-	if (strcasecmp(name, "error") == 0)
-		return LOG_LVL_ERR;
-	if (strcasecmp(name, "warn") == 0)
-		return LOG_LVL_WARNING;
-	return -1;
 }
 
 void

@@ -70,7 +70,6 @@ struct logger {
 
 void log_init(struct logger *lg, const char *ident, int level);
 void log_set_level(struct logger *lg, int level);
-int log_get_level(const struct logger *lg);
 void log_set_sink(struct logger *lg, log_sink_fn *sink, void *data);
 static inline int
 log_enabled(const struct logger *lg, int level)
@@ -96,7 +95,6 @@ void log_eventv(struct logger *lg, int level, enum log_event ev,
 const char *log_event_name(enum log_event ev);		/* "conn_open" */
 const char *log_event_message_id(enum log_event ev);	/* 32 hex digits */
 const char *log_level_name(int level);			/* "notice" */
-int log_level_parse(const char *name);			/* -1 if unknown */
 
 /* The default sink: one line "ts level=... event=... msg=... k=v" to lg->fd. */
 void log_sink_stderr(struct logger *lg, int level, enum log_event ev,

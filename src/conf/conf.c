@@ -151,10 +151,6 @@ apply(struct loader *ld, const struct setting *s, const config_setting_t *cs,
 	return 0;
 }
 
-#define for_each_setting(t, s) \
-	for (size_t t = 0; settings_tables[t] != NULL; t++) \
-		for (const struct setting *s = settings_tables[t]; \
-		    s->name != NULL; s++)
 
 static void
 err_unknown(struct loader *ld, const config_setting_t *m,
@@ -214,7 +210,7 @@ apply_group(struct loader *ld, const config_setting_t *g, enum setting_scope sc,
 {
 	char path[256];
 
-	for_each_setting(t, s) {
+	SETTINGS_FOREACH(s) {
 		const config_setting_t *cs;
 
 		if (s->scope != sc ||
@@ -226,11 +222,16 @@ apply_group(struct loader *ld, const config_setting_t *g, enum setting_scope sc,
 	}
 }
 
-/* What of a listener could be parsed, for the duplicate checks. */
-struct lstate {
-	bool name_ok, socket_ok;
-	const config_setting_t *where, *name_where;
-};
+/* Where a setting is, for conf_check_duplicates' messages. */
+static void
+where_of(struct loader *ld, const config_setting_t *cs, const char **file,
+    int *line)
+{
+	*file = config_setting_source_file(cs);
+	if (*file == NULL)
+		*file = ld->name;
+	*line = config_setting_source_line(cs);
+}
 
 static void
 check_protocols(struct loader *ld, const config_setting_t *g,
@@ -239,7 +240,7 @@ check_protocols(struct loader *ld, const config_setting_t *g,
 	unsigned bit = l->proto == CONF_TCP ? SETTING_TCP : SETTING_UDP;
 	char path[256];
 
-	for_each_setting(t, s) {
+	SETTINGS_FOREACH(s) {
 		const config_setting_t *cs;
 
 		if (s->scope == SETTING_GLOBAL || (s->protos & bit) ||
@@ -249,23 +250,23 @@ check_protocols(struct loader *ld, const config_setting_t *g,
 		ld_err(ld, cs, path, "applies to %s listeners only; this "
 		    "listener is %s (allowed: in defaults, or in a %s "
 		    "listener)", settings_protos_name(s->protos),
-		    l->proto == CONF_TCP ? "tcp" : "udp",
+		    conf_proto_name(l->proto),
 		    settings_protos_name(s->protos));
 	}
 }
 
 static void
 load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
-    int i, struct lstate *st)
+    int i, struct conf_lstate *st)
 {
 	struct lconf *l = &c->listeners[i];
 	bool ok_name = false, ok_proto = false, ok_addr = false, ok_port = false;
 	char prefix[32], path[256], allowed[512], err[256];
 
 	snprintf(prefix, sizeof(prefix), "listeners[%d]", i);
-	st->where = g;
-	l->line = config_setting_source_line(g);
-	for_each_setting(t, s)
+	where_of(ld, g, &st->file, &st->line);
+	l->line = st->line;
+	SETTINGS_FOREACH(s)
 		if (s->scope == SETTING_LISTENER &&
 		    settings_copy(s, l, &c->defaults) < 0)
 			ld_err(ld, g, prefix, "out of memory");
@@ -276,7 +277,7 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 		return;
 	}
 	check_members(ld, g, SETTING_IN_LISTENER, prefix);
-	for_each_setting(t, s) {
+	SETTINGS_FOREACH(s) {
 		const config_setting_t *cs;
 		int rc;
 
@@ -294,7 +295,7 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 		rc = apply(ld, s, cs, l, path);
 		if (strcmp(s->name, "name") == 0) {
 			ok_name = rc == 0;
-			st->name_where = cs;
+			where_of(ld, cs, &st->name_file, &st->name_line);
 		}
 		ok_proto |= rc == 0 && strcmp(s->name, "protocol") == 0;
 		ok_addr |= rc == 0 && strcmp(s->name, "address") == 0;
@@ -310,89 +311,11 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 	st->name_ok = ok_name;
 }
 
-bool
-conf_same_socket(const struct lconf *a, const struct lconf *b)
-{
-	return a->proto == b->proto && a->port == b->port &&
-	    a->dualstack == b->dualstack && addr_equal(&a->bind.u.sa,
-	    &b->bind.u.sa);
-}
-
-static bool
-is_v4_any(const struct lconf *l)
-{
-	return l->bind.u.sa.sa_family == AF_INET &&
-	    addr_is_wildcard(&l->bind.u.sa);
-}
-
-bool
-conf_sockets_conflict(const struct lconf *a, const struct lconf *b)
-{
-	if (a->proto != b->proto || a->port != b->port)
-		return false;
-	if (addr_equal(&a->bind.u.sa, &b->bind.u.sa))
-		return true;	/* includes "*" against "::" */
-	return (a->dualstack && is_v4_any(b)) || (b->dualstack && is_v4_any(a));
-}
-
-static void
-format_socket(const struct lconf *l, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s %s%s%s:%u", l->proto == CONF_TCP ? "tcp" : "udp",
-	    strchr(l->address, ':') ? "[" : "", l->address,
-	    strchr(l->address, ':') ? "]" : "", l->port);
-}
-
-static void
-check_duplicates(struct loader *ld, const struct conf *c,
-    const struct lstate *st)
-{
-	char path[64], mine[128], theirs[128];
-
-	for (size_t i = 0; i < c->nlisteners; i++) {
-		const struct lconf *l = &c->listeners[i];
-
-		for (size_t j = 0; j < i && st[i].name_ok; j++) {
-			if (!st[j].name_ok ||
-			    strcmp(l->name, c->listeners[j].name) != 0)
-				continue;
-			snprintf(path, sizeof(path), "listeners[%zu].name", i);
-			ld_err(ld, st[i].name_where, path, "duplicate name '%s', "
-			    "already used by listeners[%zu] at line %d "
-			    "(allowed: a name unique among listeners)",
-			    l->name, j, c->listeners[j].line);
-			break;
-		}
-		for (size_t j = 0; j < i && st[i].socket_ok; j++) {
-			const struct lconf *o = &c->listeners[j];
-
-			if (!st[j].socket_ok || !conf_sockets_conflict(l, o))
-				continue;
-			snprintf(path, sizeof(path), "listeners[%zu]", i);
-			format_socket(l, mine, sizeof(mine));
-			format_socket(o, theirs, sizeof(theirs));
-			if (conf_same_socket(l, o) ||
-			    strcmp(l->address, o->address) == 0)
-				ld_err(ld, st[i].where, path, "%s is already used "
-				    "by listener '%s' at line %d (allowed: each "
-				    "protocol, address and port once)", mine,
-				    o->name, o->line);
-			else
-				ld_err(ld, st[i].where, path, "%s overlaps "
-				    "listener '%s' (%s) at line %d: \"*\" "
-				    "includes \"::\" and \"0.0.0.0\" (allowed: "
-				    "each protocol, address and port once)",
-				    mine, o->name, theirs, o->line);
-			break;
-		}
-	}
-}
-
 static void
 load_listeners(struct loader *ld, struct conf *c, const config_setting_t *root)
 {
 	const config_setting_t *ls = config_setting_get_member(root, "listeners");
-	struct lstate *st;
+	struct conf_lstate *st;
 	int n;
 
 	if (ls == NULL) {
@@ -421,7 +344,7 @@ load_listeners(struct loader *ld, struct conf *c, const config_setting_t *root)
 	for (int i = 0; i < n; i++)
 		load_listener(ld, c, config_setting_get_elem(ls, (unsigned)i),
 		    i, &st[i]);
-	check_duplicates(ld, c, st);
+	conf_check_duplicates(c, st, ld->d);
 	free(st);
 }
 
@@ -599,15 +522,6 @@ conf_free(struct conf *c)
 	free(c->listeners);
 	free(c->path);
 	free(c);
-}
-
-const struct lconf *
-conf_listener(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nlisteners; i++)
-		if (strcmp(c->listeners[i].name, name) == 0)
-			return &c->listeners[i];
-	return NULL;
 }
 
 void

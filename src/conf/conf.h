@@ -77,6 +77,18 @@ int conf_load_string(const char *text, const char *name, struct conf **out,
     struct diags *d);
 void conf_free(struct conf *c);
 
+/* What of a listener the loader could parse, and where it is written. */
+struct conf_lstate {
+	bool name_ok, socket_ok;
+	const char *file, *name_file;
+	int line, name_line;
+};
+/* The loader's last check: a diagnostic for each listener whose name or
+ * socket an earlier listener already has. */
+void conf_check_duplicates(const struct conf *c, const struct conf_lstate *st,
+    struct diags *d);
+/* conf_listener.c: "tcp", "udp". */
+const char *conf_proto_name(enum conf_proto p);
 /* Find a listener by name; NULL if absent. */
 const struct lconf *conf_listener(const struct conf *c, const char *name);
 /* Two listeners bind the same socket (protocol, address, port, and both or
@@ -85,6 +97,17 @@ bool conf_same_socket(const struct lconf *a, const struct lconf *b);
 /* Two listeners cannot both bind: the same socket, or "*" (dual-stack)
  * against "::" or "0.0.0.0" on the same protocol and port. */
 bool conf_sockets_conflict(const struct lconf *a, const struct lconf *b);
+/* "tcp 127.0.0.1:8888", "udp [::1]:9999", for messages. */
+void conf_socket_describe(const struct lconf *l, char *buf, size_t len);
+/* The values a listener setting owns (lists) belong to their struct conf.
+ * A running listener keeps a copy of its lconf beyond the conf's life:
+ * lc is a shallow copy, and gets deep copies of them.  0/-1 (ENOMEM; the
+ * lists are then empty).  free releases them. */
+int conf_listener_dup(struct lconf *lc);
+void conf_listener_free(struct lconf *lc);
+/* The same settings in a and b (anything but where they were written):
+ * a reload can keep the running listener object. */
+bool conf_listener_equal(const struct lconf *a, const struct lconf *b);
 
 /* Parse one value written in config syntax ("\"30s\"", "[7, 9]") for one
  * settings row into base + its offset (a struct conf or struct lconf).

@@ -1,27 +1,66 @@
 /*
- * settings: the helpers shared by every settings table: checking a value
- * against its row and storing it, deep copies and release of owned values,
- * range texts, the misspelling distance, the built-in defaults as config
- * text and the --settings dump.  conf.c does the libconfig side; the rows
- * of echod itself are in settings_echod.c.
+ * settings: the registry of the settings tables and finding rows in them:
+ * by name, by place in the file, by likeness for "did you mean".  The
+ * other helpers shared by every table are in settings_value.c (checking,
+ * storing, copying, comparing and releasing values) and settings_text.c
+ * (texts for messages, --settings and the built-in defaults).  conf.c
+ * does the libconfig side; the rows are in settings_echod.c and
+ * settings_guard.c.
  */
 #include "config.h"
 
-#include <assert.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "conf/settings.h"
-#include "common/units.h"
+#include "conf/settings_guard.h"
+
+/* Every table; add another module's table here (see settings.h). */
+const struct setting *const settings_tables[] = {
+	settings_echod,
+	settings_guard,
+	NULL
+};
+
+/* The first row of the first non-empty table from index t on. */
+static const struct setting *
+table_from(size_t t)
+{
+	for (; settings_tables[t] != NULL; t++)
+		if (settings_tables[t][0].name != NULL)
+			return settings_tables[t];
+	return NULL;
+}
+
+const struct setting *
+settings_first(void)
+{
+	return table_from(0);
+}
+
+const struct setting *
+settings_next(const struct setting *s)
+{
+	if (s[1].name != NULL)
+		return s + 1;
+	/* The end of a table: find which, and go on with the next. */
+	for (size_t t = 0; settings_tables[t] != NULL; t++) {
+		const struct setting *last = settings_tables[t];
+
+		if (last->name == NULL)
+			continue;
+		while (last[1].name != NULL)
+			last++;
+		if (last == s)
+			return table_from(t + 1);
+	}
+	return NULL;
+}
 
 const struct setting *
 settings_find(const char *name)
 {
-	for (size_t t = 0; settings_tables[t] != NULL; t++)
-		for (const struct setting *s = settings_tables[t];
-		    s->name != NULL; s++)
+	SETTINGS_FOREACH(s)
 			if (strcmp(s->name, name) == 0)
 				return s;
 	return NULL;
@@ -81,15 +120,13 @@ settings_suggest(const char *name, enum setting_place where)
 	const char *best = NULL;
 	int bestd = 3;
 
-	for (size_t t = 0; settings_tables[t] != NULL; t++) {
-		for (const struct setting *s = settings_tables[t]; s->name; s++) {
-			int d = settings_distance(name, s->name);
+	SETTINGS_FOREACH(s) {
+		int d = settings_distance(name, s->name);
 
-			if (settings_belongs(s, where) && d < bestd &&
-			    (size_t)d < strlen(name)) {
-				bestd = d;
-				best = s->name;
-			}
+		if (settings_belongs(s, where) && d < bestd &&
+		    (size_t)d < strlen(name)) {
+			bestd = d;
+			best = s->name;
 		}
 	}
 	for (size_t i = 0; where == SETTING_AT_TOP && top_groups[i]; i++) {
@@ -109,510 +146,17 @@ settings_names(enum setting_place where, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (size_t t = 0; settings_tables[t] != NULL; t++) {
-		for (const struct setting *s = settings_tables[t];
-		    s->name && n < len; s++) {
-			if (!settings_belongs(s, where))
-				continue;
-			snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-			    s->name);
-			n += strlen(buf + n);
-		}
+	SETTINGS_FOREACH(s) {
+		if (n >= len)
+			break;
+		if (!settings_belongs(s, where))
+			continue;
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", s->name);
+		n += strlen(buf + n);
 	}
 	for (size_t i = 0; where == SETTING_AT_TOP && top_groups[i] &&
 	    n < len; i++) {
 		snprintf(buf + n, len - n, ", %s", top_groups[i]);
 		n += strlen(buf + n);
 	}
-}
-
-const char *
-settings_type_name(enum setting_type t)
-{
-	static const char *const names[] = {
-		"int", "bool", "string", "enum", "duration", "size",
-		"int-list", "string-list",
-	};
-
-	return names[t];
-}
-
-const char *
-settings_type_expect(enum setting_type t)
-{
-	static const char *const texts[] = {
-		"an integer",
-		"a boolean (true or false)",
-		"a string",
-		"a string",
-		"a duration (a number of seconds or a string like \"30s\")",
-		"a size (a number of bytes or a string like \"64k\")",
-		"a list of integers like [7, 9]",
-		"a list of strings like [\"a\", \"b\"]",
-	};
-
-	return texts[t];
-}
-
-const char *
-settings_scope_name(enum setting_scope s)
-{
-	return s == SETTING_GLOBAL ? "global" :
-	    s == SETTING_LISTENER ? "listener" : "listener-only";
-}
-
-const char *
-settings_protos_name(unsigned protos)
-{
-	if (protos == SETTING_ANY)
-		return "tcp,udp";
-	if (protos == SETTING_TCP)
-		return "tcp";
-	if (protos == SETTING_UDP)
-		return "udp";
-	return "-";
-}
-
-static void
-format_number(const struct setting *s, double v, char *buf, size_t len)
-{
-	if (s->type == SETTING_DURATION)
-		units_format_duration(v, buf, len);
-	else if (s->type == SETTING_SIZE)
-		units_format_size((uint64_t)v, buf, len);
-	else
-		snprintf(buf, len, "%.0f", v);
-}
-
-static void
-format_range(const struct setting *s, char *buf, size_t len)
-{
-	char lo[32], hi[32];
-
-	format_number(s, s->min, lo, sizeof(lo));
-	format_number(s, s->max, hi, sizeof(hi));
-	if (s->max >= SETTING_NOMAX)
-		snprintf(buf, len, "%s or more", lo);
-	else
-		snprintf(buf, len, "%s .. %s", lo, hi);
-}
-
-void
-settings_allowed(const struct setting *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	switch (s->type) {
-	case SETTING_INT:
-	case SETTING_DURATION:
-	case SETTING_SIZE:
-		format_range(s, buf, len);
-		break;
-	case SETTING_INT_LIST:
-		format_range(s, buf, len);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, " each, at most %zu", s->max_items);
-		break;
-	case SETTING_BOOL:
-		snprintf(buf, len, "true or false");
-		break;
-	case SETTING_ENUM:
-		for (const struct setting_choice *c = s->choices;
-		    c->name != NULL && n < len; c++) {
-			snprintf(buf + n, len - n, "%s%s",
-			    c == s->choices ? "" : ", ", c->name);
-			n += strlen(buf + n);
-		}
-		break;
-	case SETTING_STRING:
-	case SETTING_STR_LIST:
-		if (s->allowed != NULL)
-			snprintf(buf, len, "%s", s->allowed);
-		else
-			snprintf(buf, len, "any string");
-		return;
-	}
-	n = strlen(buf);
-	if (s->allowed != NULL && n < len)
-		snprintf(buf + n, len - n, "; %s", s->allowed);
-}
-
-void
-settings_put_uint(const struct setting *s, void *base, uint64_t v)
-{
-	unsigned char *p = (unsigned char *)base + s->offset;
-
-	switch (s->size) {
-	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	case 8: memcpy(p, &v, 8); break;
-	default: assert(!"integer member of unsupported size");
-	}
-}
-
-uint64_t
-settings_get_uint(const struct setting *s, const void *base)
-{
-	const unsigned char *p = (const unsigned char *)base + s->offset;
-	uint8_t x1;
-	uint16_t x2;
-	uint32_t x4;
-	uint64_t x8 = 0;
-
-	switch (s->size) {
-	case 1: memcpy(&x1, p, 1); return x1;
-	case 2: memcpy(&x2, p, 2); return x2;
-	case 4: memcpy(&x4, p, 4); return x4;
-	case 8: memcpy(&x8, p, 8); return x8;
-	default: assert(!"integer member of unsupported size");
-	}
-	return 0;
-}
-
-int
-settings_put_string(const struct setting *s, void *base, const char *v,
-    char *err, size_t errlen)
-{
-	char *p = (char *)base + s->offset;
-	size_t n = strlen(v);
-	char *copy;
-
-	if (s->size > 0) {
-		if (n >= s->size) {
-			snprintf(err, errlen, "too long: %zu bytes (at most %zu)",
-			    n, s->size - 1);
-			return -1;
-		}
-		memcpy(p, v, n + 1);
-		return 0;
-	}
-	if ((copy = strdup(v)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	free(*(char **)(void *)p);
-	*(char **)(void *)p = copy;
-	return 0;
-}
-
-static int
-copy_ints(struct setting_ints *dst, const struct setting_ints *src)
-{
-	dst->v = NULL;
-	dst->n = 0;
-	if (src->n == 0)
-		return 0;
-	if ((dst->v = calloc(src->n, sizeof(*dst->v))) == NULL)
-		return -1;
-	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
-	dst->n = src->n;
-	return 0;
-}
-
-static int
-copy_strs(struct setting_strs *dst, const struct setting_strs *src)
-{
-	dst->v = NULL;
-	dst->n = 0;
-	if (src->n == 0)
-		return 0;
-	if ((dst->v = calloc(src->n, sizeof(*dst->v))) == NULL)
-		return -1;
-	for (; dst->n < src->n; dst->n++)
-		if ((dst->v[dst->n] = strdup(src->v[dst->n])) == NULL)
-			return -1;	/* the caller releases the partial copy */
-	return 0;
-}
-
-int
-settings_copy(const struct setting *s, void *dst, const void *src)
-{
-	unsigned char *d = (unsigned char *)dst + s->offset;
-	const unsigned char *p = (const unsigned char *)src + s->offset;
-	const char *str;
-
-	settings_release(s, dst);
-	switch (s->type) {
-	case SETTING_INT_LIST:
-		return copy_ints((void *)d, (const void *)p);
-	case SETTING_STR_LIST:
-		return copy_strs((void *)d, (const void *)p);
-	case SETTING_STRING:
-		if (s->size == 0) {
-			memcpy(&str, p, sizeof(str));
-			str = strdup(str != NULL ? str : "");
-			memcpy(d, &str, sizeof(str));
-			return str != NULL ? 0 : -1;
-		}
-		/* FALLTHROUGH */
-	default:
-		memcpy(d, p, s->size);
-		return 0;
-	}
-}
-
-void
-settings_release(const struct setting *s, void *base)
-{
-	unsigned char *p = (unsigned char *)base + s->offset;
-	struct setting_ints *ints = (void *)p;
-	struct setting_strs *strs = (void *)p;
-
-	switch (s->type) {
-	case SETTING_INT_LIST:
-		free(ints->v);
-		ints->v = NULL;
-		ints->n = 0;
-		break;
-	case SETTING_STR_LIST:
-		for (size_t i = 0; i < strs->n; i++)
-			free(strs->v[i]);
-		free(strs->v);
-		strs->v = NULL;
-		strs->n = 0;
-		break;
-	case SETTING_STRING:
-		if (s->size == 0) {
-			free(*(char **)(void *)p);
-			*(char **)(void *)p = NULL;
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-void
-settings_release_scope(void *base, int global)
-{
-	for (size_t t = 0; settings_tables[t] != NULL; t++)
-		for (const struct setting *s = settings_tables[t];
-		    s->name != NULL; s++)
-			if ((s->scope == SETTING_GLOBAL) == (global != 0))
-				settings_release(s, base);
-}
-
-void
-settings_dump(FILE *out)
-{
-	char allowed[512];
-
-	fprintf(out, "# scope\tname\ttype\tprotocols\tdefault\tallowed\thelp\n");
-	for (size_t t = 0; settings_tables[t] != NULL; t++) {
-		for (const struct setting *s = settings_tables[t];
-		    s->name != NULL; s++) {
-			settings_allowed(s, allowed, sizeof(allowed));
-			fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			    settings_scope_name(s->scope), s->name,
-			    settings_type_name(s->type),
-			    s->scope == SETTING_GLOBAL ? "-" :
-			    settings_protos_name(s->protos),
-			    s->def != NULL ? s->def : "-", allowed, s->help);
-		}
-	}
-}
-
-static int __attribute__((format(printf, 4, 5)))
-problem(const struct setting *s, char *err, size_t errlen, const char *fmt,
-    ...)
-{
-	char what[512], allowed[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	settings_allowed(s, allowed, sizeof(allowed));
-	snprintf(err, errlen, "%s (allowed: %s)", what, allowed);
-	return -1;
-}
-
-static int
-type_error(const struct setting *s, const struct setting_value *v, char *err,
-    size_t errlen)
-{
-	return problem(s, err, errlen, "expected %s, got %s",
-	    settings_type_expect(s->type), v->got);
-}
-
-/* A number of seconds/bytes or a string with a unit, within the range. */
-static int
-number(const struct setting *s, const struct setting_value *v, double *out,
-    char *err, size_t errlen)
-{
-	char shown[300], why[256];
-	uint64_t bytes;
-
-	if (v->kind == SV_INT) {
-		snprintf(shown, sizeof(shown), "%lld", v->i);
-		*out = (double)v->i;
-	} else if (v->kind == SV_FLOAT && s->type == SETTING_DURATION) {
-		snprintf(shown, sizeof(shown), "%g", v->f);
-		*out = v->f;
-		if (!isfinite(*out))
-			return problem(s, err, errlen, "%s is out of range", shown);
-	} else if (v->kind == SV_STRING && s->type == SETTING_DURATION) {
-		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
-		if (units_parse_duration(v->s, out, why, sizeof(why)) < 0)
-			return problem(s, err, errlen, "%s", why);
-	} else if (v->kind == SV_STRING && s->type == SETTING_SIZE) {
-		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
-		if (units_parse_size(v->s, &bytes, why, sizeof(why)) < 0)
-			return problem(s, err, errlen, "%s", why);
-		*out = (double)bytes;
-	} else {
-		return type_error(s, v, err, errlen);
-	}
-	if (*out < s->min || *out > s->max)
-		return problem(s, err, errlen, "%s is out of range", shown);
-	return 0;
-}
-
-static int
-set_string(const struct setting *s, void *base, const char *v, char *err,
-    size_t errlen)
-{
-	char why[256];
-
-	if (s->check != NULL && s->check(v, why, sizeof(why)) < 0)
-		return problem(s, err, errlen, "%s", why);
-	if (settings_put_string(s, base, v, why, sizeof(why)) < 0)
-		return problem(s, err, errlen, "%s", why);
-	return 0;
-}
-
-static int
-set_enum(const struct setting *s, void *base, const char *v, char *err,
-    size_t errlen)
-{
-	for (const struct setting_choice *c = s->choices; c->name; c++) {
-		if (strcmp(c->name, v) == 0) {
-			memcpy((char *)base + s->offset, &c->value,
-			    sizeof(c->value));
-			return 0;
-		}
-	}
-	return problem(s, err, errlen, "unknown value \"%s\"", v);
-}
-
-int
-settings_set(const struct setting *s, void *base,
-    const struct setting_value *v, char *err, size_t errlen)
-{
-	double d;
-
-	switch (s->type) {
-	case SETTING_INT:
-	case SETTING_SIZE:
-		if (number(s, v, &d, err, errlen) < 0)
-			return -1;
-		settings_put_uint(s, base, (uint64_t)d);
-		return 0;
-	case SETTING_DURATION:
-		if (number(s, v, &d, err, errlen) < 0)
-			return -1;
-		memcpy((char *)base + s->offset, &d, sizeof(d));
-		return 0;
-	case SETTING_BOOL:
-		if (v->kind != SV_BOOL)
-			return type_error(s, v, err, errlen);
-		memcpy((char *)base + s->offset, &v->b, sizeof(v->b));
-		return 0;
-	case SETTING_STRING:
-		if (v->kind != SV_STRING)
-			return type_error(s, v, err, errlen);
-		return set_string(s, base, v->s, err, errlen);
-	case SETTING_ENUM:
-		if (v->kind != SV_STRING)
-			return type_error(s, v, err, errlen);
-		return set_enum(s, base, v->s, err, errlen);
-	case SETTING_INT_LIST:
-	case SETTING_STR_LIST:
-		return type_error(s, v, err, errlen);
-	}
-	return -1;
-}
-
-int
-settings_list_begin(const struct setting *s, void *base, size_t n, char *err,
-    size_t errlen)
-{
-	void *list = (char *)base + s->offset, *mem;
-
-	if (n > s->max_items)
-		return problem(s, err, errlen, "%zu elements are too many", n);
-	settings_release(s, base);
-	if (n == 0)
-		return 0;
-	mem = calloc(n, s->type == SETTING_INT_LIST ? sizeof(int64_t) :
-	    sizeof(char *));
-	if (mem == NULL)
-		return problem(s, err, errlen, "out of memory");
-	if (s->type == SETTING_INT_LIST)
-		((struct setting_ints *)list)->v = mem;
-	else
-		((struct setting_strs *)list)->v = mem;
-	return 0;
-}
-
-int
-settings_list_set(const struct setting *s, void *base, size_t i,
-    const struct setting_value *v, char *err, size_t errlen)
-{
-	void *list = (char *)base + s->offset;
-	struct setting_ints *ints = list;
-	struct setting_strs *strs = list;
-	char why[256];
-
-	if (s->type == SETTING_INT_LIST) {
-		if (v->kind != SV_INT) {
-			snprintf(err, errlen, "expected an integer, got %s",
-			    v->got);
-			return -1;
-		}
-		if ((double)v->i < s->min || (double)v->i > s->max)
-			return problem(s, err, errlen, "%lld is out of range",
-			    v->i);
-		ints->v[i] = v->i;
-		ints->n = i + 1;
-		return 0;
-	}
-	if (v->kind != SV_STRING) {
-		snprintf(err, errlen, "expected a string, got %s", v->got);
-		return -1;
-	}
-	if (s->check != NULL && s->check(v->s, why, sizeof(why)) < 0)
-		return problem(s, err, errlen, "%s", why);
-	if ((strs->v[i] = strdup(v->s)) == NULL)
-		return problem(s, err, errlen, "out of memory");
-	strs->n = i + 1;
-	return 0;
-}
-
-char *
-settings_defaults_text(void)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (f == NULL)
-		return NULL;
-	for (size_t t = 0; settings_tables[t] != NULL; t++)
-		for (const struct setting *s = settings_tables[t]; s->name; s++)
-			if (s->scope == SETTING_GLOBAL && s->def != NULL)
-				fprintf(f, "%s = %s;\n", s->name, s->def);
-	fprintf(f, "defaults = {\n");
-	for (size_t t = 0; settings_tables[t] != NULL; t++)
-		for (const struct setting *s = settings_tables[t]; s->name; s++)
-			if (s->scope == SETTING_LISTENER && s->def != NULL)
-				fprintf(f, "%s = %s;\n", s->name, s->def);
-	fprintf(f, "};\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
 }

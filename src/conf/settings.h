@@ -17,7 +17,7 @@
  *         };
  *     and declare `extern const struct setting settings_guard[];` in your
  *     header;
- *  3. add `settings_guard` to settings_tables[] in settings_echod.c.
+ *  3. add `settings_guard` to settings_tables[] in settings.c.
  * tests/unit/test_settings checks every table (types, sizes, defaults in
  * range, unique names); tests/unit/test_conf checks that conf/echod.conf
  * shows every setting with its default and help line, and loads to the
@@ -115,10 +115,18 @@ struct setting {
 /* No upper bound for min/max. */
 #define SETTING_NOMAX 1e300
 
-/* Every table, NULL-terminated; conf.c walks them in this order
- * (settings_echod.c). */
+/* Every table, NULL-terminated, in the order they are walked (settings.c).
+ * settings_echod.c holds echod's own rows. */
 extern const struct setting *const settings_tables[];
 extern const struct setting settings_echod[];
+
+/* Every row of every table, in order; break and continue work as in any
+ * for loop. */
+const struct setting *settings_first(void);
+const struct setting *settings_next(const struct setting *s);
+#define SETTINGS_FOREACH(s) \
+	for (const struct setting *s = settings_first(); s != NULL; \
+	    s = settings_next(s))
 
 /* A value as the file wrote it, handed over by the parser (conf.c). */
 enum setting_kind { SV_INT, SV_FLOAT, SV_BOOL, SV_STRING, SV_OTHER };
@@ -179,6 +187,8 @@ int settings_put_string(const struct setting *s, void *base, const char *v,
  * release what a setting owns (strings by pointer, lists). 0/-1 (ENOMEM). */
 int settings_copy(const struct setting *s, void *dst, const void *src);
 void settings_release(const struct setting *s, void *base);
+/* The same value in a and b (lists and strings by content). */
+bool settings_equal(const struct setting *s, const void *a, const void *b);
 /* Release every owned value of one scope in a struct conf/lconf. */
 void settings_release_scope(void *base, int global);
 

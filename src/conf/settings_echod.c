@@ -161,9 +161,3 @@ const struct setting settings_echod[] = {
 	SETTING_END
 };
 
-/* Every table; add another module's table here (see settings.h). */
-const struct setting *const settings_tables[] = {
-	settings_echod,
-	settings_guard,
-	NULL
-};

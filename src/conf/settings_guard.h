@@ -46,15 +46,4 @@ struct guard_gconf {
 
 extern const struct setting settings_guard[];
 
-/* The lists above are owned by their struct conf.  A listener that keeps a
- * copy of its lconf beyond the conf's life makes them its own. */
-struct lconf;
-/* lc is a shallow copy: give it deep copies of the lists.  0/-1 (ENOMEM;
- * the lists are then empty). */
-int settings_guard_dup(struct lconf *lc);
-void settings_guard_free(struct lconf *lc);
-/* Forget the lists without freeing (before comparing the rest bytewise). */
-void settings_guard_strip(struct lconf *lc);
-bool settings_guard_lists_equal(const struct lconf *a, const struct lconf *b);
-
 #endif

@@ -22,11 +22,9 @@
 #include <unistd.h>
 
 #include "common/addr.h"
-#include "daemon/ctl.h"
-#include "daemon/ctl_commands.h"
-#include "daemon/daemon.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "daemon/ctl.h"
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_TIMEOUT 30.0	/* a reload may take a while; echoctl waits */
@@ -47,7 +45,9 @@ struct ctl_client {
 };
 
 struct ctl {
-	struct echod *d;
+	struct logger *log;
+	ctl_handler_fn *handler;
+	void *ctx;
 	struct ev_loop *loop;
 	char *path;
 	int fd;
@@ -84,7 +84,7 @@ ctl_client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ctl_client *cl = w->data;
 
-	log_debug(&cl->ctl->d->log, "control client pid %ld timed out",
+	log_debug(cl->ctl->log, "control client pid %ld timed out",
 	    (long)cl->pid);
 	ctl_client_free(cl);
 }
@@ -159,11 +159,11 @@ ctl_client_request(struct ctl_client *cl, const struct proto_request *req)
 		return;
 	}
 	/* Monitoring may poll status often; a reload is worth a notice. */
-	log_event(&c->d->log, req->verb == PROTO_RELOAD ? LOG_LVL_NOTICE :
+	log_event(c->log, req->verb == PROTO_RELOAD ? LOG_LVL_NOTICE :
 	    LOG_LVL_DEBUG, LOG_EV_GENERIC, NULL, 0, "control: %s%s from uid %ld pid %ld",
 	    proto_verb_name(req->verb), req->json ? " json" : "",
 	    (long)cl->uid, (long)cl->pid);
-	if (ctl_commands_answer(c->d, req, &out, &len) < 0) {
+	if (c->handler(c->ctx, req, &out, &len) < 0) {
 		ctl_client_error(cl, PROTO_ERR_INTERNAL, "out of memory");
 		return;
 	}
@@ -230,7 +230,7 @@ ctl_refuse(struct ctl *c, struct ctl_client *cl)
 	uint64_t suppressed = 0;
 
 	if (log_ratelimit_ok(&c->rl, ev_now(c->loop), &suppressed))
-		log_warn(&c->d->log, "control: refused uid %ld pid %ld "
+		log_warn(c->log, "control: refused uid %ld pid %ld "
 		    "(only root and uid %ld may use %s) suppressed=%llu",
 		    (long)cl->uid, (long)cl->pid, (long)geteuid(), c->path,
 		    (unsigned long long)suppressed);
@@ -275,7 +275,7 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				log_warn(&c->d->log, "control: accept: %s",
+				log_warn(c->log, "control: accept: %s",
 				    strerror(errno));
 			return;
 		}
@@ -349,21 +349,24 @@ ctl_listen(struct ctl *c)
 }
 
 struct ctl *
-ctl_new(struct echod *d, const char *path)
+ctl_new(struct ev_loop *loop, struct logger *log, const char *path,
+    ctl_handler_fn *handler, void *ctx)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
 
 	if (c == NULL || (c->path = strdup(path)) == NULL) {
-		log_err(&d->log, "control socket %s: out of memory", path);
+		log_err(log, "control socket %s: out of memory", path);
 		free(c);
 		return NULL;
 	}
-	c->d = d;
-	c->loop = d->loop;
+	c->log = log;
+	c->handler = handler;
+	c->ctx = ctx;
+	c->loop = loop;
 	c->fd = -1;
 	log_ratelimit_init(&c->rl, 1.0, 5.0);
 	if (ctl_listen(c) < 0) {
-		log_err(&d->log, "control socket %s: %s", path, strerror(errno));
+		log_err(log, "control socket %s: %s", path, strerror(errno));
 		if (c->fd >= 0)
 			close(c->fd);
 		free(c->path);
@@ -373,7 +376,7 @@ ctl_new(struct echod *d, const char *path)
 	ev_io_init(&c->io, ctl_accept_cb, c->fd, EV_READ);
 	c->io.data = c;
 	ev_io_start(c->loop, &c->io);
-	log_info(&d->log, "control socket listening on %s", path);
+	log_info(log, "control socket listening on %s", path);
 	return c;
 }
 

@@ -19,12 +19,6 @@
 #define CTLREPLY_LINE_EST 256		/* generous bytes per status line */
 #define CTLREPLY_ERR_MAX 8192		/* reload diagnostics */
 
-static const char *
-proto_name(enum conf_proto p)
-{
-	return p == CONF_UDP ? "udp" : "tcp";
-}
-
 static void
 kv_stats(struct proto_out *o, const char *prefix, const struct stats *st)
 {
@@ -62,7 +56,7 @@ kv_status(struct proto_out *o, const struct daemon_status *st, bool full)
 			char key[sizeof(prefix) + 16];
 
 			snprintf(key, sizeof(key), "%sprotocol", prefix);
-			proto_out_kv(o, key, "%s", proto_name(l->proto));
+			proto_out_kv(o, key, "%s", conf_proto_name(l->proto));
 			snprintf(key, sizeof(key), "%saddress", prefix);
 			proto_out_kv(o, key, "%s", l->address);
 			snprintf(key, sizeof(key), "%sinherited", prefix);
@@ -100,7 +94,7 @@ json_listener(struct proto_out *o, const struct listener_status *l,
 	if (full)
 		snprintf(line, sizeof(line), "{\"name\":\"%s\",\"protocol\":\"%s\","
 		    "\"address\":\"%s\",\"inherited\":%s,\"open_conns\":%" PRIu32
-		    ",\"stats\":%s}%s", name, proto_name(l->proto), l->address,
+		    ",\"stats\":%s}%s", name, conf_proto_name(l->proto), l->address,
 		    l->inherited ? "true" : "false", l->open_conns, sts,
 		    last ? "" : ",");
 	else
@@ -239,9 +233,10 @@ reply_ping(size_t *len)
 }
 
 int
-ctl_commands_answer(struct echod *d, const struct proto_request *req,
+ctl_commands_answer(void *echod, const struct proto_request *req,
     char **out, size_t *len)
 {
+	struct echod *d = echod;
 	char *buf = NULL;
 	struct proto_out o;
 

@@ -7,14 +7,10 @@
 #ifndef ECHOD_CTL_COMMANDS_H
 #define ECHOD_CTL_COMMANDS_H
 
-#include <stddef.h>
+#include "daemon/ctl.h"
 
-struct echod;
-struct proto_request;
-
-/* *out is malloc'd (caller frees) and holds *len bytes.  0, or -1 when
- * even an error reply could not be allocated. */
-int ctl_commands_answer(struct echod *d, const struct proto_request *req,
-    char **out, size_t *len);
+/* The ctl_handler_fn (ctl.h) that the daemon gives the control socket;
+ * its context is the struct echod. */
+ctl_handler_fn ctl_commands_answer;
 
 #endif

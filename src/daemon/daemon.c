@@ -1,7 +1,7 @@
 /*
  * daemon: options, startup, signals, reload, drain and teardown of echod.
- * All state is in struct echod (daemon.h); the listener set transitions
- * are in daemon_reload.c, status output in daemon_status.c.
+ * All state is in struct echod (daemon.h); reload and the listener set
+ * transitions are in daemon_reload.c, status output in daemon_status.c.
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/ctl.h"
+#include "daemon/ctl_commands.h"
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/service.h"
@@ -124,12 +125,6 @@ cpu_count(void)
 	return n > 0 ? (uint32_t)n : 1;
 }
 
-static void
-apply_log_level(struct echod *d)
-{
-	log_set_level(&d->log, d->debug ? LOG_LVL_DEBUG : d->conf->log_level);
-}
-
 static int
 start_workers(struct echod *d)
 {
@@ -218,75 +213,6 @@ refresh_status(struct echod *d)
 
 	daemon_status_line(d, line, sizeof(line));
 	service_status(d->service, line);
-}
-
-/* Settings read only at start: say so when a reload asks for a change. */
-static void
-warn_start_only(struct echod *d, const struct conf *nc)
-{
-	if (nc->workers != d->workers_setting)
-		log_warn(&d->log, "%s: workers = %u takes effect at the next "
-		    "start; still running %u worker(s)", d->conf_path,
-		    nc->workers, d->nworkers);
-	if (nc->io_uring != d->io_uring_setting)
-		log_warn(&d->log, "%s: io_uring = %s takes effect at the next "
-		    "start", d->conf_path, nc->io_uring ? "true" : "false");
-}
-
-int
-daemon_reload(struct echod *d, char *err, size_t errlen)
-{
-	struct conf *nc = NULL, *old;
-	struct diags diags;
-	char line[256];
-	size_t pos = 0;
-
-	if (d->phase != DAEMON_RUNNING) {
-		snprintf(err, errlen, "cannot reload while %s",
-		    d->phase == DAEMON_DRAINING ? "draining" : "reloading");
-		return -1;
-	}
-	d->phase = DAEMON_RELOADING;
-	service_reloading(d->service, "reloading configuration");
-	diags_init(&diags);
-	err[0] = '\0';
-	if (conf_load(d->conf_path, &nc, &diags) < 0) {
-		for (size_t i = 0; i < diags.n && pos < errlen; i++) {
-			log_event(&d->log, LOG_LVL_ERR, LOG_EV_CONFIG_ERROR, NULL,
-			    0, "%s", diags.msgs[i]);
-			pos += (size_t)snprintf(err + pos, errlen - pos, "%s%s",
-			    i ? "\n" : "", diags.msgs[i]);
-		}
-	} else if (daemon_reload_apply(d, nc, err, errlen) < 0) {
-		conf_free(nc);
-		nc = NULL;
-	}
-	diags_free(&diags);
-	if (nc == NULL) {
-		d->reload_failures++;
-		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
-		    "%s", err);
-		log_event(&d->log, LOG_LVL_ERR, LOG_EV_RELOAD_FAIL, NULL, 0,
-		    "reload failed, still running the previous configuration: "
-		    "%.300s", err);
-		d->phase = DAEMON_RUNNING;
-		snprintf(line, sizeof(line), "reload failed: %.200s", err);
-		service_ready(d->service, line);
-		return -1;
-	}
-	warn_start_only(d, nc);
-	old = d->conf;
-	d->conf = nc;
-	conf_free(old);
-	apply_log_level(d);
-	d->reloads++;
-	d->last_reload_error[0] = '\0';
-	d->phase = DAEMON_RUNNING;
-	log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_RELOAD_OK, NULL, 0,
-	    "reloaded %s: %zu listeners", d->conf_path, d->nset);
-	daemon_status_line(d, line, sizeof(line));
-	service_ready(d->service, line);
-	return 0;
 }
 
 static void
@@ -404,7 +330,7 @@ start(struct echod *d)
 	if (d->conf->log_target == CONF_LOG_JOURNAL ||
 	    (d->conf->log_target == CONF_LOG_AUTO && service_stderr_is_journal()))
 		service_log_to_journal(&d->log);
-	apply_log_level(d);
+	daemon_apply_log_level(d);
 	log_event(&d->log, LOG_LVL_INFO, LOG_EV_STARTING, NULL, 0,
 	    "echod %s starting (%s)", version_string(), d->conf_path);
 	if (start_workers(d) < 0)
@@ -415,7 +341,8 @@ start(struct echod *d)
 	}
 	report_unmatched_fds(d);
 	if (d->conf->control_socket[0] != '\0')
-		d->ctl = ctl_new(d, d->conf->control_socket);
+		d->ctl = ctl_new(d->loop, &d->log, d->conf->control_socket,
+		    ctl_commands_answer, d);
 	watch_signals(d);
 	service_watchdog_start(d->service);
 	d->phase = DAEMON_RUNNING;

@@ -102,6 +102,8 @@ int daemon_reload(struct echod *d, char *err, size_t errlen);
  * what is new first; on failure nothing changed.  0/-1 with err. */
 int daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
     size_t errlen);
+/* The log level: the config's, or debug with -d. */
+void daemon_apply_log_level(struct echod *d);
 /* Begin a graceful drain (as SIGTERM does); a second call exits at once. */
 void daemon_drain(struct echod *d);
 /* Snapshot for status; free with daemon_status_free(). 0/-1. */

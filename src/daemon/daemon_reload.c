@@ -7,6 +7,8 @@
  *   commit  - successors take over their sockets (cannot fail), every
  *             worker switches to the new set, then removed listeners close
  *             their sockets (inherited ones stay open for systemd).
+ * daemon_reload() is the whole reload that SIGHUP and `echoctl reload`
+ * run: read the file, apply it, say how it went (log, sd_notify).
  */
 #include "config.h"
 
@@ -87,7 +89,7 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 		struct listener *old = find_same_socket(d, lc, p);
 
 		p->from[i] = old;
-		if (old != NULL && listener_settings_equal(&old->conf, lc)) {
+		if (old != NULL && conf_listener_equal(&old->conf, lc)) {
 			p->set[i] = old;
 			p->kept[i] = true;
 		} else if (old != NULL) {
@@ -136,12 +138,12 @@ log_listener(struct echod *d, int level, enum log_event ev,
 {
 	struct log_field f[3] = {
 		{ "listener", l->conf.name },
-		{ "protocol", listener_proto_name(l->conf.proto) },
+		{ "protocol", conf_proto_name(l->conf.proto) },
 		{ "address", l->bound },
 	};
 
 	log_event(&d->log, level, ev, f, 3, "%s %s %s%s", what,
-	    listener_proto_name(l->conf.proto), l->bound,
+	    conf_proto_name(l->conf.proto), l->bound,
 	    l->inherited ? " (socket from systemd)" : "");
 }
 
@@ -201,5 +203,80 @@ daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
 	d->nset = p.n;
 	free(p.from);
 	free(p.kept);
+	return 0;
+}
+
+void
+daemon_apply_log_level(struct echod *d)
+{
+	log_set_level(&d->log, d->debug ? LOG_LVL_DEBUG : d->conf->log_level);
+}
+
+/* Settings read only at start: say so when a reload asks for a change. */
+static void
+warn_start_only(struct echod *d, const struct conf *nc)
+{
+	if (nc->workers != d->workers_setting)
+		log_warn(&d->log, "%s: workers = %u takes effect at the next "
+		    "start; still running %u worker(s)", d->conf_path,
+		    nc->workers, d->nworkers);
+	if (nc->io_uring != d->io_uring_setting)
+		log_warn(&d->log, "%s: io_uring = %s takes effect at the next "
+		    "start", d->conf_path, nc->io_uring ? "true" : "false");
+}
+
+int
+daemon_reload(struct echod *d, char *err, size_t errlen)
+{
+	struct conf *nc = NULL, *old;
+	struct diags diags;
+	char line[256];
+	size_t pos = 0;
+
+	if (d->phase != DAEMON_RUNNING) {
+		snprintf(err, errlen, "cannot reload while %s",
+		    d->phase == DAEMON_DRAINING ? "draining" : "reloading");
+		return -1;
+	}
+	d->phase = DAEMON_RELOADING;
+	service_reloading(d->service, "reloading configuration");
+	diags_init(&diags);
+	err[0] = '\0';
+	if (conf_load(d->conf_path, &nc, &diags) < 0) {
+		for (size_t i = 0; i < diags.n && pos < errlen; i++) {
+			log_event(&d->log, LOG_LVL_ERR, LOG_EV_CONFIG_ERROR, NULL,
+			    0, "%s", diags.msgs[i]);
+			pos += (size_t)snprintf(err + pos, errlen - pos, "%s%s",
+			    i ? "\n" : "", diags.msgs[i]);
+		}
+	} else if (daemon_reload_apply(d, nc, err, errlen) < 0) {
+		conf_free(nc);
+		nc = NULL;
+	}
+	diags_free(&diags);
+	if (nc == NULL) {
+		d->reload_failures++;
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
+		    "%s", err);
+		log_event(&d->log, LOG_LVL_ERR, LOG_EV_RELOAD_FAIL, NULL, 0,
+		    "reload failed, still running the previous configuration: "
+		    "%.300s", err);
+		d->phase = DAEMON_RUNNING;
+		snprintf(line, sizeof(line), "reload failed: %.200s", err);
+		service_ready(d->service, line);
+		return -1;
+	}
+	warn_start_only(d, nc);
+	old = d->conf;
+	d->conf = nc;
+	conf_free(old);
+	daemon_apply_log_level(d);
+	d->reloads++;
+	d->last_reload_error[0] = '\0';
+	d->phase = DAEMON_RUNNING;
+	log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_RELOAD_OK, NULL, 0,
+	    "reloaded %s: %zu listeners", d->conf_path, d->nset);
+	daemon_status_line(d, line, sizeof(line));
+	service_ready(d->service, line);
 	return 0;
 }

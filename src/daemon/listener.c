@@ -19,12 +19,6 @@
 
 #define LISTEN_BACKLOG 4096
 
-const char *
-listener_proto_name(enum conf_proto p)
-{
-	return p == CONF_TCP ? "tcp" : "udp";
-}
-
 static struct lcounters *
 lcounters_new(const struct listener *l, uint32_t nworkers)
 {
@@ -111,7 +105,7 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 		goto fail_opt;
 	if (bind(fd, sa, salen) < 0) {
 		snprintf(err, errlen, "cannot bind %s %s port %u: %s",
-		    listener_proto_name(lc->proto), lc->address, lc->port,
+		    conf_proto_name(lc->proto), lc->address, lc->port,
 		    strerror(errno));
 		goto fail;
 	}
@@ -210,13 +204,13 @@ listener_alloc(const struct lconf *lc)
 		return NULL;
 	l->refs = 1;
 	l->conf = *lc;
-	if (settings_guard_dup(&l->conf) < 0) {
+	if (conf_listener_dup(&l->conf) < 0) {
 		free(l);
 		return NULL;
 	}
 	l->prot = protect_new(&l->conf, err, sizeof(err));
 	if (l->prot == NULL) {
-		settings_guard_free(&l->conf);
+		conf_listener_free(&l->conf);
 		free(l);
 		return NULL;
 	}
@@ -339,7 +333,7 @@ listener_unref(struct listener *l)
 	free(l->fds);
 	lcounters_unref(l->counters);
 	protect_free(l->prot);
-	settings_guard_free(&l->conf);
+	conf_listener_free(&l->conf);
 	free(l);
 }
 
@@ -349,16 +343,4 @@ listener_fd(const struct listener *l, uint32_t index)
 	if (l->nfds == 0)
 		return -1;
 	return l->fds[l->nfds == 1 ? 0 : index % l->nfds];
-}
-
-bool
-listener_settings_equal(const struct lconf *a, const struct lconf *b)
-{
-	struct lconf x = *a, y = *b;
-
-	/* Compare everything but where it was written; lists by content. */
-	x.line = y.line = 0;
-	settings_guard_strip(&x);
-	settings_guard_strip(&y);
-	return memcmp(&x, &y, sizeof(x)) == 0 && settings_guard_lists_equal(a, b);
 }

@@ -38,7 +38,6 @@ struct lcounters {
 };
 
 struct listener {
-	struct listener *next;		/* in the daemon's running set */
 	int refs;			/* atomic: the set + open connections */
 	struct lconf conf;		/* settings, immutable */
 	char bound[ADDR_STRLEN];	/* "127.0.0.1:8888" as actually bound */
@@ -66,15 +65,10 @@ void listener_ref(struct listener *l);
 void listener_unref(struct listener *l);
 /* The fd worker `index` watches. */
 int listener_fd(const struct listener *l, uint32_t index);
-/* Settings differ in a way that needs a new object (anything but the name). */
-bool listener_settings_equal(const struct lconf *a, const struct lconf *b);
 
 void lcounters_ref(struct lcounters *c);
 void lcounters_unref(struct lcounters *c);
 void lcounters_sum(const struct lcounters *c, struct stats *out);
 
-/* Match unused systemd fds to nothing: log and close those no listener
- * claimed after startup. */
-const char *listener_proto_name(enum conf_proto p);
 
 #endif
