@@ -74,52 +74,63 @@ find_unit(const struct unit *units, size_t n, const char *suffix)
 	return NULL;
 }
 
-int
-units_parse_duration(const char *s, double *seconds, char *err, size_t errlen)
+/* What a number with a unit may be. */
+struct unit_kind {
+	const struct unit *units;
+	size_t n;
+	int frac;			/* decimals allowed */
+	double max;			/* after the unit is applied */
+	const char *what, *hint, *too_big;
+};
+
+static const struct unit_kind durations = {
+	duration_units, sizeof(duration_units) / sizeof(duration_units[0]),
+	1, 1e9, "duration", "use ms, s, m, h or d", "too long",
+};
+
+static const struct unit_kind sizes = {
+	size_units, sizeof(size_units) / sizeof(size_units[0]),
+	0, 9007199254740991.0,	/* 2^53 - 1: exact in a double */
+	"size", "use k, M or G; 1k = 1024", "too large",
+};
+
+static int
+parse_with_unit(const struct unit_kind *k, const char *s, double *out,
+    char *err, size_t errlen)
 {
 	const struct unit *u;
 	const char *suffix;
 	double num;
 
-	if (split_number(s, 1, &num, &suffix, err, errlen) < 0)
+	if (split_number(s, k->frac, &num, &suffix, err, errlen) < 0)
 		return -1;
-	u = find_unit(duration_units,
-	    sizeof(duration_units) / sizeof(duration_units[0]), suffix);
-	if (u == NULL) {
-		snprintf(err, errlen, "unknown duration unit '%s' in '%s' "
-		    "(use ms, s, m, h or d)", suffix, s);
+	if ((u = find_unit(k->units, k->n, suffix)) == NULL) {
+		snprintf(err, errlen, "unknown %s unit '%s' in '%s' (%s)",
+		    k->what, suffix, s, k->hint);
 		return -1;
 	}
 	num *= u->factor;
-	if (num > 1e9) {
-		snprintf(err, errlen, "duration '%s' is too long", s);
+	if (num > k->max) {
+		snprintf(err, errlen, "%s '%s' is %s", k->what, s, k->too_big);
 		return -1;
 	}
-	*seconds = num;
+	*out = num;
 	return 0;
+}
+
+int
+units_parse_duration(const char *s, double *seconds, char *err, size_t errlen)
+{
+	return parse_with_unit(&durations, s, seconds, err, errlen);
 }
 
 int
 units_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
 {
-	const struct unit *u;
-	const char *suffix;
 	double num;
 
-	if (split_number(s, 0, &num, &suffix, err, errlen) < 0)
+	if (parse_with_unit(&sizes, s, &num, err, errlen) < 0)
 		return -1;
-	u = find_unit(size_units, sizeof(size_units) / sizeof(size_units[0]),
-	    suffix);
-	if (u == NULL) {
-		snprintf(err, errlen, "unknown size unit '%s' in '%s' "
-		    "(use k, M or G; 1k = 1024)", suffix, s);
-		return -1;
-	}
-	num *= u->factor;
-	if (num >= 9007199254740992.0) {	/* 2^53: exact in a double */
-		snprintf(err, errlen, "size '%s' is too large", s);
-		return -1;
-	}
 	*bytes = (uint64_t)num;
 	return 0;
 }

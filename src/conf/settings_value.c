@@ -78,13 +78,12 @@ settings_put_string(const struct setting *s, void *base, const char *v,
 static int
 copy_ints(struct setting_ints *dst, const struct setting_ints *src)
 {
-	dst->v = NULL;
 	dst->n = 0;
-	if (src->n == 0)
-		return 0;
-	if ((dst->v = calloc(src->n, sizeof(*dst->v))) == NULL)
+	dst->v = src->n > 0 ? calloc(src->n, sizeof(*dst->v)) : NULL;
+	if (src->n > 0 && dst->v == NULL)
 		return -1;
-	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	if (src->n > 0)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
 	dst->n = src->n;
 	return 0;
 }
@@ -92,11 +91,9 @@ copy_ints(struct setting_ints *dst, const struct setting_ints *src)
 static int
 copy_strs(struct setting_strs *dst, const struct setting_strs *src)
 {
-	dst->v = NULL;
 	dst->n = 0;
-	if (src->n == 0)
-		return 0;
-	if ((dst->v = calloc(src->n, sizeof(*dst->v))) == NULL)
+	dst->v = src->n > 0 ? calloc(src->n, sizeof(*dst->v)) : NULL;
+	if (src->n > 0 && dst->v == NULL)
 		return -1;
 	for (; dst->n < src->n; dst->n++)
 		if ((dst->v[dst->n] = strdup(src->v[dst->n])) == NULL)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,32 +101,32 @@ buf_put(struct buf *b, const void *src, size_t n)
 	return done;
 }
 
-ssize_t
-buf_read_fd(struct buf *b, int fd)
+/* One readv into the free space, or one writev of the data. */
+static ssize_t
+buf_io(struct buf *b, int fd, bool out)
 {
 	struct iovec iov[2];
-	int cnt = buf_free_iov(b, iov);
+	int cnt = out ? buf_data_iov(b, iov) : buf_free_iov(b, iov);
 	ssize_t n;
 
 	if (cnt == 0)
 		return 0;
-	n = readv(fd, iov, cnt);
-	if (n > 0)
+	n = out ? writev(fd, iov, cnt) : readv(fd, iov, cnt);
+	if (n > 0 && out)
+		buf_consume(b, (size_t)n);
+	else if (n > 0)
 		b->len += (size_t)n;
 	return n;
 }
 
 ssize_t
+buf_read_fd(struct buf *b, int fd)
+{
+	return buf_io(b, fd, false);
+}
+
+ssize_t
 buf_write_fd(struct buf *b, int fd)
 {
-	struct iovec iov[2];
-	int cnt = buf_data_iov(b, iov);
-	ssize_t n;
-
-	if (cnt == 0)
-		return 0;
-	n = writev(fd, iov, cnt);
-	if (n > 0)
-		buf_consume(b, (size_t)n);
-	return n;
+	return buf_io(b, fd, true);
 }

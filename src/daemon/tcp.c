@@ -300,8 +300,10 @@ conn_direct_max(const struct conn *c, size_t room)
 	return max;
 }
 
-enum close_reason
-conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
+/* What a read of n bytes (or -1 with err) means: the peer's FIN, a peer
+ * error, or bytes in (counted against max_bytes). */
+static enum close_reason
+conn_got(struct worker *w, struct conn *c, ssize_t n, int err)
 {
 	if (n == 0) {
 		c->state = CONN_PEER_EOF;
@@ -312,9 +314,17 @@ conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
 	c->bytes_in += (uint64_t)n;
 	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
 	conn_check_allowance(c, conn_stats(w, c));
-	if (c->l->conf.oneshot)
-		c->oneshot_done = 1;
 	return CLOSE_NONE;
+}
+
+enum close_reason
+conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
+{
+	enum close_reason why = conn_got(w, c, n, err);
+
+	if (n > 0 && c->l->conf.oneshot)
+		c->oneshot_done = 1;
+	return why;
 }
 
 enum close_reason
@@ -380,16 +390,7 @@ conn_read(struct worker *w, struct conn *c)
 	} else {
 		n = buf_read_fd(c->buf, c->io.fd);
 	}
-	if (n == 0) {
-		c->state = CONN_PEER_EOF;
-		return CLOSE_NONE;
-	}
-	if (n < 0)
-		return is_transient(errno) ? CLOSE_NONE : conn_peer_error(w, c, errno);
-	c->bytes_in += (uint64_t)n;
-	stat_add(conn_stats(w, c), ST_BYTES_IN, (uint64_t)n);
-	conn_check_allowance(c, conn_stats(w, c));
-	return CLOSE_NONE;
+	return conn_got(w, c, n, errno);
 }
 
 static enum close_reason

@@ -128,30 +128,10 @@ static void
 accept_refuse(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, enum stat_id why)
 {
-	char host[ADDR_STRLEN], port[8];
-	uint64_t suppressed;
-
 	close(fd);
 	accept_unreserve(wl);
 	stat_add(wl->st, why, 1);
-	if (!log_enabled(w->log, LOG_LVL_INFO) ||
-	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
-		return;
-	addr_format_host(peer, host, sizeof(host));
-	snprintf(port, sizeof(port), "%u", addr_port(peer));
-	{
-		struct log_field f[5] = {
-			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
-			{ "peer_address", host }, { "peer_port", port },
-			{ "drop_reason", stat_drop_reason(why) },
-		};
-
-		log_event(w->log, LOG_LVL_INFO, LOG_EV_LIMIT, f, 5,
-		    "refused a connection from %s port %s on %s: %s (%llu "
-		    "similar messages suppressed)", host, port,
-		    wl->l->conf.name, stat_drop_reason(why),
-		    (unsigned long long)suppressed);
-	}
+	worker_log_drop(wl, peer, why, LOG_EV_LIMIT, "refused a connection");
 }
 
 /* Reserve a slot under max_connections and max_connections_total before

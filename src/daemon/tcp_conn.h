@@ -108,6 +108,12 @@ struct conn {
 	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
 };
 
+#if defined(__x86_64__) || defined(__aarch64__)
+/* What the comment above, ARCHITECTURE.md and scripts/memtest's figures
+ * count on: 152 bytes plus malloc's 8 fit a 160-byte chunk. */
+_Static_assert(sizeof(struct conn) <= 152, "struct conn outgrew its chunk");
+#endif
+
 static inline struct tcp_worker *
 tcp_worker_of(const struct worker *w)
 {

@@ -175,34 +175,6 @@ batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b, int n)
 	stat_add(wl->st, ST_DGRAM_BYTES_OUT, bytes);
 }
 
-/* A dropped datagram in the log: at info level, rate-limited per worker
- * (the counters and the periodic summary see every drop). */
-static void
-udp_log_drop(struct worker *w, struct wlistener *wl, const struct msghdr *h,
-    enum stat_id why)
-{
-	char host[ADDR_STRLEN], port[8];
-	uint64_t suppressed;
-
-	if (!log_enabled(w->log, LOG_LVL_INFO) ||
-	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
-		return;
-	addr_format_host(h->msg_name, host, sizeof(host));
-	snprintf(port, sizeof(port), "%u", addr_port(h->msg_name));
-	{
-		struct log_field f[5] = {
-			{ "listener", wl->l->conf.name }, { "protocol", "udp" },
-			{ "peer_address", host }, { "peer_port", port },
-			{ "drop_reason", stat_drop_reason(why) },
-		};
-
-		log_event(w->log, LOG_LVL_INFO, LOG_EV_DGRAM_DROP, f, 5,
-		    "dropped a datagram from %s port %s on %s: %s (%llu similar "
-		    "messages suppressed)", host, port, wl->l->conf.name,
-		    stat_drop_reason(why), (unsigned long long)suppressed);
-	}
-}
-
 /* One recvmmsg() worth; returns the number received, or -1 when the socket
  * has nothing more.  `pktinfo`: reply from the address the datagram was
  * sent to; `cmsg`: receive destinations (for that, or for the guard). */
@@ -228,14 +200,16 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 		bytes += b->in[i].msg_len;
 		if (h->msg_flags & MSG_TRUNC) {
 			toobig++;
-			udp_log_drop(w, wl, h, ST_DROP_TOO_BIG);
+			worker_log_drop(wl, h->msg_name, ST_DROP_TOO_BIG,
+			    LOG_EV_DGRAM_DROP, "dropped a datagram");
 			continue;
 		}
 		why = protect_udp(wl->l->prot, wl->state, h->msg_name,
 		    cmsg ? h : NULL, b->in[i].msg_len, now);
 		if (why != ST_COUNT) {
 			stat_add(wl->st, why, 1);
-			udp_log_drop(w, wl, h, why);
+			worker_log_drop(wl, h->msg_name, why, LOG_EV_DGRAM_DROP,
+			    "dropped a datagram");
 			continue;
 		}
 		b->oiov[nout].iov_base = b->iov[i].iov_base;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/addr.h"
 #include "daemon/listener.h"
 #include "daemon/worker.h"
 
@@ -324,4 +325,32 @@ worker_watch(struct wlistener *wl, bool on)
 		ev_io_start(wl->w->loop, &wl->io);
 	else if (!on)
 		ev_io_stop(wl->w->loop, &wl->io);
+}
+
+void
+worker_log_drop(struct wlistener *wl, const struct sockaddr *peer,
+    enum stat_id why, enum log_event ev, const char *what)
+{
+	struct worker *w = wl->w;
+	char host[ADDR_STRLEN], port[8];
+	uint64_t suppressed;
+
+	if (!log_enabled(w->log, LOG_LVL_INFO) ||
+	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+		return;
+	addr_format_host(peer, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", addr_port(peer));
+	{
+		struct log_field f[5] = {
+			{ "listener", wl->l->conf.name },
+			{ "protocol", conf_proto_name(wl->l->conf.proto) },
+			{ "peer_address", host }, { "peer_port", port },
+			{ "drop_reason", stat_drop_reason(why) },
+		};
+
+		log_event(w->log, LOG_LVL_INFO, ev, f, 5,
+		    "%s from %s port %s on %s: %s (%llu similar messages "
+		    "suppressed)", what, host, port, wl->l->conf.name,
+		    stat_drop_reason(why), (unsigned long long)suppressed);
+	}
 }

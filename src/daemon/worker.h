@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
 #include "common/stats.h"
@@ -121,5 +122,10 @@ int worker_is_drained(struct worker *w);
 void worker_conn_opened(struct worker *w);
 void worker_conn_closed(struct worker *w);
 void worker_watch(struct wlistener *wl, bool on);
+/* A peer refused or a datagram dropped, at info and rate-limited per
+ * worker (the counters see every one): "WHAT from HOST port N on
+ * LISTENER: REASON", with the journal fields of a peer. */
+void worker_log_drop(struct wlistener *wl, const struct sockaddr *peer,
+    enum stat_id why, enum log_event ev, const char *what);
 
 #endif

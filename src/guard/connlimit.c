@@ -17,14 +17,10 @@
 
 #include "common/tbucket.h"
 #include "guard/connlimit.h"
-#include "guard/ratelimit.h"
-
-#define CONNLIMIT_PROBE 8
-#define CONNLIMIT_MAX_SLOTS (1u << 24)
+#include "guard/srctable.h"
 
 struct cslot {
-	uint64_t key[2];
-	double last;		/* last refill; 0 = free */
+	struct srctable_slot h;	/* h.last: last refill */
 	float tokens;
 	uint32_t count;		/* open connections */
 };
@@ -32,9 +28,7 @@ struct cslot {
 struct connlimit {
 	pthread_mutex_t lock;
 	struct connlimit_conf c;
-	struct cslot *tab;
-	uint32_t mask;
-	uint64_t seed[2];
+	struct srctable tab;
 };
 
 void
@@ -57,10 +51,9 @@ conf_check(const struct connlimit_conf *c, char *err, size_t errlen)
 		    "burst >= 1");
 		return -1;
 	}
-	if (c->v4_prefix > 32 || c->v6_prefix > 128) {
-		snprintf(err, errlen, "prefix lengths: IPv4 0-32, IPv6 0-128");
+	if (srctable_check_prefixes(c->v4_prefix, c->v6_prefix, err,
+	    errlen) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -69,32 +62,25 @@ connlimit_new(const struct connlimit_conf *c, uint32_t table_size, char *err,
     size_t errlen)
 {
 	struct connlimit *cl;
-	uint32_t n = CONNLIMIT_PROBE;
 
 	if (conf_check(c, err, errlen) == -1)
 		return NULL;
-	if (table_size > CONNLIMIT_MAX_SLOTS) {
-		snprintf(err, errlen, "table size must be at most %u",
-		    CONNLIMIT_MAX_SLOTS);
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	while (n < table_size)
-		n <<= 1;
-	cl = calloc(1, sizeof(*cl));
-	if (cl == NULL || (cl->tab = calloc(n, sizeof(*cl->tab))) == NULL) {
+	if (srctable_init(&cl->tab, table_size, sizeof(struct cslot), err,
+	    errlen) < 0) {
 		free(cl);
-		snprintf(err, errlen, "out of memory for %u connection slots", n);
 		return NULL;
 	}
 	if (pthread_mutex_init(&cl->lock, NULL) != 0) {
-		free(cl->tab);
+		srctable_fini(&cl->tab);
 		free(cl);
 		snprintf(err, errlen, "cannot create a mutex");
 		return NULL;
 	}
 	cl->c = *c;
-	cl->mask = n - 1;
-	ratelimit_seed(cl->seed);
 	return cl;
 }
 
@@ -104,7 +90,7 @@ connlimit_free(struct connlimit *cl)
 	if (cl == NULL)
 		return;
 	pthread_mutex_destroy(&cl->lock);
-	free(cl->tab);
+	srctable_fini(&cl->tab);
 	free(cl);
 }
 
@@ -120,59 +106,28 @@ connlimit_configure(struct connlimit *cl, const struct connlimit_conf *c,
 	return 0;
 }
 
-static struct cslot *
-slot_lookup(struct connlimit *cl, const uint64_t key[2])
+/* A source with open connections keeps its slot, so counts stay right. */
+static bool
+evictable(const void *slot)
 {
-	uint32_t h = (uint32_t)ratelimit_hash(key, cl->seed);
-
-	for (uint32_t i = 0; i < CONNLIMIT_PROBE; i++) {
-		struct cslot *s = &cl->tab[(h + i) & cl->mask];
-
-		if (s->last != 0 && s->key[0] == key[0] && s->key[1] == key[1])
-			return s;
-	}
-	return NULL;
-}
-
-/* A free slot, else the least recently seen one without open connections. */
-static struct cslot *
-slot_claim(struct connlimit *cl, const uint64_t key[2], double now)
-{
-	uint32_t h = (uint32_t)ratelimit_hash(key, cl->seed);
-	struct cslot *victim = NULL;
-
-	for (uint32_t i = 0; i < CONNLIMIT_PROBE; i++) {
-		struct cslot *s = &cl->tab[(h + i) & cl->mask];
-
-		if (s->last == 0) {
-			victim = s;
-			break;
-		}
-		if (s->count == 0 && (victim == NULL || s->last < victim->last))
-			victim = s;
-	}
-	if (victim == NULL)
-		return NULL;
-	victim->key[0] = key[0];
-	victim->key[1] = key[1];
-	victim->tokens = (float)cl->c.burst;
-	victim->count = 0;
-	victim->last = now > 0 ? now : 1e-9;
-	return victim;
+	return ((const struct cslot *)slot)->count == 0;
 }
 
 static enum connlimit_verdict
 acquire_locked(struct connlimit *cl, const uint64_t key[2], double now)
 {
 	const struct connlimit_conf *c = &cl->c;
-	struct cslot *s = slot_lookup(cl, key);
+	struct cslot *s = srctable_lookup(&cl->tab, key);
 
-	if (s == NULL && (s = slot_claim(cl, key, now)) == NULL)
-		return CONNLIMIT_TABLE_FULL;
-	if (now > s->last) {
+	if (s == NULL) {
+		if ((s = srctable_claim(&cl->tab, key, now, evictable)) == NULL)
+			return CONNLIMIT_TABLE_FULL;
+		s->tokens = (float)c->burst;
+	}
+	if (now > s->h.last) {
 		s->tokens = (float)tbucket_accrue(s->tokens, c->rate, c->burst,
-		    now - s->last);
-		s->last = now;
+		    now - s->h.last);
+		s->h.last = now;
 	}
 	if (c->rate > 0 && s->tokens < 1)
 		return CONNLIMIT_RATE;
@@ -195,8 +150,8 @@ connlimit_acquire(struct connlimit *cl, const struct sockaddr *src,
 	pthread_mutex_lock(&cl->lock);
 	t->p4 = (uint8_t)cl->c.v4_prefix;
 	t->p6 = (uint8_t)cl->c.v6_prefix;
-	if ((cl->c.exempt_loopback && ratelimit_is_loopback(src)) ||
-	    ratelimit_source_key(src, t->p4, t->p6, key) == -1) {
+	if ((cl->c.exempt_loopback && srctable_is_loopback(src)) ||
+	    srctable_key(src, t->p4, t->p6, key) == -1) {
 		pthread_mutex_unlock(&cl->lock);
 		return CONNLIMIT_PASS;
 	}
@@ -213,10 +168,10 @@ connlimit_release(struct connlimit *cl, const struct sockaddr *src,
 	struct cslot *s;
 	uint64_t key[2];
 
-	if (!t->tracked || ratelimit_source_key(src, t->p4, t->p6, key) == -1)
+	if (!t->tracked || srctable_key(src, t->p4, t->p6, key) == -1)
 		return;
 	pthread_mutex_lock(&cl->lock);
-	s = slot_lookup(cl, key);
+	s = srctable_lookup(&cl->tab, key);
 	/* Open connections pin their slot, so it is always found. */
 	if (s != NULL && s->count > 0)
 		s->count--;
@@ -232,8 +187,8 @@ connlimit_count(struct connlimit *cl, const struct sockaddr *src)
 	uint32_t n = 0;
 
 	pthread_mutex_lock(&cl->lock);
-	if (ratelimit_source_key(src, cl->c.v4_prefix, cl->c.v6_prefix,
-	    key) == 0 && (s = slot_lookup(cl, key)) != NULL)
+	if (srctable_key(src, cl->c.v4_prefix, cl->c.v6_prefix,
+	    key) == 0 && (s = srctable_lookup(&cl->tab, key)) != NULL)
 		n = s->count;
 	pthread_mutex_unlock(&cl->lock);
 	return n;

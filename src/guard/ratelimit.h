@@ -2,12 +2,9 @@
  * ratelimit: per-source token buckets for UDP (datagrams/s and bytes/s) in a
  * fixed-size table, with a global cap on top.
  *
- * A source is its address cut to a prefix (/32 for IPv4 and /64 for IPv6 by
- * default: one IPv6 host usually owns a whole /64, so keying per address
- * would let it rotate addresses for free).  The table never grows: a source
- * hashes (keyed with a random seed) to a window of RATELIMIT_PROBE slots; a
- * new source takes a free slot in the window or evicts the one seen least
- * recently.  A flooding source is seen constantly and so keeps its drained
+ * Sources and the table are srctable's (a prefix of the address; a fixed
+ * size; a new source takes a free slot in its window or evicts the one
+ * seen least recently).  A flooding source is seen constantly and so keeps its drained
  * bucket, while spoofed one-packet sources only evict each other; what they
  * get through is bounded by the global cap, which no spoofing avoids.
  *
@@ -31,8 +28,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-#define RATELIMIT_PROBE 8	/* slots examined per lookup */
 
 struct ratelimit_conf {
 	double pps, pps_burst;		/* per source; pps 0 = no limit */
@@ -66,13 +61,5 @@ enum ratelimit_verdict ratelimit_check(struct ratelimit *rl,
 size_t ratelimit_used(const struct ratelimit *rl);
 uint64_t ratelimit_evictions(const struct ratelimit *rl);
 size_t ratelimit_table_bytes(const struct ratelimit *rl);
-
-/* Shared with connlimit: the source key of an address (prefix-masked, IPv4
- * as v4-mapped) and whether it is a loopback address.  -1 if not IP. */
-int ratelimit_source_key(const struct sockaddr *sa, unsigned v4_prefix,
-    unsigned v6_prefix, uint64_t key[2]);
-bool ratelimit_is_loopback(const struct sockaddr *sa);
-uint64_t ratelimit_hash(const uint64_t key[2], const uint64_t seed[2]);
-void ratelimit_seed(uint64_t seed[2]);
 
 #endif

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "guard/ratelimit.h"
+#include "guard/srctable.h"
 
 #include "test_sa.h"
 
@@ -287,19 +288,19 @@ test_keys(void **state)
 {
 	uint64_t k[2];
 
-	assert_int_equal(ratelimit_source_key(SA("192.0.2.1"), 32, 64, k), 0);
+	assert_int_equal(srctable_key(SA("192.0.2.1"), 32, 64, k), 0);
 	assert_true(k[0] == 0 && k[1] == 0xffffc0000201ULL);
-	assert_int_equal(ratelimit_source_key(SA("192.0.2.1"), 0, 64, k), 0);
+	assert_int_equal(srctable_key(SA("192.0.2.1"), 0, 64, k), 0);
 	assert_true(k[0] == 0 && k[1] == 0xffff00000000ULL);
-	assert_int_equal(ratelimit_source_key(SA("2001:db8::ff"), 32, 56, k), 0);
+	assert_int_equal(srctable_key(SA("2001:db8::ff"), 32, 56, k), 0);
 	assert_true(k[0] == 0x20010db800000000ULL && k[1] == 0);
-	assert_int_equal(ratelimit_source_key(SA("2001:db8::ff"), 32, 120, k), 0);
+	assert_int_equal(srctable_key(SA("2001:db8::ff"), 32, 120, k), 0);
 	assert_true(k[1] == 0);
-	assert_int_equal(ratelimit_source_key(SA("2001:db8::1ff"), 32, 120, k), 0);
+	assert_int_equal(srctable_key(SA("2001:db8::1ff"), 32, 120, k), 0);
 	assert_true(k[1] == 0x100);
-	assert_true(ratelimit_is_loopback(SA("127.1.2.3")));
-	assert_false(ratelimit_is_loopback(SA("128.0.0.1")));
-	assert_false(ratelimit_is_loopback(SA("::2")));
+	assert_true(srctable_is_loopback(SA("127.1.2.3")));
+	assert_false(srctable_is_loopback(SA("128.0.0.1")));
+	assert_false(srctable_is_loopback(SA("::2")));
 }
 
 int
