@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define STAMP_SESSION_PROBE	8
+#define STAMP_SESSION_PROBE	8	/* SRCTABLE_PROBE */
 #define STAMP_SESSION_MAX	(1u << 20)
 
 struct stamp_session;

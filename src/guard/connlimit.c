@@ -117,7 +117,7 @@ static enum connlimit_verdict
 acquire_locked(struct connlimit *cl, const uint64_t key[2], double now)
 {
 	const struct connlimit_conf *c = &cl->c;
-	struct cslot *s = srctable_lookup(&cl->tab, key);
+	struct cslot *s = srctable_lookup(&cl->tab, key, now);
 
 	if (s == NULL) {
 		if ((s = srctable_claim(&cl->tab, key, now, evictable)) == NULL)
@@ -171,7 +171,7 @@ connlimit_release(struct connlimit *cl, const struct sockaddr *src,
 	if (!t->tracked || srctable_key(src, t->p4, t->p6, key) == -1)
 		return;
 	pthread_mutex_lock(&cl->lock);
-	s = srctable_lookup(&cl->tab, key);
+	s = srctable_lookup(&cl->tab, key, 0);
 	/* Open connections pin their slot, so it is always found. */
 	if (s != NULL && s->count > 0)
 		s->count--;
@@ -188,7 +188,7 @@ connlimit_count(struct connlimit *cl, const struct sockaddr *src)
 
 	pthread_mutex_lock(&cl->lock);
 	if (srctable_key(src, cl->c.v4_prefix, cl->c.v6_prefix,
-	    key) == 0 && (s = srctable_lookup(&cl->tab, key)) != NULL)
+	    key) == 0 && (s = srctable_lookup(&cl->tab, key, 0)) != NULL)
 		n = s->count;
 	pthread_mutex_unlock(&cl->lock);
 	return n;

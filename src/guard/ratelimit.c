@@ -118,7 +118,7 @@ ratelimit_free(struct ratelimit *rl)
 static struct slot *
 slot_find(struct ratelimit *rl, const uint64_t key[2], double now)
 {
-	struct slot *s = srctable_lookup(&rl->tab, key);
+	struct slot *s = srctable_lookup(&rl->tab, key, now);
 
 	if (s == NULL) {
 		s = srctable_claim(&rl->tab, key, now, NULL);

@@ -82,12 +82,23 @@ slot_at(const struct srctable *t, const uint64_t key[2], uint32_t i)
 	    (size_t)((h + i) & t->mask) * t->slot_size);
 }
 
+/* A slot unseen for longer than the table's idle time is free again. */
+static void
+slot_expire(struct srctable *t, struct srctable_slot *s, double now)
+{
+	if (t->idle > 0 && s->last != 0 && now - s->last > t->idle) {
+		s->last = 0;
+		t->used--;
+	}
+}
+
 void *
-srctable_lookup(struct srctable *t, const uint64_t key[2])
+srctable_lookup(struct srctable *t, const uint64_t key[2], double now)
 {
 	for (uint32_t i = 0; i < SRCTABLE_PROBE; i++) {
 		struct srctable_slot *s = slot_at(t, key, i);
 
+		slot_expire(t, s, now);
 		if (s->last != 0 && s->key[0] == key[0] && s->key[1] == key[1])
 			return s;
 	}
@@ -103,6 +114,7 @@ srctable_claim(struct srctable *t, const uint64_t key[2], double now,
 	for (uint32_t i = 0; i < SRCTABLE_PROBE; i++) {
 		struct srctable_slot *s = slot_at(t, key, i);
 
+		slot_expire(t, s, now);
 		if (s->last == 0) {
 			victim = s;
 			break;
@@ -145,6 +157,20 @@ load_be64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+void
+srctable_digest(const struct srctable *t, const uint64_t *words, size_t n,
+    uint64_t key[2])
+{
+	uint64_t a = t->seed[0], b = t->seed[1] ^ 0x9e3779b97f4a7c15ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		a = mix64(a ^ words[i]);
+		b = mix64(b + words[i] * 0xc2b2ae3d27d4eb4fULL);
+	}
+	key[0] = a;
+	key[1] = mix64(b ^ n);
 }
 
 int

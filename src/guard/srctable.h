@@ -9,7 +9,9 @@
  * a source hashes (keyed with a random seed, so a peer cannot aim at one
  * window) to a window of SRCTABLE_PROBE slots; a new source takes a free
  * slot in its window or evicts the one seen least recently among those its
- * owner allows.  The owner's slot type begins with struct srctable_slot;
+ * owner allows.  A table may also forget what it has not seen for `idle`
+ * seconds (the STAMP reflector's sessions); keys other than one source's
+ * prefix (a 5-tuple) are a keyed digest of their words (srctable_digest).  The owner's slot type begins with struct srctable_slot;
  * the table knows only that header and the slot size.  No locks: one
  * owner at a time.
  */
@@ -34,8 +36,9 @@ struct srctable {
 	size_t slot_size;
 	uint32_t mask;
 	uint64_t seed[2];
+	double idle;			/* forget slots unseen this long; 0 = never */
 	size_t used;
-	uint64_t evictions;
+	uint64_t evictions;		/* live slots given to another key */
 };
 
 /* At least `min_slots` (rounded up to a power of two, SRCTABLE_PROBE ..
@@ -45,8 +48,9 @@ int srctable_init(struct srctable *t, uint32_t min_slots, size_t slot_size,
 void srctable_fini(struct srctable *t);
 size_t srctable_bytes(const struct srctable *t);
 
-/* The slot holding key, or NULL. */
-void *srctable_lookup(struct srctable *t, const uint64_t key[2]);
+/* The slot holding key, or NULL.  `now` matters only to a table with an
+ * idle time (a slot unseen for longer is free again). */
+void *srctable_lookup(struct srctable *t, const uint64_t key[2], double now);
 /* A slot for a key that has none: a free one, else the least recently
  * seen one that `evictable` accepts (any, when it is NULL); NULL when
  * there is none.  The slot comes back zeroed but for its key and `last`
@@ -54,6 +58,10 @@ void *srctable_lookup(struct srctable *t, const uint64_t key[2]);
 void *srctable_claim(struct srctable *t, const uint64_t key[2], double now,
     bool (*evictable)(const void *slot));
 
+/* A key for anything else (a 5-tuple, say): a digest of n words keyed with
+ * the table's seed, so a peer cannot make two keys collide. */
+void srctable_digest(const struct srctable *t, const uint64_t *words,
+    size_t n, uint64_t key[2]);
 /* Prefix lengths that make sense (IPv4 0-32, IPv6 0-128): 0, or -1 with
  * err. */
 int srctable_check_prefixes(unsigned v4_prefix, unsigned v6_prefix,
