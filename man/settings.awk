@@ -16,6 +16,13 @@ function roff(s) {
 	return s
 }
 
+# A default may be a long path (the control socket under a deep prefix):
+# let troff break it after each slash rather than overrun the line.
+function breakable(s) {
+	gsub(/\//, "/\\:", s)
+	return s
+}
+
 # A text line must not start with a control character.
 function line(s) {
 	if (s ~ /^[.']/)
@@ -74,7 +81,7 @@ function where(scope, protos) {
 	n++
 	print ".TP"
 	print ".B " roff($col["name"])
-	line("Type: \\fI" roff($col["type"]) "\\fR.  Default: \\fB" roff(def) "\\fR.")
+	line("Type: \\fI" roff($col["type"]) "\\fR.  Default: \\fB" breakable(roff(def)) "\\fR.")
 	print ".br"
 	line("Allowed: " roff($col["allowed"]) ".")
 	print ".br"
