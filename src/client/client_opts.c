@@ -308,43 +308,13 @@ client_opts_positional(struct client_opts *o, int argc, char **argv,
 static int
 client_opts_source(const char *spec, struct addr *out)
 {
-	char host[128], err[160];
-	const char *orig = spec, *colon = strchr(spec, ':'), *portstr = NULL;
-	size_t hostlen = strlen(spec);
-	unsigned long port = 0;
-	char *end;
+	char err[160];
 
-	if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-
-		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
-			goto bad;
-		spec++;
-		hostlen = (size_t)(rb - spec);
-		portstr = rb[1] == ':' ? rb + 2 : NULL;
-	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-		hostlen = (size_t)(colon - spec);
-		portstr = colon + 1;
-	}
-	if (hostlen >= sizeof(host))
-		goto bad;
-	memcpy(host, spec, hostlen);
-	host[hostlen] = '\0';
-	if (portstr != NULL) {
-		errno = 0;
-		port = strtoul(portstr, &end, 10);
-		if (errno != 0 || *end != '\0' || end == portstr || port > 65535)
-			goto bad;
-	}
-	if (addr_parse(host, (uint16_t)port, out, NULL, err, sizeof(err)) == -1) {
+	if (addr_parse_hostport(spec, false, out, err, sizeof(err)) < 0) {
 		fprintf(stderr, "echoctl: --source: %s\n", err);
 		return -1;
 	}
 	return 0;
-bad:
-	fprintf(stderr, "echoctl: --source: '%s' is not ADDR, ADDR:PORT or "
-	    "[ADDR]:PORT\n", orig);
-	return -1;
 }
 
 /* Cross-option checks. */

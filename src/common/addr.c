@@ -6,7 +6,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -52,6 +54,48 @@ addr_parse(const char *host, uint16_t port, struct addr *out, bool *dualstack,
 	else
 		out->u.in6.sin6_port = htons(port);
 	return 0;
+}
+
+int
+addr_parse_hostport(const char *spec, bool need_port, struct addr *out,
+    char *err, size_t errlen)
+{
+	const char *orig = spec, *colon = strchr(spec, ':'), *portstr = NULL;
+	size_t hostlen = strlen(spec);
+	unsigned long port = 0;
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], *end;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			goto bad;
+		hostlen = (size_t)(rb - spec - 1);
+		portstr = rb[1] == ':' ? rb + 2 : NULL;
+		spec++;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		hostlen = (size_t)(colon - spec);
+		portstr = colon + 1;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(host) || (need_port && portstr == NULL))
+		goto bad;
+	memcpy(host, spec, hostlen);
+	host[hostlen] = '\0';
+	if (portstr != NULL) {
+		errno = 0;
+		port = strtoul(portstr, &end, 10);
+		if (errno != 0 || *end != '\0' || end == portstr ||
+		    portstr[0] < '0' || portstr[0] > '9' || port > 65535 ||
+		    (need_port && port == 0))
+			goto bad;
+	}
+	if (strcmp(host, "*") == 0)
+		goto bad;
+	return addr_parse(host, (uint16_t)port, out, NULL, err, errlen);
+bad:
+	snprintf(err, errlen, "'%s' is not %sADDR:PORT or [ADDR]:PORT", orig,
+	    need_port ? "" : "ADDR, ");
+	return -1;
 }
 
 static bool

@@ -32,6 +32,11 @@ struct addr {
  * *dualstack is set for "*".  0/-1. */
 int addr_parse(const char *host, uint16_t port, struct addr *out,
     bool *dualstack, char *err, size_t errlen);
+/* "ADDR", "ADDR:PORT" or "[ADDR]:PORT" (numeric, as addr_parse; "*" is
+ * refused): "127.0.0.1:9641", "[::1]:9641", "::1".  Without a port, *out
+ * has port 0, or the call fails if need_port.  0/-1 with err. */
+int addr_parse_hostport(const char *spec, bool need_port, struct addr *out,
+    char *err, size_t errlen);
 /* "127.0.0.1:8888", "[::1]:8888"; unmaps v4-mapped addresses. */
 void addr_format(const struct sockaddr *sa, char *buf, size_t len);
 /* Host part only: "127.0.0.1", "::1". */

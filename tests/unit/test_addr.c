@@ -181,6 +181,41 @@ test_bad(void **state)
 }
 
 static void
+test_hostport(void **state)
+{
+	static const char *const bad[] = {
+		"", ":9641", "127.0.0.1:", "127.0.0.1:x", "127.0.0.1:65536",
+		"127.0.0.1:-1", "127.0.0.1: 1", "[::1]", "[::1]x", "[::1:9641",
+		"::1:9641x", "*:9641", "localhost:9641", "127.0.0.1:0",
+		"[]:1", "127.0.0.1:+5",
+	};
+	struct addr a;
+	char err[128], buf[ADDR_STRLEN];
+
+	assert_int_equal(addr_parse_hostport("127.0.0.1:9641", true, &a, err,
+	    sizeof(err)), 0);
+	addr_format(&a.u.sa, buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:9641");
+	assert_int_equal(addr_parse_hostport("[::1]:9641", true, &a, err,
+	    sizeof(err)), 0);
+	addr_format(&a.u.sa, buf, sizeof(buf));
+	assert_string_equal(buf, "[::1]:9641");
+	/* Without the port requirement: a bare address, v4 or v6. */
+	assert_int_equal(addr_parse_hostport("::1", false, &a, err, sizeof(err)), 0);
+	assert_int_equal(addr_port(&a.u.sa), 0);
+	assert_int_equal(addr_parse_hostport("127.0.0.2", false, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_parse_hostport("[::1]", false, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_parse_hostport("::1", true, &a, err, sizeof(err)), -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (addr_parse_hostport(bad[i], strcmp(bad[i], "[::1]") == 0 ||
+		    strcmp(bad[i], "127.0.0.1:0") == 0, &a, err, sizeof(err)) == 0)
+			fail_msg("accepted '%s'", bad[i]);
+	assert_non_null(strstr(err, "is not"));
+}
+
+static void
 test_other_family(void **state)
 {
 	struct sockaddr_un un;
@@ -206,6 +241,7 @@ main(void)
 		cmocka_unit_test(test_v4mapped),
 		cmocka_unit_test(test_equality),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_other_family),
 	};
 
