@@ -38,6 +38,8 @@ static const struct echoctl_cmd echoctl_cmds[] = {
 	    "counters, total and per listener" },
 	{ "reload", ctlclient_main, "reload [--socket PATH]              "
 	    "reload the configuration, wait for it" },
+	{ "metrics", ctlclient_main, "metrics [--socket PATH]             "
+	    "the counters as Prometheus text" },
 	/* The load generator (src/bench*.c). */
 	{ "bench", bench_main, "bench [options] MODE                "
 	    "load generator (bench --help)" },

@@ -19,6 +19,7 @@ static const struct {
 	[PROTO_STATUS] = { "status", "phase, listeners, connections and counters" },
 	[PROTO_STATS] = { "stats", "counters only, total and per listener" },
 	[PROTO_RELOAD] = { "reload", "reload the configuration and wait for the result" },
+	[PROTO_METRICS] = { "metrics", "the counters in the Prometheus text format" },
 };
 
 const char *

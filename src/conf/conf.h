@@ -62,6 +62,7 @@ struct conf {
 	double drain_timeout;		/* seconds */
 	double status_interval;		/* seconds between STATUS/summary updates */
 	char *control_socket;		/* path of the AF_UNIX control socket, "" = none */
+	char *metrics_listen;		/* "ADDR:PORT" of GET /metrics, "" = none */
 	struct lconf defaults;		/* the listener defaults, resolved */
 	struct lconf *listeners;
 	size_t nlisteners;

@@ -62,6 +62,16 @@ check_socket_path(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+check_metrics_listen(const char *v, char *err, size_t errlen)
+{
+	struct addr a;
+
+	if (v[0] == '\0')
+		return 0;
+	return addr_parse_hostport(v, true, &a, err, errlen);
+}
+
 static const struct setting_choice level_choices[] = {
 	{ "err", LOG_LVL_ERR }, { "warning", LOG_LVL_WARNING },
 	{ "notice", LOG_LVL_NOTICE }, { "info", LOG_LVL_INFO },
@@ -108,6 +118,11 @@ const struct setting settings_echod[] = {
 	  .check = check_socket_path,
 	  .allowed = "a socket path of at most 107 bytes; \"\" = none",
 	  .help = "AF_UNIX socket where echoctl reaches the daemon" },
+	{ .name = "metrics_listen", .scope = SETTING_GLOBAL,
+	  .type = SETTING_STRING, SETTING_STRP(struct conf, metrics_listen),
+	  .def = "\"\"", .check = check_metrics_listen,
+	  .allowed = "\"ADDR:PORT\" or \"[ADDR]:PORT\", e.g. \"127.0.0.1:9641\"; \"\" = none",
+	  .help = "where a Prometheus scraper can GET /metrics over HTTP (no TLS, no authentication: keep it on a trusted network)" },
 
 	{ .name = "name", .scope = SETTING_LISTENER_ONLY,
 	  .type = SETTING_STRING, .protos = SETTING_ANY,

@@ -13,6 +13,7 @@
 
 #include "daemon/ctl_commands.h"
 #include "daemon/daemon.h"
+#include "daemon/metrics.h"
 #include "common/proto.h"
 #include "common/version.h"
 
@@ -215,6 +216,41 @@ out:
 	return buf;
 }
 
+static void
+metrics_line(void *ctx, const char *line)
+{
+	proto_out_line(ctx, line);
+}
+
+/* The Prometheus text as body lines (no line of it is empty, so none ends
+ * the reply early); too many listeners for one reply: ERR 500. */
+static char *
+reply_metrics(struct echod *d, size_t *len)
+{
+	struct daemon_status st;
+	struct proto_out o;
+	char *buf;
+	size_t cap;
+
+	if (daemon_status_snapshot(d, &st) < 0)
+		return NULL;
+	cap = reply_cap(64 + (st.nlisteners + 1) * (ST_COUNT + 16));
+	if ((buf = malloc(cap)) != NULL) {
+		proto_out_init(&o, buf, cap);
+		proto_out_ok(&o);
+		metrics_format(&st, metrics_line, &o);
+		if (o.overflow) {
+			proto_out_init(&o, buf, cap);
+			proto_out_err(&o, PROTO_ERR_INTERNAL, "metrics do not fit "
+			    "a control reply; use metrics_listen");
+		}
+		proto_out_end(&o);
+		*len = o.len;
+	}
+	daemon_status_free(&st);
+	return buf;
+}
+
 static char *
 reply_ping(size_t *len)
 {
@@ -250,6 +286,9 @@ ctl_commands_answer(void *echod, const struct proto_request *req,
 		break;
 	case PROTO_RELOAD:
 		buf = reply_reload(d, len);
+		break;
+	case PROTO_METRICS:
+		buf = reply_metrics(d, len);
 		break;
 	case PROTO_VERB_COUNT:
 		break;

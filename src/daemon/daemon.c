@@ -343,6 +343,11 @@ start(struct echod *d)
 	if (d->conf->control_socket[0] != '\0')
 		d->ctl = ctl_new(d->loop, &d->log, d->conf->control_socket,
 		    ctl_commands_answer, d);
+	if (daemon_metrics_prepare(d, d->conf, err, sizeof(err)) < 0) {
+		log_err(&d->log, "%s", err);
+		return EX_OSERR;
+	}
+	daemon_metrics_commit(d, d->conf);
 	watch_signals(d);
 	service_watchdog_start(d->service);
 	d->phase = DAEMON_RUNNING;
@@ -362,6 +367,7 @@ teardown(struct echod *d)
 	}
 	ctl_free(d->ctl);
 	d->ctl = NULL;
+	daemon_metrics_stop(d);
 	if (d->workers != NULL)
 		stop_workers(d);
 	for (size_t i = 0; i < d->nset; i++)

@@ -32,6 +32,7 @@ struct lcounters;
 struct worker;
 struct service;
 struct ctl;
+struct metrics_http;
 
 enum daemon_phase {
 	DAEMON_STARTING,
@@ -58,6 +59,10 @@ struct echod {
 	struct worker_env wenv;		/* what every worker is given */
 	struct service *service;	/* systemd: notify, fds, watchdog */
 	struct ctl *ctl;		/* control socket, NULL if none */
+	struct metrics_http *metrics;	/* GET /metrics, NULL if none */
+	struct metrics_http *metrics_next;	/* bound by a reload not committed yet */
+	bool metrics_change;		/* that reload changes metrics_listen */
+	char metrics_listen[ADDR_STRLEN + 8];	/* what metrics serves */
 
 	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
 	ev_timer drain_timer;		/* drain deadline */
@@ -113,5 +118,17 @@ void daemon_status_free(struct daemon_status *st);
 void daemon_status_line(struct echod *d, char *buf, size_t len);
 /* Log what was dropped since the last summary, if anything. */
 void daemon_status_summary(struct echod *d, double interval);
+
+/* The Prometheus text (metrics.h) of a fresh snapshot, malloc'd, *len
+ * bytes; NULL if out of memory.  Main thread (daemon_metrics.c). */
+char *daemon_metrics_text(struct echod *d, size_t *len);
+/* metrics_listen across start and reload: prepare binds c's address if it
+ * differs from what is served (0/-1 with err; nothing changed on -1),
+ * commit switches to it, abort forgets it; stop ends serving. */
+int daemon_metrics_prepare(struct echod *d, const struct conf *c, char *err,
+    size_t errlen);
+void daemon_metrics_commit(struct echod *d, const struct conf *c);
+void daemon_metrics_abort(struct echod *d);
+void daemon_metrics_stop(struct echod *d);
 
 #endif

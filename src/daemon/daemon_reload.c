@@ -249,7 +249,11 @@ daemon_reload(struct echod *d, char *err, size_t errlen)
 			pos += (size_t)snprintf(err + pos, errlen - pos, "%s%s",
 			    i ? "\n" : "", diags.msgs[i]);
 		}
+	} else if (daemon_metrics_prepare(d, nc, err, errlen) < 0) {
+		conf_free(nc);
+		nc = NULL;
 	} else if (daemon_reload_apply(d, nc, err, errlen) < 0) {
+		daemon_metrics_abort(d);
 		conf_free(nc);
 		nc = NULL;
 	}
@@ -267,6 +271,7 @@ daemon_reload(struct echod *d, char *err, size_t errlen)
 		return -1;
 	}
 	warn_start_only(d, nc);
+	daemon_metrics_commit(d, nc);
 	old = d->conf;
 	d->conf = nc;
 	conf_free(old);
