@@ -137,8 +137,17 @@ reply_cap(size_t lines)
 	return cap < PROTO_REPLY_MAX ? cap : PROTO_REPLY_MAX;
 }
 
+/* Fills a reply's body from a snapshot. */
+typedef void reply_fill_fn(struct proto_out *o, const struct daemon_status *st,
+    const struct proto_request *req);
+
+/* OK and the body `fill` writes from a fresh snapshot, in a buffer sized
+ * for `per_listener` lines per listener; ERR 500 `too_large` if it does
+ * not fit.  NULL if the snapshot or the buffer could not be had. */
 static char *
-reply_status(struct echod *d, const struct proto_request *req, size_t *len)
+reply_snapshot(struct echod *d, const struct proto_request *req,
+    size_t per_listener, reply_fill_fn *fill, const char *too_large,
+    size_t *len)
 {
 	struct daemon_status st;
 	struct proto_out o;
@@ -147,23 +156,45 @@ reply_status(struct echod *d, const struct proto_request *req, size_t *len)
 
 	if (daemon_status_snapshot(d, &st) < 0)
 		return NULL;
-	cap = reply_cap(32 + (st.nlisteners + 1) * (ST_COUNT + 8));
+	cap = reply_cap(64 + (st.nlisteners + 1) * per_listener);
 	if ((buf = malloc(cap)) != NULL) {
 		proto_out_init(&o, buf, cap);
 		proto_out_ok(&o);
-		if (req->json)
-			json_status(&o, &st, req->verb == PROTO_STATUS);
-		else
-			kv_status(&o, &st, req->verb == PROTO_STATUS);
+		fill(&o, &st, req);
 		if (o.overflow) {
 			proto_out_init(&o, buf, cap);
-			proto_out_err(&o, PROTO_ERR_INTERNAL, "reply too large");
+			proto_out_err(&o, PROTO_ERR_INTERNAL, too_large);
 		}
 		proto_out_end(&o);
 		*len = o.len;
 	}
 	daemon_status_free(&st);
 	return buf;
+}
+
+static void
+fill_status(struct proto_out *o, const struct daemon_status *st,
+    const struct proto_request *req)
+{
+	if (req->json)
+		json_status(o, st, req->verb == PROTO_STATUS);
+	else
+		kv_status(o, st, req->verb == PROTO_STATUS);
+}
+
+static void
+metrics_line(void *ctx, const char *line)
+{
+	proto_out_line(ctx, line);
+}
+
+/* The Prometheus text as body lines (no line of it is empty, so none ends
+ * the reply early). */
+static void
+fill_metrics(struct proto_out *o, const struct daemon_status *st,
+    const struct proto_request *req)
+{
+	metrics_format(st, metrics_line, o);
 }
 
 /* The diagnostics, one "diag=" line each, and the first as the summary. */
@@ -216,41 +247,6 @@ out:
 	return buf;
 }
 
-static void
-metrics_line(void *ctx, const char *line)
-{
-	proto_out_line(ctx, line);
-}
-
-/* The Prometheus text as body lines (no line of it is empty, so none ends
- * the reply early); too many listeners for one reply: ERR 500. */
-static char *
-reply_metrics(struct echod *d, size_t *len)
-{
-	struct daemon_status st;
-	struct proto_out o;
-	char *buf;
-	size_t cap;
-
-	if (daemon_status_snapshot(d, &st) < 0)
-		return NULL;
-	cap = reply_cap(64 + (st.nlisteners + 1) * (ST_COUNT + 16));
-	if ((buf = malloc(cap)) != NULL) {
-		proto_out_init(&o, buf, cap);
-		proto_out_ok(&o);
-		metrics_format(&st, metrics_line, &o);
-		if (o.overflow) {
-			proto_out_init(&o, buf, cap);
-			proto_out_err(&o, PROTO_ERR_INTERNAL, "metrics do not fit "
-			    "a control reply; use metrics_listen");
-		}
-		proto_out_end(&o);
-		*len = o.len;
-	}
-	daemon_status_free(&st);
-	return buf;
-}
-
 static char *
 reply_ping(size_t *len)
 {
@@ -282,13 +278,15 @@ ctl_commands_answer(void *echod, const struct proto_request *req,
 		break;
 	case PROTO_STATUS:
 	case PROTO_STATS:
-		buf = reply_status(d, req, len);
+		buf = reply_snapshot(d, req, ST_COUNT + 8, fill_status,
+		    "reply too large", len);
 		break;
 	case PROTO_RELOAD:
 		buf = reply_reload(d, len);
 		break;
 	case PROTO_METRICS:
-		buf = reply_metrics(d, len);
+		buf = reply_snapshot(d, req, ST_COUNT + 16, fill_metrics,
+		    "metrics do not fit a control reply; use metrics_listen", len);
 		break;
 	case PROTO_VERB_COUNT:
 		break;
