@@ -1,7 +1,8 @@
 /*
  * ctl_commands: what echod answers on the control socket.  Turns one parsed
  * request into a complete reply (proto.h format): ping, status and stats
- * from a daemon_status snapshot, as key=value or JSON, and reload, which
+ * from a daemon_status snapshot, as key=value or JSON, metrics as the
+ * Prometheus text (metrics.h) of one, and reload, which
  * runs daemon_reload() synchronously and answers with its diagnostics.
  */
 #ifndef ECHOD_CTL_COMMANDS_H
