@@ -104,7 +104,9 @@ void log_sink_stderr(struct logger *lg, int level, enum log_event ev,
  * A token bucket for peer-triggered messages: at most `burst` events, refilled
  * at `rate` per second.  log_ratelimit_ok() returns 1 when the event may be
  * logged; suppressed events are counted and reported with the next one that
- * passes ("suppressed=N").  Not thread-safe: keep one per worker.
+ * passes ("suppressed=N").  `now` is the monotonic clock in seconds
+ * (clock.h): a step of the wall clock must not silence the log for the
+ * length of the step.  Not thread-safe: keep one per worker.
  */
 struct log_ratelimit {
 	double rate, burst;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "daemon/ctl.h"
@@ -229,7 +230,7 @@ ctl_refuse(struct ctl *c, struct ctl_client *cl)
 {
 	uint64_t suppressed = 0;
 
-	if (log_ratelimit_ok(&c->rl, ev_now(c->loop), &suppressed))
+	if (log_ratelimit_ok(&c->rl, clock_mono(), &suppressed))
 		log_warn(c->log, "control: refused uid %ld pid %ld "
 		    "(only root and uid %ld may use %s) suppressed=%llu",
 		    (long)cl->uid, (long)cl->pid, (long)geteuid(), c->path,

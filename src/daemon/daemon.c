@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "daemon/ctl.h"
 #include "daemon/ctl_commands.h"
 #include "daemon/daemon.h"
@@ -322,7 +323,7 @@ start(struct echod *d)
 		return EX_OSERR;
 	}
 	ev_set_userdata(d->loop, d);
-	d->started = ev_now(d->loop);
+	d->started = clock_mono();
 	signal(SIGPIPE, SIG_IGN);
 	d->service = service_new(d->loop, &d->log);
 	if (d->service == NULL)

@@ -69,7 +69,7 @@ struct echod {
 	ev_timer status_timer;		/* STATUS= refresh, periodic summary */
 	ev_async drained;		/* a worker finished draining */
 
-	double started;			/* ev_now at startup */
+	double started;			/* clock_mono() at startup */
 	uint64_t reloads, reload_failures;
 	char last_reload_error[512];
 	struct stats last_summary;	/* totals at the last drop summary */

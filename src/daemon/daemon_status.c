@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 
@@ -53,7 +54,7 @@ daemon_status_snapshot(struct echod *d, struct daemon_status *st)
 	if (st->listeners == NULL)
 		return -1;
 	st->phase = phase_name(d->phase);
-	st->uptime = ev_now(d->loop) - d->started;
+	st->uptime = clock_mono() - d->started;
 	st->workers = d->nworkers;
 	st->reloads = d->reloads;
 	st->reload_failures = d->reload_failures;

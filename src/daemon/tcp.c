@@ -75,7 +75,7 @@ idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct idleq *q = (struct idleq *)((char *)t -
 	    offsetof(struct idleq, timer));
 	struct worker *w = q->tw->w;
-	ev_tstamp now = ev_now(loop);
+	double now = w->now;
 	struct conn *c;
 
 	q->refs++;		/* the last close must not free q under us */
@@ -127,7 +127,7 @@ idleq_arm(struct idleq *q)
 
 	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
 		return;
-	at = head->last_active + q->timeout - ev_now(loop);
+	at = head->last_active + q->timeout - q->tw->w->now;
 	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
 	ev_timer_start(loop, &q->timer);
 }
@@ -171,7 +171,7 @@ conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
 {
 	char host[ADDR_STRLEN], port[8], in[24], out[24], dur[24];
 	struct log_field f[8];
-	double secs = ev_now(w->loop) - c->created;
+	double secs = w->now - c->created;
 
 	if (!log_enabled(w->log, LOG_LVL_INFO))
 		return;
@@ -194,7 +194,7 @@ conn_touch(struct worker *w, struct conn *c)
 {
 	struct idleq *q = c->q;
 
-	c->last_active = ev_now(w->loop);
+	c->last_active = w->now;
 	if (TAILQ_NEXT(c, link) != NULL) {
 		TAILQ_REMOVE(&q->conns, c, link);
 		TAILQ_INSERT_TAIL(&q->conns, c, link);
@@ -244,7 +244,7 @@ conn_peer_error(struct worker *w, struct conn *c, int err)
 
 	c->err = (uint8_t)err;
 	if (log_enabled(w->log, LOG_LVL_INFO) &&
-	    log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+	    log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
 		char host[ADDR_STRLEN], port[8];
 		struct log_field f[4];
 
@@ -511,7 +511,7 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 	c->ticket = *ticket;
 	c->l = wl->l;
 	listener_ref(c->l);
-	c->created = c->last_active = ev_now(w->loop);
+	c->created = c->last_active = w->now;
 	TAILQ_INSERT_TAIL(&q->conns, c, link);
 	idleq_arm(q);
 	ev_io_init(&c->io, conn_cb, fd, EV_READ);

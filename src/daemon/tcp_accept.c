@@ -83,7 +83,7 @@ accept_limit(struct worker *w, struct wlistener *wl, bool total)
 		return;		/* still full at a re-check: said already */
 	t->at_limit = 1;
 	stat_add(wl->st, ST_ACCEPT_PAUSED, 1);
-	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+	if (log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
 		struct log_field f[2] = {
 			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
 		};
@@ -104,7 +104,7 @@ accept_error(struct worker *w, struct wlistener *wl, int err)
 
 	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
 	accept_pause(tcp_wl_of(wl), NOFD_RETRY_SEC);
-	if (log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed)) {
+	if (log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
 		struct log_field f[2] = {
 			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
 		};
@@ -191,7 +191,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			return;	/* EAGAIN: the backlog is empty */
 		}
 		why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source,
-		    (struct sockaddr *)&ss, ev_now(loop), &ticket);
+		    (struct sockaddr *)&ss, w->now, &ticket);
 		if (why != ST_COUNT) {
 			accept_refuse(w, wl, fd, (struct sockaddr *)&ss, why);
 			continue;

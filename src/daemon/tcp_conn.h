@@ -95,7 +95,7 @@ struct conn {
 	struct idleq *q;
 	struct buf *buf;		/* NULL unless an echo is pending */
 	uint64_t bytes_in;
-	ev_tstamp created, last_active;
+	double created, last_active;	/* the worker's monotonic now */
 	union {
 		struct sockaddr sa;
 		struct sockaddr_in in4;

@@ -48,9 +48,8 @@ static void
 sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct worker *w = ev_userdata(loop);
-	double now = ev_now(loop);
 
-	tcp_each_conn(tcp_worker_of(w), sweep_one, &now);
+	tcp_each_conn(tcp_worker_of(w), sweep_one, &w->now);
 }
 
 static void

@@ -184,7 +184,7 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 {
 	struct udp_batch *b = w->state[CONF_UDP];
 	uint64_t bytes = 0, toobig = 0;
-	double now = ev_now(w->loop);
+	double now = w->now;
 	enum stat_id why;
 	int n, nout = 0;
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "daemon/listener.h"
 #include "daemon/worker.h"
 
@@ -18,17 +19,32 @@
 
 static void worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents);
 
-/* The loop's invoke-pending hook: libev's callbacks, then what the
- * protocols do once per iteration (TCP: the io_uring batch they queued). */
+/* The loop's invoke-pending hook: the clock for this iteration, libev's
+ * callbacks, then what the protocols do once per iteration (TCP: the
+ * io_uring batch they queued). */
 static void
 worker_invoke_pending(struct ev_loop *loop)
 {
 	struct worker *w = ev_userdata(loop);
 
+	w->now = clock_mono();
 	ev_invoke_pending(loop);
 	for (int p = 0; p < CONF_PROTO_COUNT; p++)
 		if (w->env->protos[p]->after_callbacks != NULL)
 			w->env->protos[p]->after_callbacks(w);
+}
+
+/* The acknowledgement wait is a duration: on the monotonic clock, so a
+ * step of the wall clock neither cuts it short nor stretches it. */
+static void
+worker_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
 }
 
 static void
@@ -52,6 +68,7 @@ worker_new(const struct worker_env *env, uint32_t index, char *err,
 	w->env = env;
 	w->log = env->log;
 	w->index = index;
+	w->now = clock_mono();
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	if (w->loop == NULL) {
 		snprintf(err, errlen, "cannot create an event loop");
@@ -70,7 +87,7 @@ worker_new(const struct worker_env *env, uint32_t index, char *err,
 	}
 	ev_set_invoke_pending_cb(w->loop, worker_invoke_pending);
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	worker_cond_init(&w->cv);
 	ev_async_init(&w->cmd_async, worker_cmd_cb);
 	ev_async_start(w->loop, &w->cmd_async);
 	log_ratelimit_init(&w->peer_rl, 5, 20);
@@ -261,7 +278,7 @@ worker_command(struct worker *w, enum worker_cmd cmd, struct listener **set,
 	struct timespec deadline;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += COMMAND_WAIT_SEC;
 	pthread_mutex_lock(&w->mu);
 	w->cmd = cmd;
@@ -336,7 +353,7 @@ worker_log_drop(struct wlistener *wl, const struct sockaddr *peer,
 	uint64_t suppressed;
 
 	if (!log_enabled(w->log, LOG_LVL_INFO) ||
-	    !log_ratelimit_ok(&w->peer_rl, ev_now(w->loop), &suppressed))
+	    !log_ratelimit_ok(&w->peer_rl, w->now, &suppressed))
 		return;
 	addr_format_host(peer, host, sizeof(host));
 	snprintf(port, sizeof(port), "%u", addr_port(peer));

@@ -85,6 +85,12 @@ struct worker {
 	struct logger *log;
 	uint32_t index;
 	struct ev_loop *loop;
+	/* The monotonic clock (clock.h), read once per loop iteration before
+	 * the callbacks run: every duration, age, rate and timeout on this
+	 * thread is measured with it.  libev's ev_now() is the wall clock,
+	 * which a step of the system time moves (ev_timer intervals are
+	 * monotonic, but a stored timestamp compared with ev_now() is not). */
+	double now;
 	pthread_t thread;
 	int started;
 
