@@ -1,7 +1,8 @@
 /*
  * ctlclient: one control request from echoctl to echod (see ctlclient.h).
- * The reply buffer grows up to PROTO_REPLY_MAX and no further, and every
- * wait is bounded by the --timeout deadline.
+ * The reply is read whole before anything is printed (so output is all or
+ * nothing); its buffer grows with it up to PROTO_REPLY_MAX and no further,
+ * and every wait is bounded by the --timeout deadline.
  */
 #include "config.h"
 
@@ -152,28 +153,41 @@ ctlclient_connect(struct ctlclient *c)
 	return 0;
 }
 
+/* Room for at least one more recv: the buffer doubles up to the reply
+ * limit.  0, or -1 at the limit or without memory. */
+static int
+ctlclient_grow(struct ctlclient *c)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 65536;
+	char *nb;
+
+	if (c->len < c->cap)
+		return 0;
+	if (ncap > PROTO_REPLY_MAX)
+		ncap = PROTO_REPLY_MAX;
+	if (ncap <= c->cap || (nb = realloc(c->buf, ncap)) == NULL)
+		return -1;
+	c->buf = nb;
+	c->cap = ncap;
+	return 0;
+}
+
 /* Read until a whole reply parsed: 0; -1 (transport) or -2 (malformed
- * reply) with msg set. */
+ * reply, or one over PROTO_REPLY_MAX) with msg set.  The parser resumes
+ * where it stopped, so a large reply is read in linear time. */
 static int
 ctlclient_read(struct ctlclient *c, struct proto_reply *rep, char *msg,
     size_t msglen)
 {
+	proto_reply_init(rep);
 	for (;;) {
 		ssize_t n;
 		int r;
 
-		if (c->len == c->cap) {
-			size_t ncap = c->cap ? c->cap * 2 : 16384;
-			char *nb;
-
-			if (ncap > PROTO_REPLY_MAX)
-				ncap = PROTO_REPLY_MAX;
-			if (ncap == c->cap || (nb = realloc(c->buf, ncap)) == NULL) {
-				snprintf(msg, msglen, "reply too large");
-				return -1;
-			}
-			c->buf = nb;
-			c->cap = ncap;
+		if (ctlclient_grow(c) < 0) {
+			snprintf(msg, msglen, "out of memory for a reply of "
+			    "more than %zu bytes", c->len);
+			return -1;
 		}
 		if (ctlclient_wait(c, POLLIN) < 0) {
 			snprintf(msg, msglen, "no reply: %s", strerror(errno));
@@ -183,13 +197,15 @@ ctlclient_read(struct ctlclient *c, struct proto_reply *rep, char *msg,
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {
-			snprintf(msg, msglen, "%s", n == 0 ?
+			snprintf(msg, msglen, "%s", n == 0 ? c->len == 0 ?
 			    "echod closed the connection before replying" :
-			    strerror(errno));
+			    "echod closed the connection in the middle of its "
+			    "reply" : strerror(errno));
 			return -1;
 		}
 		c->len += (size_t)n;
-		r = proto_reply_parse(c->buf, c->len, rep, msg, msglen);
+		r = proto_reply_parse(c->buf, c->len, PROTO_REPLY_MAX, rep, msg,
+		    msglen);
 		if (r != 0)
 			return r > 0 ? 0 : -2;
 	}
@@ -220,12 +236,12 @@ ctlclient_print(const struct ctlclient *c, const struct proto_reply *rep)
 	if (rep->ok) {
 		if (c->req.verb == PROTO_RELOAD)
 			printf("reload ok\n");
-		fwrite(rep->body, 1, rep->bodylen, stdout);
+		fwrite(c->buf + rep->bodyoff, 1, rep->bodylen, stdout);
 		return fflush(stdout) == 0 ? 0 : EX_IOERR;
 	}
 	fprintf(stderr, "echoctl: %s: %.*s\n", proto_verb_name(c->req.verb),
-	    (int)rep->msglen, rep->msg);
-	fwrite(rep->body, 1, rep->bodylen, stderr);
+	    (int)rep->msglen, c->buf + rep->msgoff);
+	fwrite(c->buf + rep->bodyoff, 1, rep->bodylen, stderr);
 	return ctlclient_exit_code(rep->code);
 }
 

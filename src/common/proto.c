@@ -1,14 +1,16 @@
 /*
  * proto: the control protocol's verb table, request and reply parsers and
- * the bounded reply writer.  See proto.h for the wire format.
+ * the reply writer.  See proto.h for the wire format.
  */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/proto.h"
 
 static const struct {
@@ -121,27 +123,74 @@ proto_request_format(const struct proto_request *req, char *buf, size_t len)
 }
 
 void
-proto_out_init(struct proto_out *o, char *buf, size_t cap)
+proto_out_init(struct proto_out *o)
 {
-	o->buf = buf;
-	o->cap = cap;
-	o->len = 0;
-	o->lines = 0;
-	o->overflow = false;
+	memset(o, 0, sizeof(*o));
 }
 
-/* Append one line; the last byte of the buffer stays reserved for the
- * closing empty line, so proto_out_end always succeeds. */
+void
+proto_out_free(struct proto_out *o)
+{
+	free(o->buf);
+	proto_out_init(o);
+}
+
+void
+proto_out_reset(struct proto_out *o)
+{
+	o->len = 0;
+	o->lines = 0;
+	o->failed = false;
+}
+
+char *
+proto_out_take(struct proto_out *o, size_t *len)
+{
+	char *buf = o->failed ? NULL : o->buf;
+
+	*len = o->len;
+	if (buf == NULL)
+		free(o->buf);
+	proto_out_init(o);
+	return buf;
+}
+
+/* Room for n more bytes. */
+static bool
+out_reserve(struct proto_out *o, size_t n)
+{
+	size_t ncap;
+	char *nb;
+
+	if (o->failed)
+		return false;
+	if (n <= o->cap - o->len)
+		return true;
+	ncap = o->cap ? o->cap : 4096;
+	while (ncap - o->len < n) {
+		if (ncap > SIZE_MAX / 2) {
+			o->failed = true;
+			return false;
+		}
+		ncap *= 2;
+	}
+	if ((nb = realloc(o->buf, ncap)) == NULL) {
+		o->failed = true;
+		return false;
+	}
+	o->buf = nb;
+	o->cap = ncap;
+	return true;
+}
+
+/* Append one line, cut at the line limit, control characters flattened. */
 static void
 out_append(struct proto_out *o, const char *s, size_t n)
 {
 	if (n > PROTO_LINE_MAX - 1)
 		n = PROTO_LINE_MAX - 1;
-	if (o->overflow || o->lines >= PROTO_MAX_LINES + 1 ||
-	    o->cap < 1 || n + 1 > o->cap - 1 - o->len) {
-		o->overflow = true;
+	if (!out_reserve(o, n + 1))
 		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		o->buf[o->len++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
@@ -176,7 +225,7 @@ proto_out_kv(struct proto_out *o, const char *key, const char *fmt, ...)
 
 	n = snprintf(line, sizeof(line), "%s=", key);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
-		o->overflow = true;
+		o->failed = true;
 		return;
 	}
 	va_start(ap, fmt);
@@ -195,33 +244,31 @@ proto_out_line(struct proto_out *o, const char *line)
 }
 
 void
-proto_out_end(struct proto_out *o)
+proto_out_json(struct proto_out *o, const struct json *j)
 {
-	if (o->cap > o->len)
-		o->buf[o->len++] = '\n';
+	const char *s = json_text(j), *end = s + json_len(j);
+
+	if (json_failed(j)) {
+		o->failed = true;
+		return;
+	}
+	while (s < end && !o->failed) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (size_t)((nl != NULL ? nl : end) - s);
+
+		if (n > PROTO_LINE_MAX - 1)
+			o->failed = true;
+		else if (n > 0)
+			out_append(o, s, n);
+		s += n + 1;
+	}
 }
 
 void
-proto_json_escape(const char *s, char *buf, size_t len)
+proto_out_end(struct proto_out *o)
 {
-	size_t pos = 0;
-
-	if (len == 0)
-		return;
-	for (; *s != '\0' && pos + 7 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[pos++] = '\\';
-			buf[pos++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			pos += (size_t)snprintf(buf + pos, len - pos,
-			    "\\u%04x", c);
-		} else {
-			buf[pos++] = (char)c;
-		}
-	}
-	buf[pos] = '\0';
+	if (out_reserve(o, 1))
+		o->buf[o->len++] = '\n';
 }
 
 static int
@@ -250,44 +297,58 @@ reply_status(const char *line, size_t n, struct proto_reply *rep, char *err,
 		rep->code = rep->code * 10 + (line[i] - '0');
 	}
 	rep->ok = false;
-	rep->msg = line + 8;
+	rep->msgoff = 8;
 	rep->msglen = n - 8;
 	return 0;
 }
 
-int
-proto_reply_parse(const char *buf, size_t len, struct proto_reply *rep,
-    char *err, size_t errlen)
+void
+proto_reply_init(struct proto_reply *rep)
 {
-	size_t pos = 0, nlines = 0;
-
 	memset(rep, 0, sizeof(*rep));
+}
+
+int
+proto_reply_parse(const char *buf, size_t len, size_t max,
+    struct proto_reply *rep, char *err, size_t errlen)
+{
+	size_t pos = rep->pos;
+
 	while (pos < len) {
 		size_t avail = len - pos, n;
 		const char *nl = memchr(buf + pos, '\n',
 		    avail < PROTO_LINE_MAX ? avail : PROTO_LINE_MAX);
 
-		if (nl == NULL)
-			return avail < PROTO_LINE_MAX ? 0 :
-			    reply_fail(err, errlen, "reply line too long");
-		n = (size_t)(nl - (buf + pos));
-		if (nlines == 0) {
-			if (reply_status(buf + pos, n, rep, err, errlen) < 0)
-				return -1;
-			rep->body = nl + 1;
-		} else if (n == 0) {
-			rep->bodylen = (size_t)(buf + pos - rep->body);
-			rep->lines = nlines - 1;
-			return 1;
-		} else if (nlines > PROTO_MAX_LINES) {
-			return reply_fail(err, errlen, "reply has too many lines");
+		if (nl == NULL) {
+			if (avail >= PROTO_LINE_MAX)
+				return reply_fail(err, errlen,
+				    "reply line too long");
+			break;
 		}
+		n = (size_t)(nl - (buf + pos));
+		if (pos + n + 1 > max)
+			break;
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)buf[pos + i] < 0x20)
 				return reply_fail(err, errlen,
 				    "control character in reply");
-		nlines++;
+		if (pos == 0) {
+			if (reply_status(buf, n, rep, err, errlen) < 0)
+				return -1;
+			rep->bodyoff = n + 1;
+		} else if (n == 0) {
+			rep->bodylen = pos - rep->bodyoff;
+			rep->pos = pos + 1;
+			return 1;
+		} else {
+			rep->lines++;
+		}
 		pos += n + 1;
+	}
+	rep->pos = pos;
+	if (len >= max) {
+		snprintf(err, errlen, "reply larger than %zu bytes", max);
+		return -1;
 	}
 	return 0;
 }

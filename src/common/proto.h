@@ -1,20 +1,26 @@
 /*
  * proto: the control protocol between echod (ctl.c) and echoctl
- * (ctlclient.c).  Pure: no I/O, no allocation, no logging, so both sides
- * and the fuzzer share exactly the same parsers.
+ * (ctlclient.c).  No I/O and no logging, so both sides and the fuzzer share
+ * exactly the same code; the parsers never allocate, the reply writer grows
+ * its own buffer.
  *
  * One request per connection, text lines, debuggable with socat:
  *
  *	request:  VERB [json] LF                 (<= PROTO_LINE_MAX bytes)
  *	reply:    OK LF  |  ERR <code> <message> LF
- *	          key=value LF ...               (<= PROTO_MAX_LINES lines,
+ *	          key=value LF ...               (any number of lines,
  *	          LF                              each <= PROTO_LINE_MAX)
  *
- * With "json" the body is one JSON object spread over lines (one line per
- * member or listener, so no line hits the limit).  Values never
- * contain LF or other control characters (proto_reply_kv replaces them), so
- * a reply always splits back into its lines.  Every parser stops at its
- * limits instead of growing: a peer cannot make either side allocate.
+ * A reply has no line-count limit: its size follows the daemon's state (a
+ * status of 2,000 listeners is about 2 MB).  The reader is bounded all the
+ * same: it refuses a reply larger than the `max` its caller gives
+ * (echoctl: PROTO_REPLY_MAX) with a clear error, and parses incrementally,
+ * so reading a large reply costs linear time.
+ *
+ * With "json" the body is one JSON object (common/json.h) spread over
+ * lines (one per member or listener, so no line hits the limit).  Values
+ * never contain LF or other control characters (the writer replaces
+ * them), so a reply always splits back into its lines.
  */
 #ifndef ECHOD_PROTO_H
 #define ECHOD_PROTO_H
@@ -23,8 +29,11 @@
 #include <stddef.h>
 
 #define PROTO_LINE_MAX 2048	/* bytes per line, LF included */
-#define PROTO_MAX_LINES 2048	/* body lines per reply */
-#define PROTO_REPLY_MAX (PROTO_LINE_MAX * (PROTO_MAX_LINES + 2))
+/* The largest reply echoctl reads: far above any real daemon's (1 KiB to
+ * 3.5 KiB per listener: 256 MiB is more than 75,000 listeners of the
+ * longest names), and a bound on what a broken or hostile daemon can make
+ * echoctl hold. */
+#define PROTO_REPLY_MAX ((size_t)256 << 20)
 
 enum proto_verb {
 	PROTO_PING,
@@ -68,45 +77,60 @@ int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 int proto_request_format(const struct proto_request *req, char *buf,
     size_t len);
 
-/* A reply being built into a caller-owned fixed buffer. */
+struct json;
+
+/* A reply being built into a buffer that grows as needed. */
 struct proto_out {
 	char *buf;
 	size_t cap, len;
 	size_t lines;
-	bool overflow;		/* something did not fit: reply truncated */
+	bool failed;		/* out of memory, or a JSON line too long */
 };
 
-void proto_out_init(struct proto_out *o, char *buf, size_t cap);
+/* An empty reply; proto_out_free (or proto_out_take) when done. */
+void proto_out_init(struct proto_out *o);
+void proto_out_free(struct proto_out *o);
+/* Hand the text (malloc'd, o->len bytes) to the caller; NULL if the
+ * writer failed.  The writer is empty again afterwards. */
+char *proto_out_take(struct proto_out *o, size_t *len);
+/* Start again from nothing (to answer an error instead). */
+void proto_out_reset(struct proto_out *o);
 void proto_out_ok(struct proto_out *o);
 void proto_out_err(struct proto_out *o, int code, const char *msg);
-/* key=value; value is printf-formatted, control characters become ' '. */
+/* key=value; value is printf-formatted, control characters become ' ',
+ * the line is cut at PROTO_LINE_MAX. */
 void proto_out_kv(struct proto_out *o, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A raw body line (JSON); control characters become ' '. */
+/* A raw body line; control characters become ' ', an empty line ' '. */
 void proto_out_line(struct proto_out *o, const char *line);
-/* The closing empty line; always fits (room is reserved for it). */
+/* A JSON document as body lines, split where the writer put line breaks
+ * (json_newline); a line over PROTO_LINE_MAX fails the writer rather
+ * than cutting the document. */
+void proto_out_json(struct proto_out *o, const struct json *j);
+/* The closing empty line. */
 void proto_out_end(struct proto_out *o);
 
-/* JSON string escaping into buf (always NUL-terminated, may truncate). */
-void proto_json_escape(const char *s, char *buf, size_t len);
-
-/* A parsed reply: views into the caller's buffer. */
+/* A parsed reply, with offsets into the caller's buffer (which may move
+ * between calls, as it grows). */
 struct proto_reply {
 	bool ok;
 	int code;			/* 0 for OK */
-	const char *msg;		/* ERR message, not NUL-terminated */
-	size_t msglen;
-	const char *body;		/* body lines, each ending in LF */
-	size_t bodylen;
+	size_t msgoff, msglen;		/* ERR message, not NUL-terminated */
+	size_t bodyoff, bodylen;	/* body lines, each ending in LF */
 	size_t lines;
+	size_t pos;			/* parser state: bytes checked */
 };
 
+/* Before the first proto_reply_parse of a reply. */
+void proto_reply_init(struct proto_reply *rep);
 /*
- * Parse a reply in buf[0..len).  1 when complete (up to and including the
- * empty line), 0 when more bytes are needed, -1 with err set when it is
- * malformed or over the limits.
+ * Parse a reply in buf[0..len), resuming where the previous call on the
+ * same reply stopped (buf holds the same bytes as then, and more).  1 when
+ * complete (up to and including the empty line), 0 when more bytes are
+ * needed, -1 with err set when it is malformed, or when it is not
+ * complete within `max` bytes.
  */
-int proto_reply_parse(const char *buf, size_t len, struct proto_reply *rep,
-    char *err, size_t errlen);
+int proto_reply_parse(const char *buf, size_t len, size_t max,
+    struct proto_reply *rep, char *err, size_t errlen);
 
 #endif

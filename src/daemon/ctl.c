@@ -135,17 +135,18 @@ ctl_client_send(struct ctl_client *cl, char *out, size_t len)
 static void
 ctl_client_error(struct ctl_client *cl, int code, const char *msg)
 {
-	char *buf = malloc(PROTO_LINE_MAX + 1);
 	struct proto_out o;
+	char *buf;
+	size_t len;
 
-	if (buf == NULL) {
+	proto_out_init(&o);
+	proto_out_err(&o, code, msg);
+	proto_out_end(&o);
+	if ((buf = proto_out_take(&o, &len)) == NULL) {
 		ctl_client_free(cl);
 		return;
 	}
-	proto_out_init(&o, buf, PROTO_LINE_MAX + 1);
-	proto_out_err(&o, code, msg);
-	proto_out_end(&o);
-	ctl_client_send(cl, buf, o.len);
+	ctl_client_send(cl, buf, len);
 }
 
 static void

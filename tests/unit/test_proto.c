@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/json.h"
 #include "common/proto.h"
 
 static int
@@ -107,39 +108,55 @@ test_request_roundtrip(void **state)
 	assert_int_equal(proto_verb_lookup("nope"), -1);
 }
 
+/* The whole reply in one call, from a fresh parser state. */
+static int
+parse_all(const char *buf, size_t len, size_t max, struct proto_reply *rep)
+{
+	char err[128];
+
+	proto_reply_init(rep);
+	return proto_reply_parse(buf, len, max, rep, err, sizeof(err));
+}
+
 static void
 test_reply_roundtrip(void **state)
 {
-	char buf[4096], err[128];
+	const char *body = "phase=running\nevil=a b c\n \n";
 	struct proto_out o;
 	struct proto_reply rep;
+	char *buf;
+	size_t len;
 
-	proto_out_init(&o, buf, sizeof(buf));
+	proto_out_init(&o);
 	proto_out_ok(&o);
 	proto_out_kv(&o, "phase", "%s", "running");
 	proto_out_kv(&o, "evil", "a\nb\rc");	/* control chars flattened */
 	proto_out_line(&o, "");		/* must not end the reply */
 	proto_out_end(&o);
-	assert_false(o.overflow);
-	assert_int_equal(proto_reply_parse(buf, o.len, &rep, err, sizeof(err)), 1);
+	assert_non_null(buf = proto_out_take(&o, &len));
+	assert_int_equal(parse_all(buf, len, len, &rep), 1);
 	assert_true(rep.ok);
 	assert_int_equal(rep.lines, 3);
-	assert_int_equal(rep.bodylen, strlen("phase=running\nevil=a b c\n \n"));
-	assert_memory_equal(rep.body, "phase=running\nevil=a b c\n \n", rep.bodylen);
+	assert_int_equal(rep.bodylen, strlen(body));
+	assert_memory_equal(buf + rep.bodyoff, body, rep.bodylen);
 	/* Every prefix is incomplete, never an error. */
-	for (size_t i = 0; i < o.len; i++)
-		assert_int_equal(proto_reply_parse(buf, i, &rep, err, sizeof(err)), 0);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(parse_all(buf, i, len, &rep), 0);
+	free(buf);
 
-	proto_out_init(&o, buf, sizeof(buf));
+	proto_out_init(&o);
 	proto_out_err(&o, PROTO_ERR_RELOAD, "reload failed: x.conf:3: bad");
 	proto_out_kv(&o, "diag", "x.conf:3: bad");
 	proto_out_end(&o);
-	assert_int_equal(proto_reply_parse(buf, o.len, &rep, err, sizeof(err)), 1);
+	assert_non_null(buf = proto_out_take(&o, &len));
+	assert_int_equal(parse_all(buf, len, PROTO_REPLY_MAX, &rep), 1);
 	assert_false(rep.ok);
 	assert_int_equal(rep.code, 422);
 	assert_int_equal(rep.msglen, strlen("reload failed: x.conf:3: bad"));
-	assert_memory_equal(rep.msg, "reload failed: x.conf:3: bad", rep.msglen);
+	assert_memory_equal(buf + rep.msgoff, "reload failed: x.conf:3: bad",
+	    rep.msglen);
 	assert_int_equal(rep.lines, 1);
+	free(buf);
 }
 
 static void
@@ -148,64 +165,158 @@ test_reply_bad(void **state)
 	const char *bad[] = { "YES\n\n", "ERR 42 short\n\n", "ERR abc x\n\n",
 	    "\n", "OK\nk=\001\n\n" };
 	struct proto_reply rep;
-	char err[128];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(proto_reply_parse(bad[i], strlen(bad[i]), &rep,
-		    err, sizeof(err)), -1);
+		assert_int_equal(parse_all(bad[i], strlen(bad[i]),
+		    PROTO_REPLY_MAX, &rep), -1);
+}
+
+/* 100,000 lines (far past the old 2,048-line ceiling) written, then read
+ * back in pieces of every size from 1 byte: the same reply each time, and
+ * the resumed parse never rescans what it already checked. */
+static void
+test_reply_large_incremental(void **state)
+{
+	const size_t steps[] = { 1, 7, 4096, 65536 };
+	struct proto_out o;
+	struct proto_reply rep;
+	char *buf, err[128];
+	size_t len;
+
+	proto_out_init(&o);
+	proto_out_ok(&o);
+	for (int i = 0; i < 100000; i++)
+		proto_out_kv(&o, "listener.l", "%d", i);
+	proto_out_end(&o);
+	assert_false(o.failed);
+	assert_non_null(buf = proto_out_take(&o, &len));
+	assert_true(len > 1000000);
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		size_t have = 0;
+		int r = 0;
+
+		proto_reply_init(&rep);
+		while (r == 0 && have < len) {
+			have += steps[k];
+			if (have > len)
+				have = len;
+			r = proto_reply_parse(buf, have, PROTO_REPLY_MAX, &rep,
+			    err, sizeof(err));
+			assert_true(rep.pos <= have);
+		}
+		assert_int_equal(r, 1);
+		assert_int_equal(have, len);
+		assert_int_equal(rep.lines, 100000);
+		assert_int_equal(rep.bodyoff, 3);
+		assert_int_equal(rep.bodylen, len - 4);
+	}
+	free(buf);
 }
 
 static void
 test_reply_limits(void **state)
 {
-	size_t cap = PROTO_LINE_MAX * 4, n = 0;
-	char *buf = malloc(PROTO_REPLY_MAX + 16), err[128];
+	char *buf = malloc(PROTO_LINE_MAX * 4), err[128];
 	struct proto_reply rep;
-	struct proto_out o;
+	size_t n;
 
-	/* The writer stops at its buffer and says so. */
-	proto_out_init(&o, buf, cap);
-	proto_out_ok(&o);
-	for (int i = 0; i < 1000; i++)
-		proto_out_kv(&o, "k", "%0100d", i);
-	assert_true(o.overflow);
-	assert_true(o.len < cap);
-	proto_out_end(&o);
-	assert_true(o.len <= cap);
-	assert_int_equal(proto_reply_parse(buf, o.len, &rep, err, sizeof(err)), 1);
-
-	/* Too many lines: the reader refuses instead of growing. */
-	memcpy(buf, "OK\n", 3);
-	n = 3;
-	for (int i = 0; i <= PROTO_MAX_LINES; i++) {
-		memcpy(buf + n, "a=1\n", 4);
-		n += 4;
-	}
-	buf[n++] = '\n';
-	assert_int_equal(proto_reply_parse(buf, n, &rep, err, sizeof(err)), -1);
-	/* Exactly at the limit is fine. */
-	n -= 5;
-	buf[n++] = '\n';
-	assert_int_equal(proto_reply_parse(buf, n, &rep, err, sizeof(err)), 1);
-	assert_int_equal(rep.lines, PROTO_MAX_LINES);
+	/* Complete in exactly max bytes: fine; one byte over: an error, not
+	 * a wait for more. */
+	memcpy(buf, "OK\na=1\nb=2\n\n", 12);
+	assert_int_equal(parse_all(buf, 12, 12, &rep), 1);
+	assert_int_equal(parse_all(buf, 12, 11, &rep), -1);
+	assert_int_equal(parse_all(buf, 11, 11, &rep), -1);
+	assert_int_equal(parse_all(buf, 10, 11, &rep), 0);
+	proto_reply_init(&rep);
+	assert_int_equal(proto_reply_parse(buf, 11, 11, &rep, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "reply larger than 11 bytes");
 
 	/* A line without LF at the line limit is an error, not a wait. */
 	memcpy(buf, "OK\n", 3);
 	memset(buf + 3, 'x', PROTO_LINE_MAX);
-	assert_int_equal(proto_reply_parse(buf, 3 + PROTO_LINE_MAX, &rep, err,
-	    sizeof(err)), -1);
+	assert_int_equal(parse_all(buf, 3 + PROTO_LINE_MAX, PROTO_REPLY_MAX,
+	    &rep), -1);
+	/* One just under it is a line. */
+	n = 3 + PROTO_LINE_MAX - 1;
+	buf[n - 1] = '\n';
+	buf[n++] = '\n';
+	assert_int_equal(parse_all(buf, n, PROTO_REPLY_MAX, &rep), 1);
+	assert_int_equal(rep.lines, 1);
+
+	/* The writer cuts a key=value line at the limit, keeps the reply
+	 * whole. */
+	{
+		struct proto_out o;
+		char *out;
+		size_t len;
+
+		memset(buf, 'v', PROTO_LINE_MAX * 2);
+		buf[PROTO_LINE_MAX * 2] = '\0';
+		proto_out_init(&o);
+		proto_out_ok(&o);
+		proto_out_kv(&o, "k", "%s", buf);
+		proto_out_end(&o);
+		assert_non_null(out = proto_out_take(&o, &len));
+		assert_int_equal(len, 3 + PROTO_LINE_MAX + 1);
+		assert_int_equal(parse_all(out, len, len, &rep), 1);
+		free(out);
+	}
 	free(buf);
 }
 
+/* OK, the document as body lines, the end; the writer's JSON freed. */
 static void
-test_json_escape(void **state)
+json_reply(struct proto_out *o, struct json *j)
 {
-	char buf[64];
+	proto_out_init(o);
+	proto_out_ok(o);
+	proto_out_json(o, j);
+	proto_out_end(o);
+	json_free(j);
+}
 
-	proto_json_escape("a\"b\\c\nd", buf, sizeof(buf));
-	assert_string_equal(buf, "a\\\"b\\\\c\\u000ad");
-	proto_json_escape("0123456789", buf, 8);
-	assert_true(strlen(buf) < 8);
+/* JSON goes in as lines split at the writer's line breaks; a line that
+ * would not fit fails the reply instead of cutting the document. */
+static void
+test_reply_json(void **state)
+{
+	struct proto_reply rep;
+	struct proto_out o;
+	struct json j;
+	char *out, *big;
+	size_t len;
+
+	json_init(&j, 1 << 20);
+	json_object_begin(&j, NULL);
+	json_newline(&j);
+	json_str(&j, "a", "x\ny");
+	json_newline(&j);
+	json_array_begin(&j, "l");
+	json_newline(&j);
+	json_u64(&j, NULL, 1);
+	json_newline(&j);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_reply(&o, &j);
+	assert_non_null(out = proto_out_take(&o, &len));
+	assert_int_equal(parse_all(out, len, len, &rep), 1);
+	assert_int_equal(rep.bodylen, strlen("{\n\"a\":\"x\\ny\",\n\"l\":[\n1\n]}\n"));
+	assert_memory_equal(out + rep.bodyoff,
+	    "{\n\"a\":\"x\\ny\",\n\"l\":[\n1\n]}\n", rep.bodylen);
+	free(out);
+
+	big = malloc(PROTO_LINE_MAX + 1);
+	memset(big, 'b', PROTO_LINE_MAX);
+	big[PROTO_LINE_MAX] = '\0';
+	json_init(&j, 1 << 20);
+	json_object_begin(&j, NULL);
+	json_str(&j, "big", big);
+	json_object_end(&j);
+	json_reply(&o, &j);
+	assert_true(o.failed);
+	assert_null(proto_out_take(&o, &len));
+	free(big);
 }
 
 int
@@ -219,8 +330,9 @@ main(void)
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_reply_roundtrip),
 		cmocka_unit_test(test_reply_bad),
+		cmocka_unit_test(test_reply_large_incremental),
 		cmocka_unit_test(test_reply_limits),
-		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_reply_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
