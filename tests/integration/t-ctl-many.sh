@@ -2,8 +2,8 @@
 # The control protocol has no listener-count ceiling: with 2,200 listeners
 # (1,100 TCP and 1,100 UDP, each pair on its own loopback address, one
 # port; before the fix, key=value replies failed from 58 listeners and
-# JSON ones from about 2,040) `echoctl status`, `status --json`, `stats`
-# and `stats --json` answer in full: every listener is in the reply, the
+# JSON ones from about 2,040, metrics from about 60) `echoctl status`,
+# `status --json`, `stats`, `stats --json` and `metrics` answer in full: every listener is in the reply, the
 # JSON is valid (python's json module) and its counts are the ones a
 # client produced.
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +40,7 @@ addr_of() { echo "127.0.$((1 + $1 / 250)).$((1 + $1 % 250))"; }
 	echo ');'
 } >"$T/echod.conf"
 
-plan 11
+plan 14
 ECHOD_LOG=$T/echod.log
 $ECHOD_WRAPPER "$ECHOD" -c "$T/echod.conf" >"$ECHOD_LOG" 2>&1 &
 ECHOD_PID=$!
@@ -96,3 +96,11 @@ d = json.load(open(sys.argv[1]))
 t = [l for l in d["listeners"] if l["name"] == sys.argv[2]]
 print(len(d["listeners"]), t[0]["stats"]["conn_accepted"] if t else "none")
 ' "$T/stats--json.out" "tcp-$((N - 1))" 2>&1)" "$((2 * N)) 1"
+
+check "metrics answers" ctl metrics
+is "metrics: udp-$((N - 1)) echoed the 7 datagrams" \
+	"$(grep "^echod_datagrams_echoed_total{.*listener=\"udp-$((N - 1))\"" "$T/metrics.out" |
+	awk '{ print $NF }')" 7
+is "metrics: a sample for every listener" \
+	"$(sed -n 's/^echod_datagrams_received_total{.*listener="\([^"]*\)".*/\1/p' "$T/metrics.out" |
+	sort -u | wc -l | tr -d ' ')" "$N"
