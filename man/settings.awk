@@ -45,10 +45,13 @@ function where(scope, protos) {
 		s = "each listener"
 	else
 		s = scope
-	# A setting for one protocol only says so; "tcp,udp" and "-" need not.
-	if (protos == "tcp" || protos == "udp")
+	# A setting for some protocols only says so; all of them and "-" need
+	# not.  Datagram settings apply to udp and stamp listeners alike.
+	if (protos == "tcp" || protos == "stamp")
 		s = s "; " protos " listeners only"
-	else if (protos != "" && protos != "-" && protos != "tcp,udp")
+	else if (protos == "udp,stamp")
+		s = s "; udp and stamp listeners only"
+	else if (protos != "" && protos != "-" && protos != "tcp,udp,stamp")
 		s = s "; protocols " protos
 	return s
 }

@@ -16,6 +16,8 @@ static const char *const names[ST_COUNT] = {
 	[ST_PEER_ERRORS] = "peer_errors",
 	[ST_ACCEPT_PAUSED] = "accept_paused",
 	[ST_ACCEPT_ERRORS] = "accept_errors",
+	[ST_STAMP_SESSIONS] = "stamp_sessions",
+	[ST_STAMP_EVICTIONS] = "stamp_evictions",
 	[ST_DROP_TOO_BIG] = "drop_too_big",
 	[ST_DROP_WOULD_BLOCK] = "drop_would_block",
 	[ST_DROP_SEND_ERROR] = "drop_send_error",
@@ -34,6 +36,7 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_LIFETIME] = "drop_lifetime",
 	[ST_DROP_MAX_BYTES] = "drop_max_bytes",
 	[ST_DROP_STALL] = "drop_stall",
+	[ST_DROP_STAMP_SHORT] = "drop_stamp_short",
 };
 
 void

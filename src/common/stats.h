@@ -26,6 +26,8 @@ enum stat_id {
 	ST_PEER_ERRORS,		/* resets and other socket errors */
 	ST_ACCEPT_PAUSED,	/* times accepting paused at max_connections */
 	ST_ACCEPT_ERRORS,	/* EMFILE/ENFILE/ENOBUFS on accept */
+	ST_STAMP_SESSIONS,	/* STAMP sessions begun (stateful reflector) */
+	ST_STAMP_EVICTIONS,	/* live STAMP sessions pushed out of the table */
 	ST_DROP_FIRST,
 	ST_DROP_TOO_BIG = ST_DROP_FIRST,	/* datagram > max_datagram */
 	ST_DROP_WOULD_BLOCK,	/* UDP send would block */
@@ -47,6 +49,7 @@ enum stat_id {
 	ST_DROP_LIFETIME,	/* connection reached max_lifetime */
 	ST_DROP_MAX_BYTES,	/* connection reached max_bytes */
 	ST_DROP_STALL,		/* buffer full, no write progress */
+	ST_DROP_STAMP_SHORT,	/* STAMP: shorter than a 44-octet test packet */
 	ST_COUNT
 };
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "common/stamp.h"
 #include "conf/settings.h"
 
 #define CONF_MAX_BYTES (1024 * 1024)	/* a config file is never bigger */
@@ -237,7 +238,9 @@ static void
 check_protocols(struct loader *ld, const config_setting_t *g,
     const struct lconf *l, const char *prefix)
 {
-	unsigned bit = l->proto == CONF_TCP ? SETTING_TCP : SETTING_UDP;
+	/* A stamp listener is a datagram listener too. */
+	unsigned bit = l->proto == CONF_TCP ? SETTING_TCP :
+	    l->proto == CONF_UDP ? SETTING_UDP : SETTING_UDP | SETTING_STAMP;
 	char path[256];
 
 	SETTINGS_FOREACH(s) {
@@ -285,7 +288,13 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 			continue;
 		snprintf(path, sizeof(path), "%s.%s", prefix, s->name);
 		if ((cs = config_setting_get_member(g, s->name)) == NULL) {
-			if (s->flags & SETTING_REQUIRED) {
+			if (strcmp(s->name, "port") == 0 && ok_proto &&
+			    l->proto == CONF_STAMP) {
+				/* RFC 8762 §4: reflectors listen on 862 by
+				 * default. */
+				l->port = STAMP_PORT;
+				ok_port = true;
+			} else if (s->flags & SETTING_REQUIRED) {
 				settings_allowed(s, allowed, sizeof(allowed));
 				ld_err(ld, g, path, "missing (required in every "
 				    "listener; allowed: %s)", allowed);

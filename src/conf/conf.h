@@ -28,10 +28,12 @@
 #include "common/addr.h"
 #include "conf/diags.h"
 #include "conf/settings_guard.h"
+#include "conf/settings_stamp.h"
 
 #define CONF_NAME_MAX 64
 
-enum conf_proto { CONF_TCP, CONF_UDP, CONF_PROTO_COUNT };
+/* stamp: an RFC 8762 session reflector, UDP underneath. */
+enum conf_proto { CONF_TCP, CONF_UDP, CONF_STAMP, CONF_PROTO_COUNT };
 
 /* One listener with every default resolved.  Immutable once loaded. */
 struct lconf {
@@ -51,6 +53,7 @@ struct lconf {
 	bool oneshot;			/* TCP: echo the first read, then close */
 	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
 	struct guard_lconf guard;	/* ACLs, loop guard, limits (settings_guard.c) */
+	struct stamp_lconf stamp;	/* STAMP listeners (settings_stamp.c) */
 };
 
 struct conf {

@@ -17,7 +17,7 @@
 const char *
 conf_proto_name(enum conf_proto p)
 {
-	return p == CONF_UDP ? "udp" : "tcp";
+	return p == CONF_UDP ? "udp" : p == CONF_STAMP ? "stamp" : "tcp";
 }
 
 bool
@@ -38,7 +38,9 @@ is_v4_any(const struct lconf *l)
 bool
 conf_sockets_conflict(const struct lconf *a, const struct lconf *b)
 {
-	if (a->proto != b->proto || a->port != b->port)
+	/* udp and stamp listeners are both UDP sockets. */
+	if ((a->proto == CONF_TCP) != (b->proto == CONF_TCP) ||
+	    a->port != b->port)
 		return false;
 	if (addr_equal(&a->bind.u.sa, &b->bind.u.sa))
 		return true;	/* includes "*" against "::" */

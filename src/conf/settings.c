@@ -14,11 +14,13 @@
 
 #include "conf/settings.h"
 #include "conf/settings_guard.h"
+#include "conf/settings_stamp.h"
 
 /* Every table; add another module's table here (see settings.h). */
 const struct setting *const settings_tables[] = {
 	settings_echod,
 	settings_guard,
+	settings_stamp,
 	NULL
 };
 

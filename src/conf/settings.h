@@ -63,7 +63,8 @@ enum setting_type {
 
 /* Protocols a listener setting applies to (bit mask). */
 #define SETTING_TCP	0x1u
-#define SETTING_UDP	0x2u
+#define SETTING_UDP	0x2u	/* datagram listeners: udp and stamp */
+#define SETTING_STAMP	0x4u	/* stamp listeners only */
 #define SETTING_ANY	(SETTING_TCP | SETTING_UDP)
 
 /* flags */
@@ -93,7 +94,7 @@ struct setting {
 	const char *name;
 	enum setting_scope scope;
 	enum setting_type type;
-	unsigned protos;		/* listener scopes: SETTING_TCP/UDP/ANY */
+	unsigned protos;		/* listener scopes: SETTING_TCP/UDP/STAMP/ANY */
 	unsigned flags;
 	size_t offset;			/* into struct conf or struct lconf */
 	size_t size;			/* sizeof the member; 0 = char * */

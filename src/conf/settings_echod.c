@@ -84,7 +84,8 @@ static const struct setting_choice target_choices[] = {
 };
 
 static const struct setting_choice proto_choices[] = {
-	{ "tcp", CONF_TCP }, { "udp", CONF_UDP }, { NULL, 0 },
+	{ "tcp", CONF_TCP }, { "udp", CONF_UDP }, { "stamp", CONF_STAMP },
+	{ NULL, 0 },
 };
 
 const struct setting settings_echod[] = {
@@ -132,7 +133,9 @@ const struct setting settings_echod[] = {
 	{ .name = "protocol", .scope = SETTING_LISTENER_ONLY,
 	  .type = SETTING_ENUM, .protos = SETTING_ANY,
 	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, proto),
-	  .choices = proto_choices, .help = "tcp or udp" },
+	  .choices = proto_choices,
+	  .help = "tcp, udp, or stamp (an RFC 8762 STAMP session reflector "
+	  "over UDP)" },
 	{ .name = "address", .scope = SETTING_LISTENER_ONLY,
 	  .type = SETTING_STRING, .protos = SETTING_ANY,
 	  .flags = SETTING_REQUIRED, SETTING_AT(struct lconf, address),
@@ -142,7 +145,8 @@ const struct setting settings_echod[] = {
 	{ .name = "port", .scope = SETTING_LISTENER_ONLY, .type = SETTING_INT,
 	  .protos = SETTING_ANY, .flags = SETTING_REQUIRED,
 	  SETTING_AT(struct lconf, port), .min = 1, .max = 65535,
-	  .help = "port to listen on; a tcp and a udp listener may share one" },
+	  .help = "port to listen on; a tcp and a udp or stamp listener may "
+	  "share one; stamp: 862 when not given" },
 
 	{ .name = "idle_timeout", .scope = SETTING_LISTENER,
 	  .type = SETTING_DURATION, .protos = SETTING_TCP,

@@ -53,11 +53,13 @@ const char *
 settings_protos_name(unsigned protos)
 {
 	if (protos == SETTING_ANY)
-		return "tcp,udp";
+		return "tcp,udp,stamp";
 	if (protos == SETTING_TCP)
 		return "tcp";
 	if (protos == SETTING_UDP)
-		return "udp";
+		return "udp,stamp";
+	if (protos == SETTING_STAMP)
+		return "stamp";
 	return "-";
 }
 

@@ -141,7 +141,8 @@ start_workers(struct echod *d)
 		.log = &d->log, .nworkers = d->nworkers,
 		.io_uring = d->io_uring_setting, .main_loop = d->loop,
 		.drained = &d->drained, .tcp_totals = &d->tcp_totals,
-		.protos = { [CONF_TCP] = &tcp_proto, [CONF_UDP] = &udp_proto },
+		.protos = { [CONF_TCP] = &tcp_proto, [CONF_UDP] = &udp_proto,
+		    [CONF_STAMP] = &stamp_proto },
 	};
 	for (uint32_t i = 0; i < d->nworkers; i++) {
 		char err[256];

@@ -16,6 +16,7 @@
 #include "daemon/listener.h"
 #include "daemon/protect.h"
 #include "daemon/service.h"
+#include "daemon/stamp_reflect.h"
 
 #define LISTEN_BACKLOG 4096
 
@@ -130,14 +131,17 @@ enable_pktinfo(int fd, const struct lconf *lc)
 	int family;
 	socklen_t len = sizeof(family);
 
-	if (lc->proto != CONF_UDP)
+	if (lc->proto == CONF_TCP)
 		return 0;
 	/* The socket's own family: "*" falls back to IPv4 without IPv6. */
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
 		return -1;
 	/* A dual-stack socket reports IPv4 destinations as v4-mapped
 	 * IPV6_PKTINFO too, and accepts that form back when sending;
-	 * udp_guard_socket_setup adds IP_PKTINFO for the guard's broadcast test. */
+	 * udp_guard_socket_setup adds IP_PKTINFO for the guard's broadcast test;
+	 * a STAMP answer needs each datagram's receive time and TTL too. */
+	if (lc->proto == CONF_STAMP && stamp_reflect_sockopts(fd, family) < 0)
+		return -1;
 	return udp_guard_socket_setup(fd, family);
 }
 

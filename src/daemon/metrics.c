@@ -15,36 +15,48 @@
 
 #define NONE (-1)
 
-/* A per-listener family: the counter behind it on TCP and on UDP. */
+/* A per-listener family: the counter behind it on TCP, UDP and STAMP
+ * listeners (STAMP runs on the UDP path and counts what UDP counts). */
 struct family {
 	const char *name, *type, *help;
-	int tcp, udp;		/* enum stat_id, or NONE */
+	int tcp, udp, stamp;	/* enum stat_id, or NONE */
 };
 
 static const struct family families[] = {
 	{ "echod_connections_accepted_total", "counter",
-	    "TCP connections accepted.", ST_CONN_ACCEPTED, NONE },
+	    "TCP connections accepted.", ST_CONN_ACCEPTED, NONE, NONE },
 	{ "echod_connections_closed_total", "counter",
-	    "TCP connections closed, for any reason.", ST_CONN_CLOSED, NONE },
+	    "TCP connections closed, for any reason.", ST_CONN_CLOSED, NONE,
+	    NONE },
 	{ "echod_bytes_received_total", "counter",
 	    "Bytes read from peers (TCP stream bytes, UDP payload bytes).",
-	    ST_BYTES_IN, ST_DGRAM_BYTES_IN },
+	    ST_BYTES_IN, ST_DGRAM_BYTES_IN, ST_DGRAM_BYTES_IN },
 	{ "echod_bytes_echoed_total", "counter",
-	    "Bytes echoed back to peers.", ST_BYTES_OUT, ST_DGRAM_BYTES_OUT },
+	    "Bytes echoed back to peers.", ST_BYTES_OUT, ST_DGRAM_BYTES_OUT,
+	    ST_DGRAM_BYTES_OUT },
 	{ "echod_datagrams_received_total", "counter",
-	    "UDP datagrams received.", NONE, ST_DGRAMS_IN },
+	    "UDP datagrams received.", NONE, ST_DGRAMS_IN, ST_DGRAMS_IN },
 	{ "echod_datagrams_echoed_total", "counter",
-	    "UDP datagrams echoed.", NONE, ST_DGRAMS_OUT },
+	    "UDP datagrams echoed (STAMP: answered).", NONE, ST_DGRAMS_OUT,
+	    ST_DGRAMS_OUT },
 	{ "echod_idle_timeouts_total", "counter",
-	    "TCP connections closed for idleness.", ST_IDLE_TIMEOUTS, NONE },
+	    "TCP connections closed for idleness.", ST_IDLE_TIMEOUTS, NONE,
+	    NONE },
 	{ "echod_peer_errors_total", "counter",
 	    "TCP connections ended by a reset or another socket error.",
-	    ST_PEER_ERRORS, NONE },
+	    ST_PEER_ERRORS, NONE, NONE },
 	{ "echod_accept_paused_total", "counter",
-	    "Times accepting paused at max_connections.", ST_ACCEPT_PAUSED, NONE },
+	    "Times accepting paused at max_connections.", ST_ACCEPT_PAUSED,
+	    NONE, NONE },
 	{ "echod_accept_errors_total", "counter",
 	    "accept() failures for lack of descriptors or buffers.",
-	    ST_ACCEPT_ERRORS, NONE },
+	    ST_ACCEPT_ERRORS, NONE, NONE },
+	{ "echod_stamp_sessions_total", "counter",
+	    "STAMP sessions a stateful reflector began numbering from 0.",
+	    NONE, NONE, ST_STAMP_SESSIONS },
+	{ "echod_stamp_evictions_total", "counter",
+	    "Live STAMP sessions pushed out of a full session table.",
+	    NONE, NONE, ST_STAMP_EVICTIONS },
 };
 
 /* Which drop reasons each protocol counts (the rest stay 0 there). */
@@ -69,6 +81,7 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_LIFETIME] = T,
 	[ST_DROP_MAX_BYTES] = T,
 	[ST_DROP_STALL] = T,
+	[ST_DROP_STAMP_SHORT] = U,
 #undef T
 #undef U
 };
@@ -133,7 +146,7 @@ sample(metrics_emit_fn *emit, void *ctx, const char *name,
 
 	escape(l->name, lname, sizeof(lname));
 	snprintf(line, sizeof(line), "%s{listener=\"%s\",protocol=\"%s\"%s%s%s} %"
-	    PRIu64, name, lname, l->proto == CONF_UDP ? "udp" : "tcp",
+	    PRIu64, name, lname, conf_proto_name(l->proto),
 	    reason != NULL ? ",reason=\"" : "", reason != NULL ? reason : "",
 	    reason != NULL ? "\"" : "", v);
 	emit(ctx, line);
@@ -174,11 +187,11 @@ drops(const struct daemon_status *st, metrics_emit_fn *emit, void *ctx,
 
 	head(emit, ctx, name, "counter", stream ?
 	    "TCP connections refused or closed by a limit, by reason." :
-	    "UDP datagrams dropped unanswered, by reason.");
+	    "UDP (and STAMP) datagrams dropped unanswered, by reason.");
 	for (size_t i = 0; i < st->nlisteners; i++) {
 		const struct listener_status *l = &st->listeners[i];
 
-		if ((l->proto != CONF_UDP) != stream)
+		if ((l->proto == CONF_TCP) != stream)
 			continue;
 		for (int id = ST_DROP_FIRST; id < ST_COUNT; id++)
 			if (metrics_drop_applies((enum stat_id)id, stream))
@@ -196,7 +209,7 @@ metrics_format(const struct daemon_status *st, metrics_emit_fn *emit,
 	head(emit, ctx, "echod_open_connections", "gauge",
 	    "TCP connections open now.");
 	for (size_t i = 0; i < st->nlisteners; i++)
-		if (st->listeners[i].proto != CONF_UDP)
+		if (st->listeners[i].proto == CONF_TCP)
 			sample(emit, ctx, "echod_open_connections",
 			    &st->listeners[i], NULL, st->listeners[i].open_conns);
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
@@ -205,7 +218,8 @@ metrics_format(const struct daemon_status *st, metrics_emit_fn *emit,
 		head(emit, ctx, fm->name, fm->type, fm->help);
 		for (size_t i = 0; i < st->nlisteners; i++) {
 			const struct listener_status *l = &st->listeners[i];
-			int id = l->proto == CONF_UDP ? fm->udp : fm->tcp;
+			int id = l->proto == CONF_TCP ? fm->tcp :
+			    l->proto == CONF_UDP ? fm->udp : fm->stamp;
 
 			if (id != NONE)
 				sample(emit, ctx, fm->name, l, NULL,

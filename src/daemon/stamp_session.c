@@ -19,6 +19,7 @@ struct sslot {
 
 struct stamp_session {
 	struct srctable tab;
+	uint64_t started;		/* sessions begun, restarts included */
 };
 
 struct stamp_session *
@@ -77,8 +78,10 @@ stamp_session_next(struct stamp_session *t, const struct sockaddr *src,
 	s = srctable_lookup(&t->tab, key, now);
 	/* A new session: a free or ended slot, else the least recently
 	 * seen one (evicted; it starts again at zero). */
-	if (s == NULL)
+	if (s == NULL) {
 		s = srctable_claim(&t->tab, key, now, NULL);
+		t->started++;
+	}
 	s->h.last = now > 0 ? now : 1e-9;	/* 0 marks a free slot */
 	return s->next++;
 }
@@ -88,6 +91,7 @@ stamp_session_stats(const struct stamp_session *t,
     struct stamp_session_stats *out)
 {
 	out->used = t->tab.used;
+	out->started = t->started;
 	out->evictions = t->tab.evictions;
 	out->table_bytes = srctable_bytes(&t->tab);
 }

@@ -41,6 +41,7 @@ uint32_t stamp_session_next(struct stamp_session *t, const struct sockaddr *src,
 /* For status and tests. */
 struct stamp_session_stats {
 	size_t used;		/* live sessions */
+	uint64_t started;	/* sessions begun (counting restarts) */
 	uint64_t evictions;	/* live sessions pushed out by new ones */
 	size_t table_bytes;	/* fixed at stamp_session_new */
 };

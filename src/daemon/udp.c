@@ -8,6 +8,11 @@
  * carrying the address it was sent to when the socket is a wildcard; the
  * queue goes out with sendmmsg(); a reply the kernel will not take now is
  * dropped and counted, never retried (UDP has no backpressure).
+ *
+ * A stamp listener takes the same path, guard and limits included; once a
+ * datagram passed them, stamp_reflect.c turns it into its STAMP answer in
+ * place (same length), and the batch's transmit time is written into the
+ * answers just before sendmmsg.
  */
 #include "config.h"
 
@@ -20,6 +25,7 @@
 
 #include "daemon/listener.h"
 #include "daemon/protect.h"
+#include "daemon/stamp_reflect.h"
 #include "daemon/udp.h"
 #include "daemon/worker.h"
 
@@ -27,9 +33,20 @@
 #define UDP_BATCHES_PER_CB 4	/* then let other watchers run */
 #define UDP_SLOT 65536		/* > the largest UDP payload (65527) */
 
+#define UDP_CMSG_SPACE (UDP_GUARD_CMSG_SPACE > STAMP_REFLECT_CMSG_SPACE ? \
+	UDP_GUARD_CMSG_SPACE : STAMP_REFLECT_CMSG_SPACE)
+
 union cmsgbuf {
-	char buf[UDP_GUARD_CMSG_SPACE];	/* a dual-stack socket gets both */
+	char buf[UDP_CMSG_SPACE];	/* a dual-stack socket gets both */
 	struct cmsghdr align;
+};
+
+/* A listener's datagram state (wl->state): this worker's source table
+ * and, on a stamp listener, its reflector (and the counts it reported). */
+struct udp_wl {
+	struct ratelimit *rl;
+	struct stamp_reflector *stamp;
+	struct stamp_reflect_counts counted;
 };
 
 struct udp_batch {
@@ -71,27 +88,105 @@ udp_worker_fini(struct worker *w)
 	w->state[CONF_UDP] = NULL;
 }
 
-/* A listener's UDP state (wl->state): this worker's source table. */
-static int
-udp_wl_init(struct wlistener *wl, char *err, size_t errlen)
-{
-	char why[256] = "";
-
-	/* NULL: the limits are off, or no memory (then unlimited, said in
-	 * the log: the guard and ACL still apply). */
-	wl->state = protect_udp_limiter(wl->l->prot, wl->w->env->nworkers,
-	    why, sizeof(why));
-	if (wl->state == NULL && why[0] != '\0')
-		log_err(wl->w->log, "%s: no UDP rate limits: %s",
-		    wl->l->conf.name, why);
-	return 0;
-}
-
 static void
 udp_wl_fini(struct wlistener *wl)
 {
-	ratelimit_free(wl->state);
+	struct udp_wl *u = wl->state;
+
+	if (u == NULL)
+		return;
+	ratelimit_free(u->rl);
+	stamp_reflector_free(u->stamp);
+	free(u);
 	wl->state = NULL;
+}
+
+static int
+udp_wl_init(struct wlistener *wl, char *err, size_t errlen)
+{
+	const struct stamp_lconf *sc = &wl->l->conf.stamp;
+	const struct stamp_reflect_conf rc = {
+		.stateful = sc->mode == CONF_STAMP_STATEFUL,
+		.format = sc->timestamp == CONF_STAMP_PTP ? STAMP_TS_PTP :
+		    STAMP_TS_NTP,
+		.sessions = sc->sessions,
+		.session_idle = sc->session_timeout,
+	};
+	struct udp_wl *u = calloc(1, sizeof(*u));
+	char why[256] = "";
+
+	if ((wl->state = u) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* NULL: the limits are off, or no memory (then unlimited, said in
+	 * the log: the guard and ACL still apply). */
+	u->rl = protect_udp_limiter(wl->l->prot, wl->w->env->nworkers,
+	    why, sizeof(why));
+	if (u->rl == NULL && why[0] != '\0')
+		log_err(wl->w->log, "%s: no UDP rate limits: %s",
+		    wl->l->conf.name, why);
+	if (wl->l->conf.proto == CONF_STAMP &&
+	    (u->stamp = stamp_reflector_new(&rc, err, errlen)) == NULL) {
+		udp_wl_fini(wl);
+		return -1;
+	}
+	return 0;
+}
+
+/* The address a datagram was sent to (pktinfo, else the bound one): the
+ * other half of a STAMP session's 5-tuple. */
+static const struct sockaddr *
+udp_dst(const struct wlistener *wl, const struct msghdr *h,
+    struct sockaddr_storage *ss)
+{
+	uint16_t port = htons(wl->l->conf.port);
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(h); cm != NULL;
+	    cm = CMSG_NXTHDR((struct msghdr *)h, cm)) {
+		struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		struct in_pktinfo pi;
+		struct in6_pktinfo pi6;
+
+		memset(ss, 0, sizeof(*ss));
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			in4->sin_family = AF_INET;
+			in4->sin_port = port;
+			in4->sin_addr = pi.ipi_addr;
+			return (struct sockaddr *)ss;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = port;
+			in6->sin6_addr = pi6.ipi6_addr;
+			return (struct sockaddr *)ss;
+		}
+	}
+	return &wl->l->conf.bind.u.sa;
+}
+
+/* A STAMP listener: T3 into the answers, the session counts into the
+ * listener's counters. */
+static void
+udp_stamp_send(struct wlistener *wl, struct udp_batch *b, int n)
+{
+	struct udp_wl *u = wl->state;
+	unsigned char *bufs[UDP_BATCH];
+	struct stamp_reflect_counts now;
+
+	for (int i = 0; i < n; i++)
+		bufs[i] = b->oiov[i].iov_base;
+	stamp_reflect_transmit(u->stamp, bufs, (size_t)n);
+	stamp_reflect_counts(u->stamp, &now);
+	stat_add(wl->st, ST_STAMP_SESSIONS, now.sessions - u->counted.sessions);
+	stat_add(wl->st, ST_STAMP_EVICTIONS,
+	    now.evictions - u->counted.evictions);
+	u->counted = now;
 }
 
 /* Turn the received destination (pktinfo) into the reply's source. */
@@ -182,7 +277,9 @@ static int
 udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
     bool cmsg)
 {
-	struct udp_batch *b = w->state[CONF_UDP];
+	struct udp_batch *b = w->state[CONF_UDP];	/* stamp's too */
+	struct udp_wl *u = wl->state;
+	struct sockaddr_storage dst;
 	uint64_t bytes = 0, toobig = 0;
 	double now = w->now;
 	enum stat_id why;
@@ -204,8 +301,12 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 			    LOG_EV_DGRAM_DROP, "dropped a datagram");
 			continue;
 		}
-		why = protect_udp(wl->l->prot, wl->state, h->msg_name,
+		why = protect_udp(wl->l->prot, u->rl, h->msg_name,
 		    cmsg ? h : NULL, b->in[i].msg_len, now);
+		if (why == ST_COUNT && u->stamp != NULL)
+			why = stamp_reflect_answer(u->stamp, h,
+			    b->iov[i].iov_base, b->in[i].msg_len,
+			    udp_dst(wl, h, &dst), now);
 		if (why != ST_COUNT) {
 			stat_add(wl->st, why, 1);
 			worker_log_drop(wl, h->msg_name, why, LOG_EV_DGRAM_DROP,
@@ -232,6 +333,8 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 	stat_add(wl->st, ST_DGRAM_BYTES_IN, bytes);
 	if (toobig != 0)
 		stat_add(wl->st, ST_DROP_TOO_BIG, toobig);
+	if (nout > 0 && u->stamp != NULL)
+		udp_stamp_send(wl, b, nout);
 	if (nout > 0)
 		batch_send(w, wl, b, nout);
 	return n;
@@ -243,7 +346,9 @@ udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct wlistener *wl = (struct wlistener *)io;
 	struct worker *w = wl->w;
 	bool pktinfo = addr_is_wildcard(&wl->l->conf.bind.u.sa);
-	bool cmsg = pktinfo || protect_udp_wants_dst(wl->l->prot);
+	/* STAMP answers need each datagram's timestamp and TTL. */
+	bool cmsg = pktinfo || protect_udp_wants_dst(wl->l->prot) ||
+	    wl->l->conf.proto == CONF_STAMP;
 
 	for (int i = 0; i < UDP_BATCHES_PER_CB; i++)
 		if (udp_echo_batch(w, wl, pktinfo, cmsg) < UDP_BATCH)
@@ -254,6 +359,13 @@ const struct worker_proto udp_proto = {
 	.readable_cb = udp_read_cb,
 	.worker_init = udp_worker_init,
 	.worker_fini = udp_worker_fini,
+	.listener_init = udp_wl_init,
+	.listener_fini = udp_wl_fini,
+};
+
+/* STAMP listeners share UDP's path and its per-worker batch. */
+const struct worker_proto stamp_proto = {
+	.readable_cb = udp_read_cb,
 	.listener_init = udp_wl_init,
 	.listener_fini = udp_wl_fini,
 };

@@ -222,11 +222,14 @@ ep_proto() { echo "${1%%:*}"; }
 ep_host() { _r=${1#*:}; echo "${_r%:*}"; }
 ep_port() { echo "${1##*:}"; }
 
-# ep_up ENDPOINT: a TCP listener accepts a connection, a UDP one echoes.
+# ep_up ENDPOINT: a TCP listener accepts a connection, a UDP one echoes,
+# a STAMP one answers a test packet.
 ep_up() {
 	case $(ep_proto "$1") in
 	tcp) "$ECHOPROBE" connect "$(ep_host "$1")" "$(ep_port "$1")" --timeout 1 ;;
 	udp) "$ECHOPROBE" udp "$(ep_host "$1")" "$(ep_port "$1")" 1 --timeout 0.2 ;;
+	stamp) "$top_builddir/src/echoctl" probe stamp -c 1 -W 0.3 \
+	    "$(ep_host "$1")" "$(ep_port "$1")" >/dev/null 2>&1 ;;
 	*) bail "bad endpoint $1" ;;
 	esac
 }

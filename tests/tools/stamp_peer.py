@@ -10,6 +10,21 @@ packet figures with struct (not from echod's or echoctl's code).
       reflector); --drop-backward counts them but sends no answer.  Exits
       after --count packets (default 1000) or 60 s without traffic.
 
+  stamp_peer.py send HOST PORT [--count N] [--size N] [--ttl N]
+                [--mode stateless|stateful] [--first N] [--mbz-garbage]
+      A session sender that checks every answer octet by octet: the length
+      is the test packet's, the sender's fields are copied, the TTL is the
+      one sent with (IP_TTL / IPV6_UNICAST_HOPS), every MBZ octet and every
+      octet past 44 is zero, T2 and T3 are NTP times within this script's
+      own clock window around the exchange and T2 <= T3, the reflector's
+      numbers are ours (stateless) or count from --first (stateful).  One
+      socket (one 5-tuple) for all; prints one line per answer, exits 1 at
+      the first fault with what it was.
+
+  stamp_peer.py short HOST PORT LEN...
+      Datagrams of these lengths (all under 44 octets): exits 1 if any of
+      them is answered within half a second.
+
   The layouts (RFC 8762 §4.2.1 and §4.3.1, unauthenticated):
     sender:    !I Q H 30x                      seq, T1, err, MBZ
     reflector: !I Q H 2x Q I Q H 2x B 3x       seq, T3, err, MBZ, T2,
@@ -77,6 +92,83 @@ def reflect(args):
         s.sendto(out + bytes(len(data) - 44), peer)
 
 
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check_answer(i, sent, data, t_before, t_after, args):
+    if len(data) != len(sent):
+        fail("answer %d: %d octets for a %d-octet test packet"
+             % (i, len(data), len(sent)))
+    (seq, t3, err, t2, sseq, st1, serr, sttl) = REFLECTOR.unpack_from(data)
+    q, t1, e = SENDER.unpack_from(sent)
+    if (sseq, st1, serr) != (q, t1, e):
+        fail("answer %d: sender fields %r, sent %r" % (i, (sseq, st1, serr),
+                                                       (q, t1, e)))
+    for off in (14, 15, 38, 39, 41, 42, 43):
+        if data[off] != 0:
+            fail("answer %d: MBZ octet %d is %d" % (i, off, data[off]))
+    if any(data[44:]):
+        fail("answer %d: octets past 44 are not zero" % i)
+    if sttl != args.ttl:
+        fail("answer %d: Ses-Sender TTL %d, sent with %d" % (i, sttl,
+                                                            args.ttl))
+    if err & 0x4000:
+        fail("answer %d: Z bit set (PTP) in the default NTP mode" % i)
+    if err & 0xff == 0:
+        fail("answer %d: Error Estimate multiplier 0" % i)
+    if not t_before <= t2 <= t3 <= t_after:
+        fail("answer %d: T2 %x T3 %x not within %x..%x (or T2 > T3)"
+             % (i, t2, t3, t_before, t_after))
+    want = q if args.mode == "stateless" else args.first + i
+    if seq != want:
+        fail("answer %d: reflector seq %d, want %d (%s)" % (i, seq, want,
+                                                           args.mode))
+    print("answer %d: seq=%d sender_seq=%d ttl=%d len=%d err=%04x "
+          "t2-t1=%dns t3-t2=%dns" % (i, seq, sseq, sttl, len(data), err,
+          ((t2 - t1) * 10**9) >> 32, ((t3 - t2) * 10**9) >> 32))
+
+
+def send(args):
+    fam = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if fam == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, args.ttl)
+    else:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, args.ttl)
+    s.connect((args.host, args.port))
+    s.settimeout(2)
+    for i in range(args.count):
+        seq = args.seq_base + i
+        t_before = ntp_now()
+        pkt = bytearray(args.size)
+        SENDER.pack_into(pkt, 0, seq, t_before, 0x8001)
+        if args.mbz_garbage:
+            pkt[14:] = bytes((0xa5 + k) & 0xff for k in range(args.size - 14))
+        s.send(pkt)
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            fail("no answer to test packet %d" % i)
+        check_answer(i, bytes(pkt), data, t_before, ntp_now(), args)
+
+
+def short(args):
+    fam = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.connect((args.host, args.port))
+    for n in args.lens:
+        s.send(bytes(n))
+    s.settimeout(0.5)
+    try:
+        data = s.recv(65536)
+    except socket.timeout:
+        print("no answer to %d short datagrams" % len(args.lens))
+        return
+    fail("a %d-octet answer to a short datagram" % len(data))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -86,8 +178,23 @@ def main():
     r.add_argument("--drop-forward", default="")
     r.add_argument("--drop-backward", default="")
     r.add_argument("--count", type=int, default=1000)
+    w = sub.add_parser("send")
+    w.add_argument("host")
+    w.add_argument("port", type=int)
+    w.add_argument("--count", type=int, default=5)
+    w.add_argument("--size", type=int, default=44)
+    w.add_argument("--ttl", type=int, default=64)
+    w.add_argument("--mode", choices=("stateless", "stateful"),
+                   default="stateless")
+    w.add_argument("--first", type=int, default=0)
+    w.add_argument("--seq-base", type=int, default=0)
+    w.add_argument("--mbz-garbage", action="store_true")
+    h = sub.add_parser("short")
+    h.add_argument("host")
+    h.add_argument("port", type=int)
+    h.add_argument("lens", type=int, nargs="+")
     args = ap.parse_args()
-    reflect(args)
+    {"reflect": reflect, "send": send, "short": short}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,48 @@ load_string_fail(const char *text)
 	return msg;
 }
 
+/* protocol = "stamp": port 862 unless given, the udp settings and its own
+ * apply, its own are refused elsewhere, and it conflicts with a udp
+ * listener on the same socket (both are UDP sockets). */
+static void
+test_stamp_listener(void **state)
+{
+	struct conf *c = load_string_ok("listeners = ( { name = \"s\"; "
+	    "protocol = \"stamp\"; address = \"::1\"; max_datagram = 100; "
+	    "stamp_mode = \"stateful\"; stamp_timestamp = \"ptp\"; "
+	    "stamp_sessions = 64; stamp_session_timeout = \"5s\"; },"
+	    "{ name = \"d\"; protocol = \"stamp\"; address = \"::1\"; "
+	    "port = 8620; } );");
+	const struct lconf *l = &c->listeners[0], *d = &c->listeners[1];
+	char *msg;
+
+	(void)state;
+	assert_int_equal(l->proto, CONF_STAMP);
+	assert_int_equal(l->port, 862);
+	assert_int_equal(addr_port(&l->bind.u.sa), 862);
+	assert_int_equal(l->max_datagram, 100);
+	assert_int_equal(l->stamp.mode, CONF_STAMP_STATEFUL);
+	assert_int_equal(l->stamp.timestamp, CONF_STAMP_PTP);
+	assert_int_equal(l->stamp.sessions, 64);
+	assert_true(l->stamp.session_timeout == 5.0);
+	assert_int_equal(d->port, 8620);
+	assert_int_equal(d->stamp.mode, CONF_STAMP_STATELESS);
+	assert_int_equal(d->stamp.timestamp, CONF_STAMP_NTP);
+	assert_int_equal(d->stamp.sessions, 4096);
+	conf_free(c);
+	msg = load_string_fail("listeners = ( { name = \"u\"; protocol = "
+	    "\"udp\"; address = \"::1\"; port = 9; stamp_mode = "
+	    "\"stateful\"; } );");
+	assert_non_null(strstr(msg, "stamp_mode: applies to stamp listeners "
+	    "only; this listener is udp"));
+	free(msg);
+	msg = load_string_fail("listeners = ( { name = \"u\"; protocol = "
+	    "\"udp\"; address = \"::1\"; port = 862; }, { name = \"s\"; "
+	    "protocol = \"stamp\"; address = \"::1\"; } );");
+	assert_non_null(strstr(msg, "862"));
+	free(msg);
+}
+
 static void
 test_minimal(void **state)
 {
@@ -659,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_sample_text),
 		cmocka_unit_test(test_sample_values),
+		cmocka_unit_test(test_stamp_listener),
 		cmocka_unit_test(test_dump),
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), nbad, n = 0;

@@ -132,6 +132,41 @@ test_samples(void **state)
 	free(t);
 }
 
+/* A STAMP listener: the datagram families and reasons under protocol
+ * "stamp", its session counters, and none of them on the others. */
+static void
+test_stamp(void **state)
+{
+	struct listener_status one[1];
+	struct text *t;
+
+	(void)state;
+	memset(one, 0, sizeof(one));
+	snprintf(one[0].name, sizeof(one[0].name), "stamp");
+	one[0].proto = CONF_STAMP;
+	one[0].st.v[ST_DGRAMS_IN] = 9;
+	one[0].st.v[ST_DGRAMS_OUT] = 6;
+	one[0].st.v[ST_STAMP_SESSIONS] = 2;
+	one[0].st.v[ST_STAMP_EVICTIONS] = 1;
+	one[0].st.v[ST_DROP_STAMP_SHORT] = 3;
+	st.listeners = one;
+	st.nlisteners = 1;
+	t = render();
+	assert_true(has_line(t, "echod_datagrams_received_total{listener=\"stamp\",protocol=\"stamp\"} 9"));
+	assert_true(has_line(t, "echod_datagrams_echoed_total{listener=\"stamp\",protocol=\"stamp\"} 6"));
+	assert_true(has_line(t, "echod_stamp_sessions_total{listener=\"stamp\",protocol=\"stamp\"} 2"));
+	assert_true(has_line(t, "echod_stamp_evictions_total{listener=\"stamp\",protocol=\"stamp\"} 1"));
+	assert_true(has_line(t, "echod_datagrams_dropped_total{listener=\"stamp\",protocol=\"stamp\",reason=\"stamp_short\"} 3"));
+	assert_true(has_line(t, "echod_datagrams_dropped_total{listener=\"stamp\",protocol=\"stamp\",reason=\"src_port\"} 0"));
+	assert_null(strstr(t->buf, "echod_open_connections{listener=\"stamp\""));
+	free(t);
+	st.listeners = ls;
+	st.nlisteners = 3;
+	t = render();
+	assert_null(strstr(t->buf, "echod_stamp_sessions_total{listener=\"udp\""));
+	free(t);
+}
+
 static void
 test_escaping(void **state)
 {
@@ -213,6 +248,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_samples, setup),
+		cmocka_unit_test_setup(test_stamp, setup),
 		cmocka_unit_test_setup(test_escaping, setup),
 		cmocka_unit_test_setup(test_families, setup),
 		cmocka_unit_test(test_every_drop_counted),

@@ -67,6 +67,7 @@ test_numbering(void **state)
 	assert_int_equal(stamp_session_next(t, SA("::1", 40000), SA("::1", 862),
 	    200), 0);
 	assert_int_equal(st(t).used, 6);
+	assert_int_equal(st(t).started, 6);
 	assert_int_equal(st(t).evictions, 0);
 	stamp_session_free(t);
 }
@@ -84,6 +85,7 @@ test_idle(void **state)
 	assert_int_equal(stamp_session_next(t, src, dst, 120.5), 0); /* ended */
 	assert_int_equal(stamp_session_next(t, src, dst, 121), 1);
 	assert_int_equal(st(t).used, 1);
+	assert_int_equal(st(t).started, 2);
 	stamp_session_free(t);
 }
 
