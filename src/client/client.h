@@ -76,8 +76,6 @@ int client_net_connect(const struct client_opts *o, struct addr *peer);
 /* "tcp 127.0.0.1:8888" for messages. */
 void client_net_describe(const struct client_opts *o, const struct addr *peer,
     char *buf, size_t len);
-/* Monotonic clock in seconds. */
-double client_now(void);
 
 /* The modes (each returns an exit code). */
 int client_session_run(struct client_opts *o);	/* interactive or pipe */

@@ -14,19 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client/client.h"
-
-double
-client_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "common/clock.h"
 
 void
 client_net_describe(const struct client_opts *o, const struct addr *peer,
@@ -63,12 +54,12 @@ static int
 client_net_wait_connect(int fd, double timeout)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	double deadline = client_now() + timeout;
+	double deadline = clock_mono() + timeout;
 	socklen_t len = sizeof(int);
 	int rc, soerr = 0;
 
 	for (;;) {
-		double left = deadline - client_now();
+		double left = deadline - clock_mono();
 
 		if (left <= 0) {
 			errno = ETIMEDOUT;

@@ -24,17 +24,9 @@
 #include <unistd.h>
 
 #include "client/client_probe.h"
+#include "common/clock.h"
 
 static const unsigned char probe_magic[4] = { 'E', 'c', 'P', 'r' };
-
-static uint64_t
-probe_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void
 probe_put64(unsigned char *b, uint64_t v)
@@ -66,7 +58,7 @@ probe_finish(struct probe *p)
 	if (p->done)
 		return;
 	p->done = 1;
-	p->end = client_now();
+	p->end = clock_mono();
 	ev_break(p->loop, EVBREAK_ALL);
 }
 
@@ -84,7 +76,7 @@ probe_lose(struct probe *p, struct probe_slot *s)
 void
 probe_sweep(struct probe *p, int all)
 {
-	double now = client_now();
+	double now = clock_mono();
 
 	while (p->oldest != p->next_seq) {
 		struct probe_slot *s = &p->slot[p->oldest % PROBE_SLOTS];
@@ -153,7 +145,7 @@ probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
 void
 probe_reply(struct probe *p, const unsigned char *b, size_t n)
 {
-	uint64_t now = probe_now_ns();
+	uint64_t now = clock_mono_ns();
 	struct probe_slot *s = probe_match(p, b, n);
 	int flags = 0;
 	double rtt;
@@ -193,13 +185,13 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 static int
 probe_send(struct probe *p, int fd, const unsigned char *b, size_t n)
 {
-	double deadline = client_now() + p->o->wait;
+	double deadline = clock_mono() + p->o->wait;
 
 	while (n > 0) {
 		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
 
 		if (w == -1 && (errno == EAGAIN || errno == EINTR) &&
-		    client_now() < deadline) {
+		    clock_mono() < deadline) {
 			struct timespec ts = { 0, 1000000 };
 
 			nanosleep(&ts, NULL);
@@ -276,8 +268,8 @@ probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	memset(s, 0, sizeof(*s));
 	s->seq = seq;
 	s->connect_ms = -1;
-	s->sent_ns = probe_now_ns();
-	s->deadline = client_now() + p->o->wait;
+	s->sent_ns = clock_mono_ns();
+	s->deadline = clock_mono() + p->o->wait;
 	s->state = PROBE_PENDING;
 	p->next_seq++;
 	if (p->o->reconnect && (fd = probe_conn_open(p, s)) == -1) {
@@ -289,8 +281,8 @@ probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	} else {
 		if (p->o->reconnect) {
 			/* The RTT is the echo's; connect time is reported apart. */
-			s->sent_ns = probe_now_ns();
-			s->deadline = client_now() + p->o->wait;
+			s->sent_ns = clock_mono_ns();
+			s->deadline = clock_mono() + p->o->wait;
 		}
 		probe_fill(p, seq, s->sent_ns, p->tx);
 		if (probe_send(p, fd, p->tx, p->o->size) == -1) {
@@ -372,12 +364,12 @@ probe_run(struct probe *p)
 	else
 		addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
 	p->loop = ev_default_loop(EVBACKEND_POLL);
-	p->start = client_now();
+	p->start = clock_mono();
 	probe_out_start(p);
 	probe_watchers(p);
 	ev_run(p->loop, 0);
 	if (!p->done)
-		p->end = client_now();
+		p->end = clock_mono();
 	probe_sweep(p, 1);	/* on Ctrl-C, unanswered probes count as lost */
 	p->status = probe_status(p);
 	probe_out_summary(p);
@@ -403,7 +395,7 @@ client_probe_main(int argc, char **argv)
 		return CLIENT_EXIT_LOSS;
 	p->o = &o;
 	p->fd = -1;
-	p->sid = (uint32_t)getpid() ^ (uint32_t)probe_now_ns();
+	p->sid = (uint32_t)getpid() ^ (uint32_t)clock_mono_ns();
 	p->tx = malloc(o.size);
 	p->rx = malloc(65536);
 	if (p->tx == NULL || p->rx == NULL ||

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/client_probe.h"
+#include "common/clock.h"
 
 int
 probe_conn_init(struct probe *p)
@@ -81,11 +82,11 @@ probe_conn_open(struct probe *p, struct probe_slot *s)
 		    "reply\n", PROBE_CONNS);
 		return -1;
 	}
-	t0 = client_now();
+	t0 = clock_mono();
 	fd = client_net_connect(p->o, &peer);
 	if (fd == -1)
 		return -1;
-	s->connect_ms = (client_now() - t0) * 1000.0;
+	s->connect_ms = (clock_mono() - t0) * 1000.0;
 	client_stats_add(&p->conn, s->connect_ms);
 	c->seq = s->seq;
 	c->rxlen = 0;

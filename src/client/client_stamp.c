@@ -35,7 +35,7 @@ stamp_finish(struct stamp_probe *p)
 	if (p->done)
 		return;
 	p->done = 1;
-	p->end = client_now();
+	p->end = clock_mono();
 	ev_break(p->loop, EVBREAK_ALL);
 }
 
@@ -43,7 +43,7 @@ stamp_finish(struct stamp_probe *p)
 static void
 stamp_sweep(struct stamp_probe *p, int all)
 {
-	double now = client_now();
+	double now = clock_mono();
 
 	while (p->oldest != p->next_seq) {
 		struct stamp_slot *s = &p->slot[p->oldest % STAMP_PROBE_SLOTS];
@@ -265,7 +265,7 @@ stamp_send_one(struct stamp_probe *p, struct stamp_slot *s)
 
 	clock_wall_sync(&cs);
 	t.err = stamp_err_encode(cs.synced, STAMP_TS_NTP, cs.error);
-	s->deadline = client_now() + p->o->wait;
+	s->deadline = clock_mono() + p->o->wait;
 	s->sent_ns = clock_mono_ns();
 	clock_wall(&s->t1);
 	s->t1_ts = t.ts = stamp_ts_from_timespec(&s->t1, STAMP_TS_NTP);
@@ -370,12 +370,12 @@ stamp_run(struct stamp_probe *p)
 	addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
 	clock_wall_sync(&p->sync);
 	p->loop = ev_default_loop(EVBACKEND_POLL);
-	p->start = client_now();
+	p->start = clock_mono();
 	stamp_out_start(p);
 	stamp_watchers(p);
 	ev_run(p->loop, 0);
 	if (!p->done)
-		p->end = client_now();
+		p->end = clock_mono();
 	stamp_sweep(p, 1);	/* on Ctrl-C, unanswered packets are lost */
 	p->status = stamp_status(p);
 	stamp_out_summary(p);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "common/clock.h"
 #include "client/term.h"
 
 /* Each small datagram costs about 1 KiB of socket buffer in the kernel
@@ -157,7 +158,7 @@ dgram_send(struct dgram_state *d)
 				dgram_error(d, "send", errno);
 			return;
 		}
-		s->sent = client_now();
+		s->sent = clock_mono();
 		d->sent++;
 	}
 }
@@ -167,7 +168,7 @@ static void
 dgram_expire(struct dgram_state *d)
 {
 	double limit = d->in_eof ? d->o->linger : d->o->timeout;
-	double now = client_now();
+	double now = clock_mono();
 
 	while (d->head != d->tail) {
 		struct dgram_slot *s = &d->slot[d->head % DGRAM_SLOTS];

@@ -15,6 +15,7 @@
 
 #include "client/client_pattern.h"
 #include "client/client_verify.h"
+#include "common/clock.h"
 
 #define VERIFY_MAX_DGRAMS	10000000
 #define VERIFY_HDR		12
@@ -85,7 +86,7 @@ verify_udp_send(struct verify *v)
 			return;
 		}
 		v->state[v->next] = VERIFY_SENT;
-		v->sent_at[v->next] = client_now();
+		v->sent_at[v->next] = clock_mono();
 		v->next++;
 		v->inflight++;
 		if (v->result != NULL)
@@ -98,7 +99,7 @@ verify_udp_send(struct verify *v)
 void
 verify_udp_sweep(struct verify *v)
 {
-	double now = client_now();
+	double now = clock_mono();
 
 	for (; v->oldest < v->next; v->oldest++) {
 		if (v->state[v->oldest] != VERIFY_SENT)

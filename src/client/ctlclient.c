@@ -15,11 +15,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/addr.h"
 #include "client/ctlclient.h"
+#include "common/clock.h"
 #include "common/proto.h"
 #include "common/units.h"
 
@@ -27,20 +27,11 @@ struct ctlclient {
 	const char *path;
 	struct proto_request req;
 	double timeout;		/* seconds for the whole exchange */
-	double deadline;	/* CLOCK_MONOTONIC */
+	double deadline;	/* clock_mono() */
 	int fd;
 	char *buf;
 	size_t len, cap;
 };
-
-static double
-ctlclient_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 ctlclient_usage(FILE *f)
@@ -110,7 +101,7 @@ ctlclient_wait(struct ctlclient *c, short events)
 	struct pollfd pfd = { .fd = c->fd, .events = events };
 
 	for (;;) {
-		double left = c->deadline - ctlclient_now();
+		double left = c->deadline - clock_mono();
 		int r;
 
 		if (left <= 0) {
@@ -257,7 +248,7 @@ ctlclient_main(int argc, char **argv)
 		return EX_USAGE;
 	if (c.timeout == 0)
 		c.timeout = c.req.verb == PROTO_RELOAD ? 90.0 : 10.0;
-	c.deadline = ctlclient_now() + c.timeout;
+	c.deadline = clock_mono() + c.timeout;
 	if (ctlclient_connect(&c) < 0) {
 		rc = errno == EACCES ? EX_NOPERM : EX_UNAVAILABLE;
 		fprintf(stderr, "echoctl: cannot reach echod at %s: %s\n",

@@ -68,7 +68,4 @@ struct bench_share {
 int bench_tcp_run(struct bench_share *sh);
 int bench_udp_run(struct bench_share *sh);
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t bench_now_ns(void);
-
 #endif

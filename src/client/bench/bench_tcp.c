@@ -20,10 +20,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client/bench/bench_run.h"
+#include "common/clock.h"
 #include "common/iobatch.h"
 
 #define TCP_RBUF (256 * 1024)
@@ -67,15 +67,6 @@ struct tcp_ctx {
 	int running;		/* all connected, load started */
 	int stopping;
 };
-
-uint64_t
-bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 tcp_set_events(struct tcp_ctx *x, struct tcp_conn *c, uint32_t ev)
@@ -491,7 +482,7 @@ tcp_loop(struct tcp_ctx *x)
 		left = x->deadline > x->now ? x->deadline - x->now : 0;
 		timeout = left > 10000000 ? 10 : (int)(left / 1000000) + 1;
 		n = epoll_wait(x->ep, evs, TCP_EVENTS, timeout);
-		x->now = bench_now_ns();
+		x->now = clock_mono_ns();
 		if (x->iob != NULL) {
 			tcp_events_batched(x, evs, n);
 			continue;
@@ -514,7 +505,7 @@ tcp_setup(struct tcp_ctx *x, struct bench_share *sh)
 	x->sh = sh;
 	x->o = o;
 	x->budget_left = sh->budget ? sh->budget : UINT64_MAX;
-	x->now = x->start = bench_now_ns();
+	x->now = x->start = clock_mono_ns();
 	/* Churn connects as its load, and idle mode spends all of --duration
 	 * connecting.  The others get at least TCP_CONNECT_S to open their
 	 * connections (a forking server accepts slowly), then --duration of

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "client/bench/bench_run.h"
+#include "common/clock.h"
 
 #define UDP_HDR 16
 #define UDP_BATCH 64
@@ -286,7 +287,7 @@ udp_loop(struct udp_ctx *x)
 		udp_fill(x, &x->socks[i]);
 	for (;;) {
 		n = epoll_wait(x->ep, evs, 256, 5);
-		x->now = bench_now_ns();
+		x->now = clock_mono_ns();
 		for (int k = 0; k < n; k++) {
 			struct udp_sock *s = &x->socks[evs[k].data.u64];
 
@@ -360,7 +361,7 @@ bench_udp_run(struct bench_share *sh)
 	for (i = 0; i < sh->conns; i++)
 		if (udp_open(&x, &x.socks[i], i) < 0)
 			goto out;
-	x.now = x.start = x.last_sweep = bench_now_ns();
+	x.now = x.start = x.last_sweep = clock_mono_ns();
 	x.deadline = x.now + (uint64_t)(o->duration * 1e9);
 	x.sending = 1;
 	udp_loop(&x);
