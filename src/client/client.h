@@ -1,6 +1,6 @@
 /*
  * client: what echoctl's network commands share: the parsed command line
- * (struct client_opts), the exit codes, and the entry points of each mode.
+ * (struct client_opts), the exit codes (common/exitcode.h), and the entry points of each mode.
  * The option parser lives in client_opts.c, sockets in client_net.c.
  */
 #ifndef ECHOD_CLIENT_H
@@ -11,12 +11,7 @@
 #include <stdio.h>
 
 #include "common/addr.h"
-
-/* Exit codes (issue 7; 64 is sysexits' EX_USAGE). */
-#define CLIENT_EXIT_OK		0	/* everything sent came back intact */
-#define CLIENT_EXIT_LOSS	1	/* loss, mismatch, truncation, timeout */
-#define CLIENT_EXIT_CONNECT	2	/* could not resolve, connect or bind */
-#define CLIENT_EXIT_USAGE	64
+#include "common/exitcode.h"
 
 enum client_proto {
 	CLIENT_TCP,
@@ -71,7 +66,7 @@ void client_opts_usage(enum client_mode mode, FILE *f);
 /* Resolve o->host/o->port and connect a non-blocking socket (TCP within
  * o->timeout; UDP is connect()ed so ICMP errors come back as errno).  Tries
  * every address getaddrinfo returns.  The peer is stored in *peer.  On failure
- * the reason is printed and -1 returned (exit CLIENT_EXIT_CONNECT). */
+ * the reason is printed and -1 returned (exit EXITCODE_CONNECT). */
 int client_net_connect(const struct client_opts *o, struct addr *peer);
 /* "tcp 127.0.0.1:8888" for messages. */
 void client_net_describe(const struct client_opts *o, const struct addr *peer,

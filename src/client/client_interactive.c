@@ -146,7 +146,7 @@ ia_flush(struct ia_state *s)
 
 			snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
 			ia_note(s, msg);
-			ia_quit(s, CLIENT_EXIT_LOSS);
+			ia_quit(s, EXITCODE_LOSS);
 			return;
 		}
 		memmove(s->out, s->out + w, s->outlen - (size_t)w);
@@ -192,7 +192,7 @@ ia_line(struct ia_state *s, char *line)
 	if (line == NULL || strcmp(line, "q") == 0) {
 		if (line == NULL)
 			fputc('\n', stdout);
-		ia_quit(s, CLIENT_EXIT_OK);
+		ia_quit(s, EX_OK);
 		return;
 	}
 #ifdef HAVE_LIBEDIT
@@ -278,7 +278,7 @@ ia_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    "the connection" : strerror(errno));
 		s->done = 1;
 		ia_note(s, msg);
-		ia_quit(s, CLIENT_EXIT_LOSS);
+		ia_quit(s, EXITCODE_LOSS);
 		return;
 	}
 	ia_print_echo(s, buf, (size_t)n, &offset);
@@ -296,7 +296,7 @@ ia_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct ia_state *s = w->data;
 
 	fputc('\n', stdout);
-	ia_quit(s, CLIENT_EXIT_OK);
+	ia_quit(s, EX_OK);
 }
 
 #ifdef HAVE_LIBEDIT
@@ -381,7 +381,7 @@ client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.fd = fd;
-	s.status = CLIENT_EXIT_OK;
+	s.status = EX_OK;
 	client_net_describe(o, peer, s.peer, sizeof(s.peer));
 	snprintf(s.prompt, sizeof(s.prompt), "%s> ", s.peer);
 	s.loop = ev_default_loop(EVBACKEND_POLL);
@@ -389,7 +389,7 @@ client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
 	if (s.loop == NULL || s.out == NULL) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		free(s.out);
-		return CLIENT_EXIT_LOSS;
+		return EXITCODE_LOSS;
 	}
 #ifdef HAVE_LIBEDIT
 	ia_session = &s;

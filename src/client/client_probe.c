@@ -320,13 +320,13 @@ static int
 probe_status(const struct probe *p)
 {
 	if (p->next_seq > 0 && p->connfail == p->next_seq)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	if (p->received == 0 && p->refused > 0)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
 	    !p->corrupt && !p->truncated && !p->late && !p->closed)
-		return CLIENT_EXIT_OK;
-	return CLIENT_EXIT_LOSS;
+		return EX_OK;
+	return EXITCODE_LOSS;
 }
 
 static void
@@ -356,7 +356,7 @@ probe_run(struct probe *p)
 
 	memset(&peer, 0, sizeof(peer));
 	if (!p->o->reconnect && (p->fd = client_net_connect(p->o, &peer)) == -1)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	if (p->o->reconnect)
 		snprintf(p->peer, sizeof(p->peer), "%s%s%s:%s",
 		    strchr(p->o->host, ':') ? "[" : "", p->o->host,
@@ -387,12 +387,12 @@ client_probe_main(int argc, char **argv)
 
 	rc = client_opts_parse(argc, argv, CLIENT_MODE_PROBE, &o);
 	if (rc != 0)
-		return rc == 1 ? CLIENT_EXIT_OK : CLIENT_EXIT_USAGE;
+		return rc == 1 ? EX_OK : EX_USAGE;
 	if (o.stamp)
 		return client_stamp_run(&o);
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return CLIENT_EXIT_LOSS;
+		return EXITCODE_LOSS;
 	p->o = &o;
 	p->fd = -1;
 	p->sid = (uint32_t)getpid() ^ (uint32_t)clock_mono_ns();
@@ -403,7 +403,7 @@ client_probe_main(int argc, char **argv)
 	    client_stats_init(&p->conn, 100000) == -1 ||
 	    (o.reconnect && probe_conn_init(p) == -1)) {
 		fprintf(stderr, "echoctl: out of memory\n");
-		rc = CLIENT_EXIT_LOSS;
+		rc = EXITCODE_LOSS;
 	} else
 		rc = probe_run(p);
 	probe_conn_free(p);

@@ -349,11 +349,11 @@ static int
 stamp_status(const struct stamp_probe *p)
 {
 	if (p->received == 0 && p->refused > 0)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
 	    !p->malformed && !p->late)
-		return CLIENT_EXIT_OK;
-	return CLIENT_EXIT_LOSS;
+		return EX_OK;
+	return EXITCODE_LOSS;
 }
 
 static int
@@ -364,7 +364,7 @@ stamp_run(struct stamp_probe *p)
 
 	memset(&peer, 0, sizeof(peer));
 	if ((p->fd = client_net_connect(p->o, &peer)) == -1)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	/* Without it T4 is read after recvmsg: later, never wrong. */
 	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
@@ -387,7 +387,7 @@ int
 client_stamp_run(struct client_opts *o)
 {
 	struct stamp_probe *p = calloc(1, sizeof(*p));
-	int rc = CLIENT_EXIT_LOSS;
+	int rc = EXITCODE_LOSS;
 
 	if (p == NULL || (p->tx = malloc(o->size)) == NULL ||
 	    (p->rx = malloc(65536)) == NULL ||

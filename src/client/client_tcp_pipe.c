@@ -108,7 +108,7 @@ pipe_fill(struct pipe_state *p)
 			if (n == -1) {
 				fprintf(stderr, "echoctl: stdin: %s\n",
 				    strerror(errno));
-				pipe_finish(p, CLIENT_EXIT_LOSS, NULL);
+				pipe_finish(p, EXITCODE_LOSS, NULL);
 				return;
 			}
 		}
@@ -136,7 +136,7 @@ pipe_send(struct pipe_state *p)
 		if (w == -1) {
 			fprintf(stderr, "echoctl: %s: send: %s\n", p->peer,
 			    strerror(errno));
-			pipe_finish(p, CLIENT_EXIT_LOSS, NULL);
+			pipe_finish(p, EXITCODE_LOSS, NULL);
 			return;
 		}
 		p->wr += (uint64_t)w;
@@ -187,7 +187,7 @@ pipe_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (n == -1) {
 		fprintf(stderr, "echoctl: %s: receive: %s\n", p->peer,
 		    strerror(errno));
-		pipe_finish(p, CLIENT_EXIT_LOSS, NULL);
+		pipe_finish(p, EXITCODE_LOSS, NULL);
 		return;
 	}
 	if (n == 0) {
@@ -203,7 +203,7 @@ pipe_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			    p->msglen - have : (size_t)n);
 	} else if (pipe_write_all(STDOUT_FILENO, buf, (size_t)n) == -1) {
 		fprintf(stderr, "echoctl: stdout: %s\n", strerror(errno));
-		pipe_finish(p, CLIENT_EXIT_LOSS, NULL);
+		pipe_finish(p, EXITCODE_LOSS, NULL);
 		return;
 	}
 	pipe_compare(p, buf, (size_t)n);
@@ -240,16 +240,16 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    (unsigned long long)p->rd);
 	if (p->in_eof && p->cmp == p->rd && !p->mismatch && !p->extra) {
 		/* All echoed; the server merely kept the connection open. */
-		pipe_finish(p, CLIENT_EXIT_OK, NULL);
+		pipe_finish(p, EX_OK, NULL);
 		return;
 	}
-	pipe_finish(p, CLIENT_EXIT_LOSS, why);
+	pipe_finish(p, EXITCODE_LOSS, why);
 }
 
 static void
 pipe_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	pipe_finish(w->data, CLIENT_EXIT_LOSS, "interrupted");
+	pipe_finish(w->data, EXITCODE_LOSS, "interrupted");
 }
 
 /* Decide what to wait for next, or finish. */
@@ -269,19 +269,19 @@ pipe_update(struct pipe_state *p)
 			snprintf(why, sizeof(why), "echo differs from what was "
 			    "sent at byte offset %llu",
 			    (unsigned long long)p->mismatch_at);
-		pipe_finish(p, CLIENT_EXIT_LOSS, why);
+		pipe_finish(p, EXITCODE_LOSS, why);
 		return;
 	}
 	if (p->peer_eof) {
 		snprintf(why, sizeof(why), "the server closed the connection "
 		    "after echoing %llu of %llu bytes",
 		    (unsigned long long)p->cmp, (unsigned long long)p->rd);
-		pipe_finish(p, all ? CLIENT_EXIT_OK : CLIENT_EXIT_LOSS,
+		pipe_finish(p, all ? EX_OK : EXITCODE_LOSS,
 		    all ? NULL : why);
 		return;
 	}
 	if (all && (p->msg != NULL || p->o->no_shutdown)) {
-		pipe_finish(p, CLIENT_EXIT_OK, NULL);
+		pipe_finish(p, EX_OK, NULL);
 		return;
 	}
 	if (p->msg != NULL)
@@ -307,7 +307,7 @@ pipe_update(struct pipe_state *p)
 static void
 pipe_report(struct pipe_state *p)
 {
-	if (p->echo != NULL && p->status != CLIENT_EXIT_CONNECT) {
+	if (p->echo != NULL && p->status != EXITCODE_CONNECT) {
 		size_t n = p->cmp < p->msglen ? (size_t)p->cmp : p->msglen;
 
 		if (p->o->hex)
@@ -322,7 +322,7 @@ pipe_report(struct pipe_state *p)
 		fprintf(stderr, "echoctl: %s: sent %llu bytes, echoed %llu "
 		    "bytes%s\n", p->peer, (unsigned long long)p->wr,
 		    (unsigned long long)(p->cmp + p->extra),
-		    p->status == CLIENT_EXIT_OK ? ", all verified" : "");
+		    p->status == EX_OK ? ", all verified" : "");
 }
 
 static void
@@ -351,7 +351,7 @@ client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.fd = fd;
-	p.status = CLIENT_EXIT_LOSS;
+	p.status = EXITCODE_LOSS;
 	client_net_describe(o, peer, p.peer, sizeof(p.peer));
 	p.loop = ev_default_loop(EVBACKEND_POLL);
 	p.win = malloc(PIPE_WINDOW);

@@ -97,7 +97,7 @@ dgram_cut(struct dgram_state *d)
 		if (n > d->maxlen)
 			n = d->maxlen;
 		if (dgram_queue(d, d->line, n) == -1) {
-			dgram_finish(d, CLIENT_EXIT_LOSS, "out of memory");
+			dgram_finish(d, EXITCODE_LOSS, "out of memory");
 			return;
 		}
 		memmove(d->line, d->line + n, d->linelen - n);
@@ -116,7 +116,7 @@ dgram_in_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	if (n == -1) {
 		fprintf(stderr, "echoctl: stdin: %s\n", strerror(errno));
-		dgram_finish(d, CLIENT_EXIT_LOSS, NULL);
+		dgram_finish(d, EXITCODE_LOSS, NULL);
 		return;
 	}
 	if (n == 0)
@@ -135,12 +135,12 @@ dgram_error(struct dgram_state *d, const char *op, int err)
 	if (err == ECONNREFUSED) {
 		snprintf(why, sizeof(why), "%s: connection refused (ICMP port "
 		    "unreachable: nothing listens there)", op);
-		dgram_finish(d, d->echoed ? CLIENT_EXIT_LOSS : CLIENT_EXIT_CONNECT,
+		dgram_finish(d, d->echoed ? EXITCODE_LOSS : EXITCODE_CONNECT,
 		    why);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s: %s", op, strerror(err));
-	dgram_finish(d, CLIENT_EXIT_LOSS, why);
+	dgram_finish(d, EXITCODE_LOSS, why);
 }
 
 static void
@@ -233,7 +233,7 @@ dgram_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		fflush(stdout);
 	} else if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
 	    fflush(stdout) == EOF) {
-		dgram_finish(d, CLIENT_EXIT_LOSS, "cannot write to stdout");
+		dgram_finish(d, EXITCODE_LOSS, "cannot write to stdout");
 		return;
 	}
 	dgram_match(d, buf, (size_t)n);
@@ -255,7 +255,7 @@ dgram_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 dgram_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	dgram_finish(w->data, CLIENT_EXIT_LOSS, "interrupted");
+	dgram_finish(w->data, EXITCODE_LOSS, "interrupted");
 }
 
 static void
@@ -271,8 +271,8 @@ dgram_update(struct dgram_state *d)
 	if (d->done)
 		return;
 	if (d->in_eof && d->linelen == 0 && d->head == d->tail) {
-		dgram_finish(d, d->lost || d->unexpected ? CLIENT_EXIT_LOSS :
-		    CLIENT_EXIT_OK, d->lost || d->unexpected ? "some datagrams "
+		dgram_finish(d, d->lost || d->unexpected ? EXITCODE_LOSS :
+		    EX_OK, d->lost || d->unexpected ? "some datagrams "
 		    "were not echoed intact" : NULL);
 		return;
 	}
@@ -315,11 +315,11 @@ client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 
 	if (d == NULL) {
 		fprintf(stderr, "echoctl: out of memory\n");
-		return CLIENT_EXIT_LOSS;
+		return EXITCODE_LOSS;
 	}
 	d->o = o;
 	d->fd = fd;
-	d->status = CLIENT_EXIT_LOSS;
+	d->status = EXITCODE_LOSS;
 	d->maxlen = peer->u.sa.sa_family == AF_INET6 ? 65527 : 65507;
 	client_net_describe(o, peer, d->peer, sizeof(d->peer));
 	d->loop = ev_default_loop(EVBACKEND_POLL);

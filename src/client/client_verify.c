@@ -185,8 +185,8 @@ static int
 verify_status(const struct verify *v)
 {
 	if (strcmp(v->result, "refused") == 0)
-		return CLIENT_EXIT_CONNECT;
-	return strcmp(v->result, "ok") == 0 ? CLIENT_EXIT_OK : CLIENT_EXIT_LOSS;
+		return EXITCODE_CONNECT;
+	return strcmp(v->result, "ok") == 0 ? EX_OK : EXITCODE_LOSS;
 }
 
 static int
@@ -196,7 +196,7 @@ verify_run(struct verify *v)
 
 	v->fd = client_net_connect(v->o, &peer);
 	if (v->fd == -1)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	addr_format(&peer.u.sa, v->peer, sizeof(v->peer));
 	v->loop = ev_default_loop(EVBACKEND_POLL);
 	v->start = clock_mono();
@@ -208,7 +208,7 @@ verify_run(struct verify *v)
 			verify_finish(v, "ok");
 	} else if (verify_udp_start(v) == -1) {
 		close(v->fd);
-		return CLIENT_EXIT_LOSS;
+		return EXITCODE_LOSS;
 	}
 	if (v->result == NULL)
 		ev_run(v->loop, 0);
@@ -230,13 +230,13 @@ client_verify_main(int argc, char **argv)
 
 	rc = client_opts_parse(argc, argv, CLIENT_MODE_VERIFY, &o);
 	if (rc != 0)
-		return rc == 1 ? CLIENT_EXIT_OK : CLIENT_EXIT_USAGE;
+		return rc == 1 ? EX_OK : EX_USAGE;
 	if (!o.have_seed)	/* any value will do, as long as runs differ */
 		o.seed = (clock_mono_ns() ^ ((uint64_t)getpid() << 32)) &
 		    0x7fffffffffffffffULL;
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
-		return CLIENT_EXIT_LOSS;
+		return EXITCODE_LOSS;
 	v->o = &o;
 	v->fd = -1;
 	rc = verify_run(v);

@@ -76,7 +76,7 @@ ctlclient_options(struct ctlclient *c, int argc, char **argv)
 			break;
 		case 'h':
 			ctlclient_usage(stdout);
-			exit(0);
+			exit(EX_OK);
 		default:
 			return -1;
 		}

@@ -74,10 +74,10 @@ client_session_main(int argc, char **argv)
 
 	rc = client_opts_parse(argc, argv, CLIENT_MODE_SESSION, &o);
 	if (rc != 0)
-		return rc == 1 ? CLIENT_EXIT_OK : CLIENT_EXIT_USAGE;
+		return rc == 1 ? EX_OK : EX_USAGE;
 	fd = client_net_connect(&o, &peer);
 	if (fd == -1)
-		return CLIENT_EXIT_CONNECT;
+		return EXITCODE_CONNECT;
 	if (o.message == NULL && isatty(STDIN_FILENO))
 		rc = client_interactive_run(&o, fd, &peer);
 	else if (o.proto == CLIENT_TCP)
@@ -95,20 +95,20 @@ main(int argc, char **argv)
 
 	if (argc < 2) {
 		echoctl_usage(stderr);
-		return CLIENT_EXIT_USAGE;
+		return EX_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		echoctl_usage(stdout);
-		return CLIENT_EXIT_OK;
+		return EX_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("echoctl %s %s\n", version_string(), version_features());
-		return CLIENT_EXIT_OK;
+		return EX_OK;
 	}
 	for (i = 0; i < ECHOCTL_NCMDS; i++)
 		if (strcmp(argv[1], echoctl_cmds[i].name) == 0)
 			return echoctl_cmds[i].handler(argc - 1, argv + 1);
 	fprintf(stderr, "echoctl: unknown command '%s'\n", argv[1]);
 	echoctl_usage(stderr);
-	return CLIENT_EXIT_USAGE;
+	return EX_USAGE;
 }

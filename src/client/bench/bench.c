@@ -18,9 +18,9 @@
 #include "client/bench/bench.h"
 #include "client/bench/bench_report.h"
 #include "client/bench/bench_run.h"
+#include "common/exitcode.h"
 #include "common/units.h"
 
-#define EX_USAGE_ 64
 #define BENCH_MAX_THREADS 64
 
 static const char *const bench_mode_names[] = {
@@ -207,7 +207,7 @@ bench_parse_opt(struct bench_cli *cli, int ch, const char *arg)
 	case 'j': cli->json = 1; return 0;
 	case 'q': o->quiet = 1; return 0;
 	case 'U': o->io_uring = 0; return 0;
-	case 'h': bench_usage(stdout); exit(0);
+	case 'h': bench_usage(stdout); exit(EX_OK);
 	default: return -1;
 	}
 }
@@ -325,10 +325,10 @@ bench_main(int argc, char **argv)
 	struct bench_cli cli;
 	struct rusage ru;
 	uint32_t i;
-	int rc = 1;
+	int rc = EXITCODE_LOSS;
 
 	if (bench_parse(&cli, argc, argv) < 0)
-		return EX_USAGE_;
+		return EX_USAGE;
 	pat = malloc(sizeof(*pat));
 	sh = calloc(cli.o.threads, sizeof(*sh));
 	total = calloc(1, sizeof(*total));

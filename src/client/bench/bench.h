@@ -6,7 +6,8 @@
 #define ECHOD_BENCH_H
 
 /* argv[0] is the command name; options and the MODE follow.  Returns the
- * exit status: 0 ok, 1 errors or mismatches, 2 connection failed, 64 usage. */
+ * exit status: EX_OK, EXITCODE_LOSS (errors or mismatches), EXITCODE_CONNECT
+ * (connection failed) or EX_USAGE (common/exitcode.h). */
 int bench_main(int argc, char **argv);
 
 #endif

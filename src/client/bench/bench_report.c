@@ -8,6 +8,7 @@
 
 #include "common/addr.h"
 #include "client/bench/bench_report.h"
+#include "common/exitcode.h"
 
 void
 bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
@@ -111,7 +112,7 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 {
 	struct bench_figures f;
 	char target[ADDR_STRLEN];
-	int rc = 0;
+	int rc = EX_OK;
 
 	addr_format(&o->target.u.sa, target, sizeof(target));
 	bench_figures(st, ru, &f);
@@ -120,20 +121,20 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 	else
 		bench_report_text(o, st, &f, target, out);
 	if (st->errors || st->mismatches)
-		rc = 1;
+		rc = EXITCODE_LOSS;
 	if (o->mode == BENCH_IDLE ? st->established < o->conns : st->messages == 0)
-		rc = 1;
+		rc = EXITCODE_LOSS;
 	if (o->count && o->mode != BENCH_IDLE && st->messages < o->count) {
 		fprintf(stderr, "bench: stopped after %llu of"
 		    " %llu messages (time limit or errors)\n",
 		    (unsigned long long)st->messages,
 		    (unsigned long long)o->count);
-		rc = 1;
+		rc = EXITCODE_LOSS;
 	}
 	/* Nothing echoed and errors: the server is not there (echoctl's 2). */
 	if (st->errors && !st->mismatches && st->messages == 0 &&
 	    st->established == 0)
-		rc = 2;
+		rc = EXITCODE_CONNECT;
 	fflush(out);
 	return rc;
 }

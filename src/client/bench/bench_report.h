@@ -12,8 +12,9 @@
 
 const char *bench_mode_name(enum bench_mode m);
 void bench_report_merge(struct bench_stats *into, const struct bench_stats *from);
-/* Print; returns the exit status the run deserves: 0 ok, 1 errors,
- * mismatches or an incomplete run, 2 nothing echoed because of errors. */
+/* Print; returns the exit status the run deserves: EX_OK, EXITCODE_LOSS
+ * for errors, mismatches or an incomplete run, EXITCODE_CONNECT when
+ * nothing was echoed because of errors. */
 int bench_report(const struct bench_opts *o, const struct bench_stats *st,
     const struct rusage *ru, int json, FILE *f);
 
