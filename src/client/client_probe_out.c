@@ -9,6 +9,9 @@
 #include <stdio.h>
 
 #include "client/client_probe.h"
+#include "common/json.h"
+
+#define PROBE_JSON_MAX	65536	/* one line; ours are a few hundred bytes */
 
 static const char *const probe_ev_name[] = {
 	[PROBE_EV_REPLY] = "reply",
@@ -44,26 +47,41 @@ probe_flag_text(int flags)
 	return "";
 }
 
+/* One NDJSON line, or a complaint on stderr when it could not be built. */
+static void
+probe_out_json_line(struct json *j)
+{
+	if (json_print(j, stdout) == -1)
+		fprintf(stderr, "echoctl: probe: no memory for a JSON line\n");
+	json_free(j);
+}
+
 static void
 probe_out_json(struct probe *p, enum probe_event ev, uint32_t seq,
     size_t bytes, double rtt_ms, double connect_ms, int flags,
     const char *detail)
 {
-	printf("{\"type\":\"%s\"", probe_ev_name[ev]);
+	struct json j;
+
+	json_init(&j, PROBE_JSON_MAX);
+	json_object_begin(&j, NULL);
+	json_str(&j, "type", probe_ev_name[ev]);
 	if (seq != UINT32_MAX)
-		printf(",\"seq\":%u", seq);
+		json_u64(&j, "seq", seq);
 	if (ev != PROBE_EV_TIMEOUT && ev != PROBE_EV_ERROR)
-		printf(",\"bytes\":%zu", bytes);
-	if (ev == PROBE_EV_REPLY)
-		printf(",\"rtt_ms\":%.3f,\"dup\":%s,\"reordered\":%s,"
-		    "\"late\":%s", rtt_ms, flags & PROBE_F_DUP ? "true" :
-		    "false", flags & PROBE_F_REORDERED ? "true" : "false",
-		    flags & PROBE_F_LATE ? "true" : "false");
+		json_u64(&j, "bytes", bytes);
+	if (ev == PROBE_EV_REPLY) {
+		json_num(&j, "rtt_ms", rtt_ms, 3);
+		json_bool(&j, "dup", flags & PROBE_F_DUP);
+		json_bool(&j, "reordered", flags & PROBE_F_REORDERED);
+		json_bool(&j, "late", flags & PROBE_F_LATE);
+	}
 	if (connect_ms >= 0)
-		printf(",\"connect_ms\":%.3f", connect_ms);
+		json_num(&j, "connect_ms", connect_ms, 3);
 	if (detail != NULL)
-		printf(",\"detail\":\"%s\"", detail);	/* our own text */
-	printf("}\n");
+		json_str(&j, "detail", detail);
+	json_object_end(&j);
+	probe_out_json_line(&j);
 }
 
 void
@@ -159,10 +177,29 @@ probe_out_text_summary(struct probe *p, FILE *f)
 		    (unsigned long long)p->refused);
 }
 
+/* {"min":..,"avg":..,...} in milliseconds, when there are samples. */
+static void
+probe_out_json_stats(struct json *j, const char *key,
+    const struct client_stats_summary *s)
+{
+	if (s->n == 0)
+		return;
+	json_object_begin(j, key);
+	json_num(j, "min", s->min, 3);
+	json_num(j, "avg", s->avg, 3);
+	json_num(j, "max", s->max, 3);
+	json_num(j, "mdev", s->mdev, 3);
+	json_num(j, "p50", s->p50, 3);
+	json_num(j, "p90", s->p90, 3);
+	json_num(j, "p99", s->p99, 3);
+	json_object_end(j);
+}
+
 void
 probe_out_summary(struct probe *p)
 {
 	struct client_stats_summary r, c;
+	struct json j;
 
 	if (!p->o->json) {
 		probe_out_text_summary(p, p->o->csv ? stderr : stdout);
@@ -171,26 +208,27 @@ probe_out_summary(struct probe *p)
 	}
 	(void)client_stats_summary(&p->rtt, &r);
 	(void)client_stats_summary(&p->conn, &c);
-	printf("{\"type\":\"summary\",\"peer\":\"%s\",\"proto\":\"%s\","
-	    "\"sent\":%u,\"received\":%llu,\"loss_pct\":%.1f,"
-	    "\"duplicates\":%llu,\"reordered\":%llu,\"corrupt\":%llu,"
-	    "\"truncated\":%llu,\"late\":%llu,\"connect_failures\":%llu,"
-	    "\"icmp_unreachable\":%llu,\"time_ms\":%.0f", p->peer,
-	    p->o->proto == CLIENT_TCP ? "tcp" : "udp", p->next_seq,
-	    (unsigned long long)p->received, probe_loss_pct(p),
-	    (unsigned long long)p->dup, (unsigned long long)p->reordered,
-	    (unsigned long long)p->corrupt, (unsigned long long)p->truncated,
-	    (unsigned long long)p->late, (unsigned long long)p->connfail,
-	    (unsigned long long)p->refused, (p->end - p->start) * 1000.0);
-	if (r.n > 0)
-		printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
-		    "\"mdev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
-		    r.min, r.avg, r.max, r.mdev, r.p50, r.p90, r.p99);
-	if (c.n > 0)
-		printf(",\"connect_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
-		    "\"mdev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
-		    c.min, c.avg, c.max, c.mdev, c.p50, c.p90, c.p99);
-	printf(",\"exit\":%d}\n", p->status);
+	json_init(&j, PROBE_JSON_MAX);
+	json_object_begin(&j, NULL);
+	json_str(&j, "type", "summary");
+	json_str(&j, "peer", p->peer);
+	json_str(&j, "proto", p->o->proto == CLIENT_TCP ? "tcp" : "udp");
+	json_u64(&j, "sent", p->next_seq);
+	json_u64(&j, "received", p->received);
+	json_num(&j, "loss_pct", probe_loss_pct(p), 1);
+	json_u64(&j, "duplicates", p->dup);
+	json_u64(&j, "reordered", p->reordered);
+	json_u64(&j, "corrupt", p->corrupt);
+	json_u64(&j, "truncated", p->truncated);
+	json_u64(&j, "late", p->late);
+	json_u64(&j, "connect_failures", p->connfail);
+	json_u64(&j, "icmp_unreachable", p->refused);
+	json_num(&j, "time_ms", (p->end - p->start) * 1000.0, 0);
+	probe_out_json_stats(&j, "rtt_ms", &r);
+	probe_out_json_stats(&j, "connect_ms", &c);
+	json_i64(&j, "exit", p->status);
+	json_object_end(&j);
+	probe_out_json_line(&j);
 	fflush(stdout);
 }
 

@@ -16,6 +16,7 @@
 #include "client/client_pattern.h"
 #include "client/client_verify.h"
 #include "common/clock.h"
+#include "common/json.h"
 
 #define VERIFY_MAX_DGRAMS	10000000
 #define VERIFY_HDR		12
@@ -266,37 +267,42 @@ static void
 verify_report_json(const struct verify *v)
 {
 	int udp = v->o->proto == CLIENT_UDP;
+	struct json j;
 
-	printf("{\"type\":\"verify\",\"proto\":\"%s\",\"peer\":\"%s\","
-	    "\"seed\":%llu,\"result\":\"%s\",\"time_ms\":%.0f",
-	    udp ? "udp" : "tcp", v->peer, (unsigned long long)v->o->seed,
-	    v->result, (v->end - v->start) * 1000.0);
+	json_init(&j, 65536);
+	json_object_begin(&j, NULL);
+	json_str(&j, "type", "verify");
+	json_str(&j, "proto", udp ? "udp" : "tcp");
+	json_str(&j, "peer", v->peer);
+	json_u64(&j, "seed", v->o->seed);
+	json_str(&j, "result", v->result);
+	json_num(&j, "time_ms", (v->end - v->start) * 1000.0, 0);
 	if (!udp) {
-		printf(",\"bytes\":%llu,\"echoed\":%llu,\"extra\":%llu",
-		    (unsigned long long)v->total, (unsigned long long)v->cmp,
-		    (unsigned long long)v->extra);
+		json_u64(&j, "bytes", v->total);
+		json_u64(&j, "echoed", v->cmp);
+		json_u64(&j, "extra", v->extra);
 		if (strcmp(v->result, "mismatch") == 0)
-			printf(",\"first_mismatch\":%llu",
-			    (unsigned long long)v->mismatch_at);
+			json_u64(&j, "first_mismatch", v->mismatch_at);
 	} else {
-		printf(",\"datagrams\":%ld,\"size\":%zu,\"intact\":%llu,"
-		    "\"lost\":%llu,\"truncated\":%llu,\"corrupt\":%llu,"
-		    "\"duplicated\":%llu,\"unidentifiable\":%llu",
-		    v->o->count, v->o->size, (unsigned long long)v->ok,
-		    (unsigned long long)v->lost,
-		    (unsigned long long)v->truncated,
-		    (unsigned long long)v->corrupt, (unsigned long long)v->dup,
-		    (unsigned long long)v->unknown);
+		json_i64(&j, "datagrams", v->o->count);
+		json_u64(&j, "size", v->o->size);
+		json_u64(&j, "intact", v->ok);
+		json_u64(&j, "lost", v->lost);
+		json_u64(&j, "truncated", v->truncated);
+		json_u64(&j, "corrupt", v->corrupt);
+		json_u64(&j, "duplicated", v->dup);
+		json_u64(&j, "unidentifiable", v->unknown);
 		if (v->lost)
-			printf(",\"first_lost\":%llu",
-			    (unsigned long long)v->first_lost);
+			json_u64(&j, "first_lost", v->first_lost);
 		if (v->corrupt)
-			printf(",\"first_mismatch\":%llu",
-			    (unsigned long long)v->first_corrupt);
+			json_u64(&j, "first_mismatch", v->first_corrupt);
 	}
 	if (v->why[0] != '\0')
-		printf(",\"detail\":\"%s\"", v->why);	/* our own text */
-	printf("}\n");
+		json_str(&j, "detail", v->why);
+	json_object_end(&j);
+	if (json_print(&j, stdout) == -1)
+		fprintf(stderr, "echoctl: verify: no memory for the JSON report\n");
+	json_free(&j);
 }
 
 void

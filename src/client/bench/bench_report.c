@@ -9,6 +9,7 @@
 #include "common/addr.h"
 #include "client/bench/bench_report.h"
 #include "common/exitcode.h"
+#include "common/json.h"
 
 void
 bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
@@ -58,25 +59,43 @@ static void
 bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
     const struct bench_figures *f, const char *target, FILE *out)
 {
-	fprintf(out, "{\"mode\":\"%s\",\"target\":\"%s\",\"conns\":%u,"
-	    "\"size\":%u,\"depth\":%u,\"threads\":%u,\"elapsed_s\":%.6f,"
-	    "\"messages\":%llu,\"bytes\":%llu,\"msg_per_s\":%.1f,"
-	    "\"mb_per_s\":%.3f,", bench_mode_name(o->mode), target, o->conns,
-	    o->size, o->depth, o->threads, st->elapsed,
-	    (unsigned long long)st->messages, (unsigned long long)st->bytes,
-	    f->rate, f->mbps);
-	fprintf(out, "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
-	    "\"p99.9\":%.1f,\"max\":%.1f,\"mean\":%.1f},", f->p50, f->p90,
-	    f->p99, f->p999, f->max, f->mean);
-	fprintf(out, "\"errors\":%llu,\"mismatches\":%llu,\"udp_sent\":%llu,"
-	    "\"udp_lost\":%llu,\"udp_late\":%llu,\"udp_blocked\":%llu,"
-	    "\"loss_pct\":%.3f,\"established\":%llu,\"client_cpu_s\":%.3f,"
-	    "\"client_cpu_pct\":%.1f}\n",
-	    (unsigned long long)st->errors, (unsigned long long)st->mismatches,
-	    (unsigned long long)st->udp_sent, (unsigned long long)st->udp_lost,
-	    (unsigned long long)st->udp_late, (unsigned long long)st->udp_blocked,
-	    f->loss_pct, (unsigned long long)st->established, f->cpu_s,
-	    f->cpu_pct);
+	struct json j;
+
+	json_init(&j, 65536);
+	json_object_begin(&j, NULL);
+	json_str(&j, "mode", bench_mode_name(o->mode));
+	json_str(&j, "target", target);
+	json_u64(&j, "conns", o->conns);
+	json_u64(&j, "size", o->size);
+	json_u64(&j, "depth", o->depth);
+	json_u64(&j, "threads", o->threads);
+	json_num(&j, "elapsed_s", st->elapsed, 6);
+	json_u64(&j, "messages", st->messages);
+	json_u64(&j, "bytes", st->bytes);
+	json_num(&j, "msg_per_s", f->rate, 1);
+	json_num(&j, "mb_per_s", f->mbps, 3);
+	json_object_begin(&j, "latency_us");
+	json_num(&j, "p50", f->p50, 1);
+	json_num(&j, "p90", f->p90, 1);
+	json_num(&j, "p99", f->p99, 1);
+	json_num(&j, "p99.9", f->p999, 1);
+	json_num(&j, "max", f->max, 1);
+	json_num(&j, "mean", f->mean, 1);
+	json_object_end(&j);
+	json_u64(&j, "errors", st->errors);
+	json_u64(&j, "mismatches", st->mismatches);
+	json_u64(&j, "udp_sent", st->udp_sent);
+	json_u64(&j, "udp_lost", st->udp_lost);
+	json_u64(&j, "udp_late", st->udp_late);
+	json_u64(&j, "udp_blocked", st->udp_blocked);
+	json_num(&j, "loss_pct", f->loss_pct, 3);
+	json_u64(&j, "established", st->established);
+	json_num(&j, "client_cpu_s", f->cpu_s, 3);
+	json_num(&j, "client_cpu_pct", f->cpu_pct, 1);
+	json_object_end(&j);
+	if (json_print(&j, out) == -1)
+		fprintf(stderr, "bench: no memory for the JSON report\n");
+	json_free(&j);
 }
 
 static void
