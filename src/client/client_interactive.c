@@ -29,7 +29,7 @@
 #include <editline/readline.h>
 #endif
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/term.h"
 
 #define IA_OUTMAX	(1u << 20)	/* typed bytes the server has not taken */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "common/clock.h"
 
 void

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "common/units.h"
 
 enum {

@@ -9,7 +9,7 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/client_stats.h"
 
 #define PROBE_SLOTS	4096	/* probes remembered for matching replies */

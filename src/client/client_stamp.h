@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/client_stats.h"
 #include "common/clock.h"
 #include "common/stamp.h"

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/term.h"
 
 #define PIPE_WINDOW	(1u << 20)	/* bytes in flight; a power of two */

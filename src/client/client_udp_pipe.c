@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "common/clock.h"
 #include "client/term.h"
 

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/client_pattern.h"
 #include "client/client_verify.h"
 #include "common/clock.h"

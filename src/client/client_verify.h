@@ -9,7 +9,7 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 
 #define VERIFY_WINDOW	32	/* UDP datagrams in flight */
 

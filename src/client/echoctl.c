@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "client/bench/bench.h"
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/ctlclient.h"
 #include "common/version.h"
 

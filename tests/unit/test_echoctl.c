@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "client/client.h"
+#include "client/client_opts.h"
 #include "client/client_pattern.h"
 #include "client/client_stats.h"
 #include "client/term.h"
