@@ -16,9 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ev.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +27,21 @@
 #include <editline/readline.h>
 #endif
 
-#include "client/client_opts.h"
+#include "client/client_interactive.h"
+#include "client/client_loop.h"
+#include "client/client_net.h"
 #include "client/term.h"
 
 #define IA_OUTMAX	(1u << 20)	/* typed bytes the server has not taken */
 
 struct ia_state {
-	struct ev_loop *loop;
+	struct client_loop l;
 	struct client_opts *o;
 	int fd;
-	char peer[ADDR_STRLEN + 8];
 	char prompt[ADDR_STRLEN + 16];
-	ev_io in_r, sock_r, sock_w;
-	ev_signal sigint, sigterm;
 	unsigned char *out;		/* TCP bytes waiting for the socket */
 	size_t outlen;
 	char history[PATH_MAX];
-	int done, status;
 #ifndef HAVE_LIBEDIT
 	char line[4096];		/* plain line reading without libedit */
 	size_t linelen;
@@ -64,7 +60,7 @@ static struct ia_state *ia_session;
 
 /* Print above the edit line without garbling it. */
 static void
-ia_begin_output(struct ia_state *s)
+ia_begin_output(void)
 {
 	fflush(stdout);
 	fputs("\r\033[K", stdout);
@@ -75,10 +71,10 @@ ia_end_output(struct ia_state *s)
 {
 	fflush(stdout);
 #ifdef HAVE_LIBEDIT
-	if (!s->done)
+	if (!s->l.done)
 		rl_forced_update_display();
 #else
-	if (!s->done)
+	if (!s->l.done)
 		fputs(s->prompt, stdout);
 	fflush(stdout);
 #endif
@@ -87,17 +83,9 @@ ia_end_output(struct ia_state *s)
 static void
 ia_note(struct ia_state *s, const char *msg)
 {
-	ia_begin_output(s);
-	fprintf(stdout, "%s: %s\n", s->peer, msg);
+	ia_begin_output();
+	fprintf(stdout, "%s: %s\n", s->l.peer, msg);
 	ia_end_output(s);
-}
-
-static void
-ia_quit(struct ia_state *s, int status)
-{
-	s->done = 1;
-	s->status = status;
-	ev_break(s->loop, EVBREAK_ALL);
 }
 
 /* One TCP chunk or datagram: "< line" per line, terminators not shown. */
@@ -107,7 +95,7 @@ ia_print_echo(struct ia_state *s, const unsigned char *b, size_t n,
 {
 	size_t i = 0;
 
-	ia_begin_output(s);
+	ia_begin_output();
 	if (s->o->hex) {
 		term_write_hex(stdout, b, n, *offset);
 		*offset += n;
@@ -146,16 +134,13 @@ ia_flush(struct ia_state *s)
 
 			snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
 			ia_note(s, msg);
-			ia_quit(s, EXITCODE_LOSS);
+			client_loop_finish(&s->l, EXITCODE_LOSS, NULL);
 			return;
 		}
 		memmove(s->out, s->out + w, s->outlen - (size_t)w);
 		s->outlen -= (size_t)w;
 	}
-	if (s->outlen > 0)
-		ev_io_start(s->loop, &s->sock_w);
-	else
-		ev_io_stop(s->loop, &s->sock_w);
+	client_loop_want_write(&s->l, s->outlen > 0);
 }
 
 static void
@@ -192,7 +177,7 @@ ia_line(struct ia_state *s, char *line)
 	if (line == NULL || strcmp(line, "q") == 0) {
 		if (line == NULL)
 			fputc('\n', stdout);
-		ia_quit(s, EX_OK);
+		client_loop_finish(&s->l, EX_OK, NULL);
 		return;
 	}
 #ifdef HAVE_LIBEDIT
@@ -212,20 +197,20 @@ ia_rl_handler(char *line)
 	free(line);
 	/* libedit leaves unbuffered (callback) mode before calling us; without
 	 * a new install the next keystroke would block the loop in el_gets(). */
-	if (!s->done)
+	if (!s->l.done)
 		rl_callback_handler_install(s->prompt, ia_rl_handler);
 }
 
 static void
-ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+ia_input(void *arg)
 {
 	rl_callback_read_char();
 }
 #else
 static void
-ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+ia_input(void *arg)
 {
-	struct ia_state *s = w->data;
+	struct ia_state *s = arg;
 	ssize_t n = read(STDIN_FILENO, s->line + s->linelen,
 	    sizeof(s->line) - 1 - s->linelen);
 	char *nl;
@@ -238,7 +223,7 @@ ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	s->linelen += (size_t)n;
 	s->line[s->linelen] = '\0';
-	while (!s->done && (nl = strchr(s->line, '\n')) != NULL) {
+	while (!s->l.done && (nl = strchr(s->line, '\n')) != NULL) {
 		*nl = '\0';
 		ia_line(s, s->line);
 		s->linelen -= (size_t)(nl + 1 - s->line);
@@ -254,9 +239,8 @@ ia_in_cb(struct ev_loop *loop, ev_io *w, int revents)
 #endif
 
 static void
-ia_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+ia_read(struct ia_state *s)
 {
-	struct ia_state *s = w->data;
 	static const char *refused = "connection refused (ICMP port "
 	    "unreachable: nothing listens there)";
 	unsigned char buf[65536];
@@ -276,27 +260,31 @@ ia_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (n <= 0) {
 		snprintf(msg, sizeof(msg), "%s", n == 0 ? "the server closed "
 		    "the connection" : strerror(errno));
-		s->done = 1;
-		ia_note(s, msg);
-		ia_quit(s, EXITCODE_LOSS);
+		client_loop_finish(&s->l, EXITCODE_LOSS, NULL);
+		ia_note(s, msg);	/* finished: no prompt after it */
 		return;
 	}
 	ia_print_echo(s, buf, (size_t)n, &offset);
 }
 
 static void
-ia_sock_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+ia_sock(void *arg, int revents)
 {
-	ia_flush(w->data);
+	struct ia_state *s = arg;
+
+	if (revents & EV_READ)
+		ia_read(s);
+	if ((revents & EV_WRITE) && !s->l.done)
+		ia_flush(s);
 }
 
 static void
-ia_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+ia_signal(void *arg, int signum)
 {
-	struct ia_state *s = w->data;
+	struct ia_state *s = arg;
 
 	fputc('\n', stdout);
-	ia_quit(s, EX_OK);
+	client_loop_finish(&s->l, EX_OK, NULL);
 }
 
 #ifdef HAVE_LIBEDIT
@@ -333,19 +321,9 @@ ia_history_path(struct ia_state *s)
 static void
 ia_start(struct ia_state *s)
 {
-	ev_io_init(&s->in_r, ia_in_cb, STDIN_FILENO, EV_READ);
-	ev_io_init(&s->sock_r, ia_sock_read_cb, s->fd, EV_READ);
-	ev_io_init(&s->sock_w, ia_sock_write_cb, s->fd, EV_WRITE);
-	ev_signal_init(&s->sigint, ia_signal_cb, SIGINT);
-	ev_signal_init(&s->sigterm, ia_signal_cb, SIGTERM);
-	s->in_r.data = s->sock_r.data = s->sock_w.data = s;
-	s->sigint.data = s->sigterm.data = s;
-	ev_io_start(s->loop, &s->in_r);
-	ev_io_start(s->loop, &s->sock_r);
-	ev_signal_start(s->loop, &s->sigint);
-	ev_signal_start(s->loop, &s->sigterm);
+	client_loop_want_input(&s->l, 1);
 	printf("connected to %s; type lines to send, \"q\" or Ctrl-D to "
-	    "quit\n", s->peer);
+	    "quit\n", s->l.peer);
 	fflush(stdout);
 #ifdef HAVE_LIBEDIT
 	ia_history_path(s);
@@ -376,17 +354,20 @@ ia_stop(struct ia_state *s)
 int
 client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
 {
+	static const struct client_loop_ops ops = {
+		.sock = ia_sock, .input = ia_input, .signal = ia_signal,
+	};
 	struct ia_state s;
+	char name[ADDR_STRLEN + 8];
+	int status;
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.fd = fd;
-	s.status = EX_OK;
-	client_net_describe(o, peer, s.peer, sizeof(s.peer));
-	snprintf(s.prompt, sizeof(s.prompt), "%s> ", s.peer);
-	s.loop = ev_default_loop(EVBACKEND_POLL);
+	client_net_describe(o, peer, name, sizeof(name));
+	snprintf(s.prompt, sizeof(s.prompt), "%s> ", name);
 	s.out = malloc(IA_OUTMAX);
-	if (s.loop == NULL || s.out == NULL) {
+	if (s.out == NULL || client_loop_init(&s.l, fd, name, &ops, &s) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		free(s.out);
 		return EXITCODE_LOSS;
@@ -395,11 +376,11 @@ client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
 	ia_session = &s;
 #endif
 	ia_start(&s);
-	ev_run(s.loop, 0);
+	status = client_loop_run(&s.l);
 	ia_stop(&s);
 #ifdef HAVE_LIBEDIT
 	ia_session = NULL;
 #endif
 	free(s.out);
-	return s.status;
+	return status;
 }

@@ -2,6 +2,7 @@
  * client_net: echoctl's sockets: resolve HOST PORT with getaddrinfo, bind the
  * --source address, set --tos/--ttl, and connect (TCP within -t, trying each
  * address in turn).  Every failure is printed here, once, with the address.
+ * Also the one loop that writes a whole buffer to a non-blocking descriptor.
  */
 #include "config.h"
 
@@ -14,9 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client_opts.h"
+#include "client/client_net.h"
 #include "common/clock.h"
 
 void
@@ -49,28 +51,38 @@ client_net_sockopts(const struct client_opts *o, int fd, int family)
 	return 0;
 }
 
+/* Wait until fd is writable or the clock_mono() deadline (0: none) has
+ * passed; 0, or -1 with errno. */
+static int
+client_net_wait_writable(int fd, double deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	for (;;) {
+		double left = deadline - clock_mono();
+		int rc;
+
+		if (deadline > 0 && left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		rc = poll(&pfd, 1, deadline > 0 ? (int)(left * 1000) + 1 : -1);
+		if (rc > 0)
+			return 0;
+		if (rc == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
 /* Wait for a non-blocking connect; 0, or -1 with errno. */
 static int
 client_net_wait_connect(int fd, double timeout)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	double deadline = clock_mono() + timeout;
 	socklen_t len = sizeof(int);
-	int rc, soerr = 0;
+	int soerr = 0;
 
-	for (;;) {
-		double left = deadline - clock_mono();
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		rc = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (rc > 0)
-			break;
-		if (rc == -1 && errno != EINTR)
-			return -1;
-	}
+	if (client_net_wait_writable(fd, clock_mono() + timeout) == -1)
+		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		return -1;
 	if (soerr != 0) {
@@ -170,4 +182,30 @@ client_net_connect(const struct client_opts *o, struct addr *peer)
 		fputs(err, stderr);	/* every address failed: say why, each */
 	freeaddrinfo(res);
 	return fd;
+}
+
+int
+client_net_write_all(int fd, const void *buf, size_t n, double deadline)
+{
+	const unsigned char *b = buf;
+	int sock = 1;
+
+	while (n > 0) {
+		ssize_t w = sock ? send(fd, b, n, MSG_NOSIGNAL) : write(fd, b, n);
+
+		if (w == -1 && sock && errno == ENOTSOCK) {
+			sock = 0;	/* stdout to a file, pipe or terminal */
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN &&
+		    client_net_wait_writable(fd, deadline) == 0)
+			continue;
+		if (w == -1)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

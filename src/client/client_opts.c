@@ -119,7 +119,7 @@ static const char *const client_opts_usage_text[] = {
 	"  -4, -6, --source A[:P], --tos N, --ttl N\n",
 };
 
-void
+static void
 client_opts_usage(enum client_mode mode, FILE *f)
 {
 	fputs(client_opts_usage_text[mode], f);

@@ -1,10 +1,10 @@
 /*
- * client: what echoctl's network commands share: the parsed command line
- * (struct client_opts), the exit codes (common/exitcode.h), and the entry points of each mode.
- * The option parser lives in client_opts.c, sockets in client_net.c.
+ * client_opts: the command line of echoctl's network commands (tcp, udp,
+ * probe, verify) as struct client_opts, and its parser.  Each command's
+ * exit status is EX_OK, EX_USAGE or one of common/exitcode.h's.
  */
-#ifndef ECHOD_CLIENT_H
-#define ECHOD_CLIENT_H
+#ifndef ECHOD_CLIENT_OPTS_H
+#define ECHOD_CLIENT_OPTS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -61,26 +61,5 @@ struct client_opts {
  * usage error print it and return -1; for --help print usage and return 1. */
 int client_opts_parse(int argc, char **argv, enum client_mode mode,
     struct client_opts *o);
-void client_opts_usage(enum client_mode mode, FILE *f);
-
-/* Resolve o->host/o->port and connect a non-blocking socket (TCP within
- * o->timeout; UDP is connect()ed so ICMP errors come back as errno).  Tries
- * every address getaddrinfo returns.  The peer is stored in *peer.  On failure
- * the reason is printed and -1 returned (exit EXITCODE_CONNECT). */
-int client_net_connect(const struct client_opts *o, struct addr *peer);
-/* "tcp 127.0.0.1:8888" for messages. */
-void client_net_describe(const struct client_opts *o, const struct addr *peer,
-    char *buf, size_t len);
-
-/* The modes (each returns an exit code). */
-int client_session_run(struct client_opts *o);	/* interactive or pipe */
-int client_interactive_run(struct client_opts *o, int fd,
-    const struct addr *peer);
-int client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
-int client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer);
-int client_probe_main(int argc, char **argv);
-int client_stamp_run(struct client_opts *o);	/* probe stamp */
-int client_verify_main(int argc, char **argv);
-int client_session_main(int argc, char **argv);
 
 #endif

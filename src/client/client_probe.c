@@ -20,11 +20,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "client/client_loop.h"
+#include "client/client_net.h"
 #include "client/client_probe.h"
+#include "client/client_probe_conn.h"
+#include "client/client_probe_out.h"
 #include "common/clock.h"
+
+#define PROBE_SLOTS	4096	/* probes remembered for matching replies */
+#define PROBE_HDR	24	/* magic, seq, timestamp, session, pattern... */
+
+enum probe_slot_state {
+	PROBE_FREE,
+	PROBE_PENDING,
+	PROBE_REPLIED,
+	PROBE_BAD,		/* answered with a corrupt or truncated reply */
+	PROBE_LOST,
+};
+
+struct probe_slot {
+	uint32_t seq;
+	uint64_t sent_ns;
+	double deadline;
+	double connect_ms;	/* --reconnect; < 0 when not measured */
+	enum probe_slot_state state;
+};
+
+struct probe {
+	struct client_loop l;		/* its timer: the loss sweep */
+	struct probe_tally t;
+	const struct client_opts *o;
+	int fd;				/* the connection or UDP socket */
+	uint32_t sid;			/* tells our replies from strays */
+	uint32_t oldest;		/* no pending probe before this seq */
+	uint32_t max_replied;
+	int any_replied;
+	struct probe_slot slot[PROBE_SLOTS];
+	unsigned char *tx, *rx;		/* one payload each */
+	size_t rxlen;			/* TCP: bytes of the frame so far */
+	ev_timer tick;
+	ev_signal sigquit;
+	struct probe_conns conns;	/* --reconnect only */
+	int closed;
+};
 
 static const unsigned char probe_magic[4] = { 'E', 'c', 'P', 'r' };
 
@@ -55,30 +95,28 @@ probe_fill(const struct probe *p, uint32_t seq, uint64_t ns, unsigned char *b)
 static void
 probe_finish(struct probe *p)
 {
-	if (p->done)
-		return;
-	p->done = 1;
-	p->end = clock_mono();
-	ev_break(p->loop, EVBREAK_ALL);
+	if (!p->l.done)
+		p->t.end = clock_mono();
+	client_loop_finish(&p->l, EX_OK, NULL);
 }
 
 static void
 probe_lose(struct probe *p, struct probe_slot *s)
 {
 	s->state = PROBE_LOST;
-	p->lost++;
-	probe_conn_drop(p, s->seq);
-	probe_out_event(p, PROBE_EV_TIMEOUT, s->seq, 0, 0, s->connect_ms, 0,
+	p->t.lost++;
+	probe_conn_drop(&p->conns, s->seq);
+	probe_out_event(&p->t, PROBE_EV_TIMEOUT, s->seq, 0, 0, s->connect_ms, 0,
 	    NULL);
 }
 
 /* Expire overdue probes; finish when -c probes are all resolved. */
-void
+static void
 probe_sweep(struct probe *p, int all)
 {
 	double now = clock_mono();
 
-	while (p->oldest != p->next_seq) {
+	while (p->oldest != p->t.sent) {
 		struct probe_slot *s = &p->slot[p->oldest % PROBE_SLOTS];
 
 		if (s->state == PROBE_PENDING) {
@@ -88,8 +126,8 @@ probe_sweep(struct probe *p, int all)
 		}
 		p->oldest++;
 	}
-	if (p->o->count > 0 && p->next_seq >= (uint32_t)p->o->count &&
-	    p->oldest == p->next_seq)
+	if (p->o->count > 0 && p->t.sent >= (uint32_t)p->o->count &&
+	    p->oldest == p->t.sent)
 		probe_finish(p);
 }
 
@@ -104,7 +142,7 @@ probe_match(struct probe *p, const unsigned char *b, size_t n)
 	memcpy(&seq, b + 4, 4);
 	memcpy(&sid, b + 16, 4);
 	seq = ntohl(seq);
-	if (ntohl(sid) != p->sid || seq >= p->next_seq ||
+	if (ntohl(sid) != p->sid || seq >= p->t.sent ||
 	    p->slot[seq % PROBE_SLOTS].seq != seq)
 		return NULL;
 	return &p->slot[seq % PROBE_SLOTS];
@@ -128,21 +166,21 @@ probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
 	if (i < m || n > p->o->size) {
 		snprintf(detail, sizeof(detail), "first difference at byte %zu",
 		    i);
-		p->corrupt++;
-		probe_out_event(p, PROBE_EV_CORRUPT, s->seq, n, 0,
+		p->t.corrupt++;
+		probe_out_event(&p->t, PROBE_EV_CORRUPT, s->seq, n, 0,
 		    s->connect_ms, 0, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
 		    p->o->size);
-		p->truncated++;
-		probe_out_event(p, PROBE_EV_TRUNCATED, s->seq, n, 0,
+		p->t.truncated++;
+		probe_out_event(&p->t, PROBE_EV_TRUNCATED, s->seq, n, 0,
 		    s->connect_ms, 0, detail);
 	}
 	return -1;
 }
 
 /* Classify one reply (a datagram or a TCP frame). */
-void
+static void
 probe_reply(struct probe *p, const unsigned char *b, size_t n)
 {
 	uint64_t now = clock_mono_ns();
@@ -151,8 +189,8 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 	double rtt;
 
 	if (s == NULL) {
-		p->corrupt++;
-		probe_out_event(p, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, -1, 0,
+		p->t.corrupt++;
+		probe_out_event(&p->t, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, -1, 0,
 		    "not a reply to any probe (header damaged)");
 		return;
 	}
@@ -161,81 +199,66 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 		return;
 	if (s->state == PROBE_REPLIED || s->state == PROBE_BAD) {
 		flags |= PROBE_F_DUP;
-		p->dup++;
+		p->t.dup++;
 	} else if (s->state == PROBE_LOST) {
 		flags |= PROBE_F_LATE;
-		p->late++;
+		p->t.late++;
 	} else {
 		s->state = PROBE_REPLIED;
-		p->received++;
-		client_stats_add(&p->rtt, rtt);
+		p->t.received++;
+		client_stats_add(&p->t.rtt, rtt);
 		if (p->any_replied && s->seq < p->max_replied) {
 			flags |= PROBE_F_REORDERED;
-			p->reordered++;
+			p->t.reordered++;
 		}
 		if (!p->any_replied || s->seq > p->max_replied)
 			p->max_replied = s->seq;
 		p->any_replied = 1;
 	}
-	probe_out_event(p, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
+	probe_out_event(&p->t, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
 	    flags, NULL);
 }
 
-/* Send the whole payload; a stalled socket is given up to -W. */
-static int
-probe_send(struct probe *p, int fd, const unsigned char *b, size_t n)
+/* A whole reply on a --reconnect connection. */
+static void
+probe_conn_reply(void *arg, const unsigned char *b, size_t n)
 {
-	double deadline = clock_mono() + p->o->wait;
+	struct probe *p = arg;
 
-	while (n > 0) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-
-		if (w == -1 && (errno == EAGAIN || errno == EINTR) &&
-		    clock_mono() < deadline) {
-			struct timespec ts = { 0, 1000000 };
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (w == -1)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	probe_reply(p, b, n);
+	probe_sweep(p, 0);
 }
 
 static void
-probe_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+probe_sock(void *arg, int revents)
 {
-	struct probe *p = w->data;
+	struct probe *p = arg;
 	size_t want = p->o->proto == CLIENT_UDP ? 65536 : p->o->size - p->rxlen;
-	ssize_t n = recv(w->fd, p->rx + p->rxlen, want, 0);
+	ssize_t n = recv(p->fd, p->rx + p->rxlen, want, 0);
 	char detail[128];
 
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == -1 && errno == ECONNREFUSED && p->o->proto == CLIENT_UDP) {
-		p->refused++;
-		probe_out_event(p, PROBE_EV_ERROR, p->next_seq - 1, 0, 0, -1, 0,
+		p->t.refused++;
+		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0,
 		    "connection refused (ICMP port unreachable)");
 		return;
 	}
 	if (n <= 0) {
 		snprintf(detail, sizeof(detail), "%s", n == 0 ? "the server "
 		    "closed the connection" : strerror(errno));
-		ev_io_stop(loop, w);
 		if (p->rxlen > 0) {
 			/* The close cut a reply short. */
 			char part[64];
 
 			snprintf(part, sizeof(part), "%zu of %zu bytes before "
 			    "the close", p->rxlen, p->o->size);
-			p->truncated++;
-			probe_out_event(p, PROBE_EV_TRUNCATED, UINT32_MAX,
+			p->t.truncated++;
+			probe_out_event(&p->t, PROBE_EV_TRUNCATED, UINT32_MAX,
 			    p->rxlen, 0, -1, 0, part);
 		}
-		probe_out_event(p, PROBE_EV_ERROR, p->next_seq - 1, 0, 0, -1, 0,
+		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0,
 		    detail);
 		p->closed = 1;
 		probe_sweep(p, 1);
@@ -255,7 +278,7 @@ static void
 probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
-	uint32_t seq = p->next_seq;
+	uint32_t seq = p->t.sent;
 	struct probe_slot *s = &p->slot[seq % PROBE_SLOTS];
 	int fd = p->fd;
 
@@ -271,25 +294,29 @@ probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	s->sent_ns = clock_mono_ns();
 	s->deadline = clock_mono() + p->o->wait;
 	s->state = PROBE_PENDING;
-	p->next_seq++;
-	if (p->o->reconnect && (fd = probe_conn_open(p, s)) == -1) {
-		p->connfail++;
+	p->t.sent++;
+	if (p->o->reconnect &&
+	    (fd = probe_conn_open(&p->conns, seq, &s->connect_ms)) == -1) {
+		p->t.connfail++;
 		s->state = PROBE_LOST;
-		p->lost++;
-		probe_out_event(p, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
+		p->t.lost++;
+		probe_out_event(&p->t, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
 		    "connect failed");
 	} else {
 		if (p->o->reconnect) {
 			/* The RTT is the echo's; connect time is reported apart. */
+			client_stats_add(&p->t.conn, s->connect_ms);
 			s->sent_ns = clock_mono_ns();
 			s->deadline = clock_mono() + p->o->wait;
 		}
 		probe_fill(p, seq, s->sent_ns, p->tx);
-		if (probe_send(p, fd, p->tx, p->o->size) == -1) {
+		/* A stalled socket is given up to -W. */
+		if (client_net_write_all(fd, p->tx, p->o->size, clock_mono() +
+		    p->o->wait) == -1) {
 			int refused = errno == ECONNREFUSED;
 
-			p->refused += refused;
-			probe_out_event(p, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
+			p->t.refused += refused;
+			probe_out_event(&p->t, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
 			    refused ? "connection refused (ICMP port "
 			    "unreachable)" : strerror(errno));
 		}
@@ -298,33 +325,35 @@ probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-probe_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+probe_check(void *arg)
 {
-	probe_sweep(w->data, 0);
+	probe_sweep(arg, 0);
 }
 
 static void
-probe_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+probe_signal(void *arg, int signum)
+{
+	probe_finish(arg);
+}
+
+static void
+probe_sigquit_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct probe *p = w->data;
 
-	if (w->signum == SIGQUIT) {
-		probe_out_interim(p);
-		return;
-	}
-	probe_finish(p);
+	probe_out_interim(&p->t);
 }
 
 /* Exit code: 0 all answered intact, 2 never connected, 1 otherwise. */
 static int
 probe_status(const struct probe *p)
 {
-	if (p->next_seq > 0 && p->connfail == p->next_seq)
+	if (p->t.sent > 0 && p->t.connfail == p->t.sent)
 		return EXITCODE_CONNECT;
-	if (p->received == 0 && p->refused > 0)
+	if (p->t.received == 0 && p->t.refused > 0)
 		return EXITCODE_CONNECT;
-	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
-	    !p->corrupt && !p->truncated && !p->late && !p->closed)
+	if (p->t.sent > 0 && p->t.received == p->t.sent && !p->t.dup &&
+	    !p->t.corrupt && !p->t.truncated && !p->t.late && !p->closed)
 		return EX_OK;
 	return EXITCODE_LOSS;
 }
@@ -333,82 +362,82 @@ static void
 probe_watchers(struct probe *p)
 {
 	ev_timer_init(&p->tick, probe_tick_cb, 0., p->o->interval);
-	ev_timer_init(&p->check, probe_check_cb, 0.02, 0.02);
-	ev_io_init(&p->sock_r, probe_sock_cb, p->fd, EV_READ);
-	ev_signal_init(&p->sigint, probe_signal_cb, SIGINT);
-	ev_signal_init(&p->sigterm, probe_signal_cb, SIGTERM);
-	ev_signal_init(&p->sigquit, probe_signal_cb, SIGQUIT);
-	p->tick.data = p->check.data = p->sock_r.data = p;
-	p->sigint.data = p->sigterm.data = p->sigquit.data = p;
-	ev_timer_start(p->loop, &p->tick);
-	ev_timer_start(p->loop, &p->check);
-	if (p->fd != -1)
-		ev_io_start(p->loop, &p->sock_r);
-	ev_signal_start(p->loop, &p->sigint);
-	ev_signal_start(p->loop, &p->sigterm);
-	ev_signal_start(p->loop, &p->sigquit);
+	ev_signal_init(&p->sigquit, probe_sigquit_cb, SIGQUIT);
+	p->tick.data = p->sigquit.data = p;
+	ev_timer_start(p->l.loop, &p->tick);
+	ev_signal_start(p->l.loop, &p->sigquit);
+	client_loop_timer(&p->l, 0.02);
+}
+
+/* "127.0.0.1:8888"; with --reconnect, the name as given. */
+static int
+probe_connect(struct probe *p)
+{
+	struct addr peer;
+
+	if (p->o->reconnect) {
+		snprintf(p->t.peer, sizeof(p->t.peer), "%s%s%s:%s",
+		    strchr(p->o->host, ':') ? "[" : "", p->o->host,
+		    strchr(p->o->host, ':') ? "]" : "", p->o->port);
+		return 0;
+	}
+	if ((p->fd = client_net_connect(p->o, &peer)) == -1)
+		return -1;
+	addr_format(&peer.u.sa, p->t.peer, sizeof(p->t.peer));
+	return 0;
 }
 
 static int
 probe_run(struct probe *p)
 {
-	struct addr peer;
+	static const struct client_loop_ops ops = {
+		.sock = probe_sock, .timer = probe_check,
+		.signal = probe_signal,
+	};
 
-	memset(&peer, 0, sizeof(peer));
-	if (!p->o->reconnect && (p->fd = client_net_connect(p->o, &peer)) == -1)
+	if (probe_connect(p) == -1)
 		return EXITCODE_CONNECT;
-	if (p->o->reconnect)
-		snprintf(p->peer, sizeof(p->peer), "%s%s%s:%s",
-		    strchr(p->o->host, ':') ? "[" : "", p->o->host,
-		    strchr(p->o->host, ':') ? "]" : "", p->o->port);
-	else
-		addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
-	p->loop = ev_default_loop(EVBACKEND_POLL);
-	p->start = clock_mono();
-	probe_out_start(p);
+	if (client_loop_init(&p->l, p->fd, p->t.peer, &ops, p) == -1 ||
+	    (p->o->reconnect && probe_conn_init(&p->conns, p->l.loop, p->o,
+	    probe_conn_reply, p) == -1)) {
+		fprintf(stderr, "echoctl: out of memory\n");
+		return EXITCODE_LOSS;
+	}
+	p->t.start = clock_mono();
+	probe_out_start(&p->t);
 	probe_watchers(p);
-	ev_run(p->loop, 0);
-	if (!p->done)
-		p->end = clock_mono();
+	(void)client_loop_run(&p->l);
 	probe_sweep(p, 1);	/* on Ctrl-C, unanswered probes count as lost */
-	p->status = probe_status(p);
-	probe_out_summary(p);
-	if (p->fd != -1)
-		close(p->fd);
-	return p->status;
+	p->t.status = probe_status(p);
+	probe_out_summary(&p->t);
+	return p->t.status;
 }
 
 int
-client_probe_main(int argc, char **argv)
+client_probe_run(struct client_opts *o)
 {
-	struct client_opts o;
-	struct probe *p;
+	struct probe *p = calloc(1, sizeof(*p));
 	int rc;
 
-	rc = client_opts_parse(argc, argv, CLIENT_MODE_PROBE, &o);
-	if (rc != 0)
-		return rc == 1 ? EX_OK : EX_USAGE;
-	if (o.stamp)
-		return client_stamp_run(&o);
-	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return EXITCODE_LOSS;
-	p->o = &o;
+	p->o = p->t.o = o;
 	p->fd = -1;
 	p->sid = (uint32_t)getpid() ^ (uint32_t)clock_mono_ns();
-	p->tx = malloc(o.size);
+	p->tx = malloc(o->size);
 	p->rx = malloc(65536);
 	if (p->tx == NULL || p->rx == NULL ||
-	    client_stats_init(&p->rtt, 100000) == -1 ||
-	    client_stats_init(&p->conn, 100000) == -1 ||
-	    (o.reconnect && probe_conn_init(p) == -1)) {
+	    client_stats_init(&p->t.rtt, 100000) == -1 ||
+	    client_stats_init(&p->t.conn, 100000) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		rc = EXITCODE_LOSS;
 	} else
 		rc = probe_run(p);
-	probe_conn_free(p);
-	client_stats_free(&p->rtt);
-	client_stats_free(&p->conn);
+	if (p->fd != -1)
+		close(p->fd);
+	probe_conn_free(&p->conns);
+	client_stats_free(&p->t.rtt);
+	client_stats_free(&p->t.conn);
 	free(p->tx);
 	free(p->rx);
 	free(p);

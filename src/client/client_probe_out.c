@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "client/client_probe.h"
+#include "client/client_probe_out.h"
 #include "common/json.h"
 
 #define PROBE_JSON_MAX	65536	/* one line; ours are a few hundred bytes */
@@ -22,14 +22,14 @@ static const char *const probe_ev_name[] = {
 };
 
 void
-probe_out_start(struct probe *p)
+probe_out_start(const struct probe_tally *t)
 {
-	const struct client_opts *o = p->o;
+	const struct client_opts *o = t->o;
 
 	if (o->csv)
 		printf("type,seq,bytes,rtt_ms,connect_ms,flags,detail\n");
 	else if (!o->json)
-		printf("PROBE %s (%s%s): %zu bytes per probe\n", p->peer,
+		printf("PROBE %s (%s%s): %zu bytes per probe\n", t->peer,
 		    o->proto == CLIENT_TCP ? "tcp" : "udp",
 		    o->reconnect ? ", new connection per probe" : "", o->size);
 	fflush(stdout);
@@ -57,7 +57,7 @@ probe_out_json_line(struct json *j)
 }
 
 static void
-probe_out_json(struct probe *p, enum probe_event ev, uint32_t seq,
+probe_out_json(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
     size_t bytes, double rtt_ms, double connect_ms, int flags,
     const char *detail)
 {
@@ -85,16 +85,16 @@ probe_out_json(struct probe *p, enum probe_event ev, uint32_t seq,
 }
 
 void
-probe_out_event(struct probe *p, enum probe_event ev, uint32_t seq,
+probe_out_event(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
     size_t bytes, double rtt_ms, double connect_ms, int flags,
     const char *detail)
 {
 	char conn[48] = "";
 
-	if (p->o->json)
-		probe_out_json(p, ev, seq, bytes, rtt_ms, connect_ms, flags,
+	if (t->o->json)
+		probe_out_json(t, ev, seq, bytes, rtt_ms, connect_ms, flags,
 		    detail);
-	else if (p->o->csv) {
+	else if (t->o->csv) {
 		printf("%s,", probe_ev_name[ev]);
 		if (seq != UINT32_MAX)
 			printf("%u", seq);
@@ -114,22 +114,22 @@ probe_out_event(struct probe *p, enum probe_event ev, uint32_t seq,
 		switch (ev) {
 		case PROBE_EV_REPLY:
 			printf("%zu bytes from %s: seq=%u time=%.3f ms%s%s\n",
-			    bytes, p->peer, seq, rtt_ms, conn,
+			    bytes, t->peer, seq, rtt_ms, conn,
 			    probe_flag_text(flags));
 			break;
 		case PROBE_EV_TIMEOUT:
 			printf("no reply from %s for seq=%u within %gs\n",
-			    p->peer, seq, p->o->wait);
+			    t->peer, seq, t->o->wait);
 			break;
 		case PROBE_EV_CORRUPT:
 		case PROBE_EV_TRUNCATED:
-			printf("%zu bytes from %s:", bytes, p->peer);
+			printf("%zu bytes from %s:", bytes, t->peer);
 			if (seq != UINT32_MAX)
 				printf(" seq=%u", seq);
 			printf(" %s reply: %s\n", probe_ev_name[ev], detail);
 			break;
 		case PROBE_EV_ERROR:
-			printf("%s: seq=%u: %s\n", p->peer, seq, detail);
+			printf("%s: seq=%u: %s\n", t->peer, seq, detail);
 			break;
 		}
 	}
@@ -137,30 +137,30 @@ probe_out_event(struct probe *p, enum probe_event ev, uint32_t seq,
 }
 
 static double
-probe_loss_pct(const struct probe *p)
+probe_loss_pct(const struct probe_tally *t)
 {
-	if (p->next_seq == 0)
+	if (t->sent == 0)
 		return 0;
-	return 100.0 * (double)(p->next_seq - p->received) /
-	    (double)p->next_seq;
+	return 100.0 * (double)(t->sent - t->received) /
+	    (double)t->sent;
 }
 
 static void
-probe_out_text_summary(struct probe *p, FILE *f)
+probe_out_text_summary(const struct probe_tally *t, FILE *f)
 {
 	struct client_stats_summary r, c;
 
-	(void)client_stats_summary(&p->rtt, &r);
-	(void)client_stats_summary(&p->conn, &c);
-	fprintf(f, "\n--- %s %s echo probe statistics ---\n", p->peer,
-	    p->o->proto == CLIENT_TCP ? "tcp" : "udp");
+	(void)client_stats_summary(&t->rtt, &r);
+	(void)client_stats_summary(&t->conn, &c);
+	fprintf(f, "\n--- %s %s echo probe statistics ---\n", t->peer,
+	    t->o->proto == CLIENT_TCP ? "tcp" : "udp");
 	fprintf(f, "%u probes sent, %llu replies, %.1f%% loss, %llu duplicates, "
 	    "%llu reordered, %llu corrupt, %llu truncated, %llu late, "
-	    "time %.0fms\n", p->next_seq, (unsigned long long)p->received,
-	    probe_loss_pct(p), (unsigned long long)p->dup,
-	    (unsigned long long)p->reordered, (unsigned long long)p->corrupt,
-	    (unsigned long long)p->truncated, (unsigned long long)p->late,
-	    (p->end - p->start) * 1000.0);
+	    "time %.0fms\n", t->sent, (unsigned long long)t->received,
+	    probe_loss_pct(t), (unsigned long long)t->dup,
+	    (unsigned long long)t->reordered, (unsigned long long)t->corrupt,
+	    (unsigned long long)t->truncated, (unsigned long long)t->late,
+	    (t->end - t->start) * 1000.0);
 	if (r.n > 0) {
 		fprintf(f, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
 		    r.min, r.avg, r.max, r.mdev);
@@ -171,10 +171,10 @@ probe_out_text_summary(struct probe *p, FILE *f)
 		fprintf(f, "connect min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, "
 		    "p50/p90/p99 = %.3f/%.3f/%.3f ms\n", c.min, c.avg, c.max,
 		    c.mdev, c.p50, c.p90, c.p99);
-	if (p->connfail > 0 || p->refused > 0)
+	if (t->connfail > 0 || t->refused > 0)
 		fprintf(f, "%llu connect failures, %llu ICMP port unreachable\n",
-		    (unsigned long long)p->connfail,
-		    (unsigned long long)p->refused);
+		    (unsigned long long)t->connfail,
+		    (unsigned long long)t->refused);
 }
 
 /* {"min":..,"avg":..,...} in milliseconds, when there are samples. */
@@ -196,37 +196,37 @@ probe_out_json_stats(struct json *j, const char *key,
 }
 
 void
-probe_out_summary(struct probe *p)
+probe_out_summary(const struct probe_tally *t)
 {
 	struct client_stats_summary r, c;
 	struct json j;
 
-	if (!p->o->json) {
-		probe_out_text_summary(p, p->o->csv ? stderr : stdout);
+	if (!t->o->json) {
+		probe_out_text_summary(t, t->o->csv ? stderr : stdout);
 		fflush(stdout);
 		return;
 	}
-	(void)client_stats_summary(&p->rtt, &r);
-	(void)client_stats_summary(&p->conn, &c);
+	(void)client_stats_summary(&t->rtt, &r);
+	(void)client_stats_summary(&t->conn, &c);
 	json_init(&j, PROBE_JSON_MAX);
 	json_object_begin(&j, NULL);
 	json_str(&j, "type", "summary");
-	json_str(&j, "peer", p->peer);
-	json_str(&j, "proto", p->o->proto == CLIENT_TCP ? "tcp" : "udp");
-	json_u64(&j, "sent", p->next_seq);
-	json_u64(&j, "received", p->received);
-	json_num(&j, "loss_pct", probe_loss_pct(p), 1);
-	json_u64(&j, "duplicates", p->dup);
-	json_u64(&j, "reordered", p->reordered);
-	json_u64(&j, "corrupt", p->corrupt);
-	json_u64(&j, "truncated", p->truncated);
-	json_u64(&j, "late", p->late);
-	json_u64(&j, "connect_failures", p->connfail);
-	json_u64(&j, "icmp_unreachable", p->refused);
-	json_num(&j, "time_ms", (p->end - p->start) * 1000.0, 0);
+	json_str(&j, "peer", t->peer);
+	json_str(&j, "proto", t->o->proto == CLIENT_TCP ? "tcp" : "udp");
+	json_u64(&j, "sent", t->sent);
+	json_u64(&j, "received", t->received);
+	json_num(&j, "loss_pct", probe_loss_pct(t), 1);
+	json_u64(&j, "duplicates", t->dup);
+	json_u64(&j, "reordered", t->reordered);
+	json_u64(&j, "corrupt", t->corrupt);
+	json_u64(&j, "truncated", t->truncated);
+	json_u64(&j, "late", t->late);
+	json_u64(&j, "connect_failures", t->connfail);
+	json_u64(&j, "icmp_unreachable", t->refused);
+	json_num(&j, "time_ms", (t->end - t->start) * 1000.0, 0);
 	probe_out_json_stats(&j, "rtt_ms", &r);
 	probe_out_json_stats(&j, "connect_ms", &c);
-	json_i64(&j, "exit", p->status);
+	json_i64(&j, "exit", t->status);
 	json_object_end(&j);
 	probe_out_json_line(&j);
 	fflush(stdout);
@@ -234,12 +234,12 @@ probe_out_summary(struct probe *p)
 
 /* SIGQUIT, like ping: one line on stderr, the run goes on. */
 void
-probe_out_interim(struct probe *p)
+probe_out_interim(const struct probe_tally *t)
 {
 	struct client_stats_summary r;
 
-	(void)client_stats_summary(&p->rtt, &r);
+	(void)client_stats_summary(&t->rtt, &r);
 	fprintf(stderr, "%llu/%u replies, %.1f%% loss, min/avg/max/mdev = "
-	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)p->received,
-	    p->next_seq, probe_loss_pct(p), r.min, r.avg, r.max, r.mdev);
+	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)t->received,
+	    t->sent, probe_loss_pct(t), r.min, r.avg, r.max, r.mdev);
 }

@@ -15,7 +15,8 @@
  *                synchronization (the summary says so)
  *
  * A stateful reflector numbers its own answers from zero, so gaps in its
- * numbers against ours tell forward from backward loss (stamp_probe_loss).
+ * numbers against ours tell forward from backward loss (the summary,
+ * client_stamp_out.c, splits it).
  */
 #include "config.h"
 
@@ -27,16 +28,49 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_loop.h"
+#include "client/client_net.h"
 #include "client/client_stamp.h"
+#include "client/client_stamp_out.h"
+#include "common/clock.h"
+#include "common/stamp.h"
+
+#define STAMP_PROBE_SLOTS	4096	/* test packets remembered */
+
+enum stamp_slot_state {
+	STAMP_SLOT_FREE,
+	STAMP_SLOT_PENDING,
+	STAMP_SLOT_ANSWERED,
+	STAMP_SLOT_LOST,
+};
+
+struct stamp_slot {
+	uint32_t seq;
+	uint64_t sent_ns;		/* monotonic, for the round trip */
+	struct timespec t1;		/* wall clock, for the one-way delays */
+	uint64_t t1_ts;			/* T1 as sent */
+	double deadline;
+	enum stamp_slot_state state;
+};
+
+struct stamp_probe {
+	struct client_loop l;		/* its timer: the loss sweep */
+	struct stamp_tally t;
+	const struct client_opts *o;
+	int fd;
+	uint32_t oldest;		/* no pending packet before this seq */
+	struct stamp_slot slot[STAMP_PROBE_SLOTS];
+	unsigned char *tx, *rx;
+	ev_timer tick;
+	ev_signal sigquit;
+};
 
 static void
 stamp_finish(struct stamp_probe *p)
 {
-	if (p->done)
-		return;
-	p->done = 1;
-	p->end = clock_mono();
-	ev_break(p->loop, EVBREAK_ALL);
+	if (!p->l.done)
+		p->t.end = clock_mono();
+	client_loop_finish(&p->l, EX_OK, NULL);
 }
 
 /* Expire overdue packets; finish when -c packets are all resolved. */
@@ -45,36 +79,21 @@ stamp_sweep(struct stamp_probe *p, int all)
 {
 	double now = clock_mono();
 
-	while (p->oldest != p->next_seq) {
+	while (p->oldest != p->t.sent) {
 		struct stamp_slot *s = &p->slot[p->oldest % STAMP_PROBE_SLOTS];
 
 		if (s->state == STAMP_SLOT_PENDING) {
 			if (!all && now < s->deadline)
 				break;
 			s->state = STAMP_SLOT_LOST;
-			p->lost++;
-			stamp_out_timeout(p, s->seq);
+			p->t.lost++;
+			stamp_out_timeout(&p->t, s->seq);
 		}
 		p->oldest++;
 	}
-	if (p->o->count > 0 && p->next_seq >= (uint32_t)p->o->count &&
-	    p->oldest == p->next_seq)
+	if (p->o->count > 0 && p->t.sent >= (uint32_t)p->o->count &&
+	    p->oldest == p->t.sent)
 		stamp_finish(p);
-}
-
-void
-stamp_probe_loss(const struct stamp_probe *p, struct stamp_loss *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (!p->any_answer || p->numbering_bad ||
-	    (!p->numbering_own && !p->o->stateful))
-		return;
-	l->known = true;
-	/* Of our first max_sseq + 1 packets the reflector saw max_rseq + 1;
-	 * of those, `received` came back; later ones: no answer says. */
-	l->forward = (uint64_t)p->max_sseq - p->max_rseq;
-	l->backward = (uint64_t)p->max_rseq + 1 - p->received;
-	l->unknown = (uint64_t)p->next_seq - p->max_sseq - 1;
 }
 
 static void
@@ -94,7 +113,7 @@ stamp_match(struct stamp_probe *p, const struct stamp_reply *r)
 {
 	struct stamp_slot *s = &p->slot[r->sender_seq % STAMP_PROBE_SLOTS];
 
-	if (r->sender_seq >= p->next_seq || s->seq != r->sender_seq ||
+	if (r->sender_seq >= p->t.sent || s->seq != r->sender_seq ||
 	    s->state == STAMP_SLOT_FREE || s->t1_ts != r->sender_ts)
 		return NULL;
 	return s;
@@ -108,7 +127,7 @@ stamp_our_ts(const struct stamp_probe *p, const struct timespec *t,
 	struct timespec tai = *t;
 
 	if (fmt == STAMP_TS_PTP)
-		tai.tv_sec += p->sync.tai_offset;
+		tai.tv_sec += p->t.sync.tai_offset;
 	return stamp_ts_from_timespec(&tai, fmt);
 }
 
@@ -134,35 +153,35 @@ stamp_account(struct stamp_probe *p, struct stamp_slot *s,
 {
 	if (s->state == STAMP_SLOT_ANSWERED) {
 		res->dup = true;
-		p->dup++;
+		p->t.dup++;
 		return;
 	}
 	if (s->state == STAMP_SLOT_LOST) {
 		res->late = true;
-		p->late++;
+		p->t.late++;
 		return;
 	}
 	s->state = STAMP_SLOT_ANSWERED;
-	p->received++;
+	p->t.received++;
 	if (r->seq != r->sender_seq)
-		p->numbering_own = true;
-	if (p->any_answer && r->sender_seq < p->max_sseq) {
+		p->t.numbering_own = true;
+	if (p->t.any_answer && r->sender_seq < p->t.max_sseq) {
 		res->reordered = true;
-		p->reordered++;
+		p->t.reordered++;
 	}
-	if (!p->any_answer || r->sender_seq > p->max_sseq)
-		p->max_sseq = r->sender_seq;
-	if (!p->any_answer || r->seq > p->max_rseq)
-		p->max_rseq = r->seq;
-	if (p->max_rseq > p->max_sseq)	/* not numbered from zero for us */
-		p->numbering_bad = true;
-	p->any_answer = true;
-	client_stats_add(&p->rtt, res->rtt);
-	client_stats_add(&p->fwd, res->fwd);
-	client_stats_add(&p->bwd, res->bwd);
-	ipdv_add(&p->j_rtt, res->rtt);
-	ipdv_add(&p->j_fwd, res->fwd);
-	ipdv_add(&p->j_bwd, res->bwd);
+	if (!p->t.any_answer || r->sender_seq > p->t.max_sseq)
+		p->t.max_sseq = r->sender_seq;
+	if (!p->t.any_answer || r->seq > p->t.max_rseq)
+		p->t.max_rseq = r->seq;
+	if (p->t.max_rseq > p->t.max_sseq)	/* not numbered from zero for us */
+		p->t.numbering_bad = true;
+	p->t.any_answer = true;
+	client_stats_add(&p->t.rtt, res->rtt);
+	client_stats_add(&p->t.fwd, res->fwd);
+	client_stats_add(&p->t.bwd, res->bwd);
+	ipdv_add(&p->t.j_rtt, res->rtt);
+	ipdv_add(&p->t.j_fwd, res->fwd);
+	ipdv_add(&p->t.j_bwd, res->bwd);
 }
 
 static void
@@ -175,16 +194,16 @@ stamp_answer(struct stamp_probe *p, const unsigned char *b, size_t n,
 
 	if (stamp_reply_parse(b, n, &r) == -1 || !r.mbz_ok ||
 	    n != p->o->size) {
-		p->malformed++;
-		stamp_out_error(p, UINT32_MAX, n < STAMP_MIN_LEN ?
+		p->t.malformed++;
+		stamp_out_error(&p->t, UINT32_MAX, n < STAMP_MIN_LEN ?
 		    "answer shorter than 44 octets" : n != p->o->size ?
 		    "answer not the length of the test packet" :
 		    "answer with non-zero MBZ octets");
 		return;
 	}
 	if ((s = stamp_match(p, &r)) == NULL) {
-		p->stray++;
-		stamp_out_error(p, r.sender_seq, "answer to no packet of ours");
+		p->t.stray++;
+		stamp_out_error(&p->t, r.sender_seq, "answer to no packet of ours");
 		return;
 	}
 	res.seq = r.sender_seq;
@@ -192,9 +211,8 @@ stamp_answer(struct stamp_probe *p, const unsigned char *b, size_t n,
 	res.ttl = r.sender_ttl;
 	stamp_measure(p, s, &r, t4, recv_ns, &res);
 	stamp_account(p, s, &r, &res);
-	p->refl_err = r.err;
-	p->last_ttl = r.sender_ttl;
-	stamp_out_answer(p, &res);
+	p->t.refl_err = r.err;
+	stamp_out_answer(&p->t, &res);
 }
 
 /* One datagram with the kernel's receive timestamp t4 and the monotonic
@@ -234,25 +252,24 @@ stamp_recv(struct stamp_probe *p, size_t *n, struct timespec *t4,
 	return 0;
 }
 
+/* Everything waiting: recvmsg, for the kernel's receive timestamps. */
 static void
-stamp_sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+stamp_sock(void *arg, int revents)
 {
-	struct stamp_probe *p = w->data;
+	struct stamp_probe *p = arg;
 	struct timespec t4;
 	uint64_t mono;
 	size_t n;
 	int rc;
 
-	(void)loop;
-	(void)revents;
 	while ((rc = stamp_recv(p, &n, &t4, &mono)) == 0)
 		stamp_answer(p, p->rx, n, &t4, mono);
 	if (rc == -1 && errno == ECONNREFUSED) {
-		p->refused++;
-		stamp_out_error(p, p->next_seq - 1, "connection refused (ICMP "
+		p->t.refused++;
+		stamp_out_error(&p->t, p->t.sent - 1, "connection refused (ICMP "
 		    "port unreachable)");
 	} else if (rc == -1) {
-		stamp_out_error(p, p->next_seq - 1, strerror(errno));
+		stamp_out_error(&p->t, p->t.sent - 1, strerror(errno));
 	}
 	stamp_sweep(p, 0);
 }
@@ -273,8 +290,8 @@ stamp_send_one(struct stamp_probe *p, struct stamp_slot *s)
 	if (send(p->fd, p->tx, p->o->size, 0) == -1) {
 		int refused = errno == ECONNREFUSED;
 
-		p->refused += refused;
-		stamp_out_error(p, s->seq, refused ? "connection refused (ICMP "
+		p->t.refused += refused;
+		stamp_out_error(&p->t, s->seq, refused ? "connection refused (ICMP "
 		    "port unreachable)" : strerror(errno));
 	}
 }
@@ -283,75 +300,65 @@ static void
 stamp_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct stamp_probe *p = w->data;
-	uint32_t seq = p->next_seq;
+	uint32_t seq = p->t.sent;
 	struct stamp_slot *s = &p->slot[seq % STAMP_PROBE_SLOTS];
 
-	(void)revents;
 	if (p->o->count > 0 && seq >= (uint32_t)p->o->count) {
 		ev_timer_stop(loop, w);
 		return;
 	}
 	if (s->state == STAMP_SLOT_PENDING) {	/* remembered too long */
 		s->state = STAMP_SLOT_LOST;
-		p->lost++;
-		stamp_out_timeout(p, s->seq);
+		p->t.lost++;
+		stamp_out_timeout(&p->t, s->seq);
 	}
 	memset(s, 0, sizeof(*s));
 	s->seq = seq;
 	s->state = STAMP_SLOT_PENDING;
-	p->next_seq++;
+	p->t.sent++;
 	stamp_send_one(p, s);
 	stamp_sweep(p, 0);
 }
 
 static void
-stamp_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+stamp_check(void *arg)
 {
-	(void)loop;
-	(void)revents;
-	stamp_sweep(w->data, 0);
+	stamp_sweep(arg, 0);
 }
 
 static void
-stamp_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+stamp_signal(void *arg, int signum)
+{
+	stamp_finish(arg);
+}
+
+static void
+stamp_sigquit_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct stamp_probe *p = w->data;
 
-	(void)loop;
-	(void)revents;
-	if (w->signum == SIGQUIT)
-		stamp_out_interim(p);
-	else
-		stamp_finish(p);
+	stamp_out_interim(&p->t);
 }
 
 static void
 stamp_watchers(struct stamp_probe *p)
 {
-	static const int signals[3] = { SIGINT, SIGTERM, SIGQUIT };
-
 	ev_timer_init(&p->tick, stamp_tick_cb, 0., p->o->interval);
-	ev_timer_init(&p->check, stamp_check_cb, 0.02, 0.02);
-	ev_io_init(&p->sock_r, stamp_sock_cb, p->fd, EV_READ);
-	p->tick.data = p->check.data = p->sock_r.data = p;
-	ev_timer_start(p->loop, &p->tick);
-	ev_timer_start(p->loop, &p->check);
-	ev_io_start(p->loop, &p->sock_r);
-	for (size_t i = 0; i < 3; i++) {
-		ev_signal_init(&p->sig[i], stamp_signal_cb, signals[i]);
-		p->sig[i].data = p;
-		ev_signal_start(p->loop, &p->sig[i]);
-	}
+	ev_signal_init(&p->sigquit, stamp_sigquit_cb, SIGQUIT);
+	p->tick.data = p->sigquit.data = p;
+	ev_timer_start(p->l.loop, &p->tick);
+	ev_signal_start(p->l.loop, &p->sigquit);
+	client_loop_timer(&p->l, 0.02);
 }
 
 /* Exit code: 0 every packet answered intact, 2 unreachable, 1 otherwise. */
 static int
 stamp_status(const struct stamp_probe *p)
 {
-	if (p->received == 0 && p->refused > 0)
+	if (p->t.received == 0 && p->t.refused > 0)
 		return EXITCODE_CONNECT;
-	if (p->next_seq > 0 && p->received == p->next_seq && !p->dup &&
-	    !p->malformed && !p->late)
+	if (p->t.sent > 0 && p->t.received == p->t.sent && !p->t.dup &&
+	    !p->t.malformed && !p->t.late)
 		return EX_OK;
 	return EXITCODE_LOSS;
 }
@@ -359,6 +366,10 @@ stamp_status(const struct stamp_probe *p)
 static int
 stamp_run(struct stamp_probe *p)
 {
+	static const struct client_loop_ops ops = {
+		.sock = stamp_sock, .timer = stamp_check,
+		.signal = stamp_signal,
+	};
 	struct addr peer;
 	int on = 1;
 
@@ -367,20 +378,22 @@ stamp_run(struct stamp_probe *p)
 		return EXITCODE_CONNECT;
 	/* Without it T4 is read after recvmsg: later, never wrong. */
 	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
-	addr_format(&peer.u.sa, p->peer, sizeof(p->peer));
-	clock_wall_sync(&p->sync);
-	p->loop = ev_default_loop(EVBACKEND_POLL);
-	p->start = clock_mono();
-	stamp_out_start(p);
+	addr_format(&peer.u.sa, p->t.peer, sizeof(p->t.peer));
+	clock_wall_sync(&p->t.sync);
+	if (client_loop_init(&p->l, p->fd, p->t.peer, &ops, p) == -1) {
+		fprintf(stderr, "echoctl: out of memory\n");
+		close(p->fd);
+		return EXITCODE_LOSS;
+	}
+	p->t.start = clock_mono();
+	stamp_out_start(&p->t);
 	stamp_watchers(p);
-	ev_run(p->loop, 0);
-	if (!p->done)
-		p->end = clock_mono();
+	(void)client_loop_run(&p->l);
 	stamp_sweep(p, 1);	/* on Ctrl-C, unanswered packets are lost */
-	p->status = stamp_status(p);
-	stamp_out_summary(p);
+	p->t.status = stamp_status(p);
+	stamp_out_summary(&p->t);
 	close(p->fd);
-	return p->status;
+	return p->t.status;
 }
 
 int
@@ -391,18 +404,18 @@ client_stamp_run(struct client_opts *o)
 
 	if (p == NULL || (p->tx = malloc(o->size)) == NULL ||
 	    (p->rx = malloc(65536)) == NULL ||
-	    client_stats_init(&p->rtt, 100000) == -1 ||
-	    client_stats_init(&p->fwd, 100000) == -1 ||
-	    client_stats_init(&p->bwd, 100000) == -1)
+	    client_stats_init(&p->t.rtt, 100000) == -1 ||
+	    client_stats_init(&p->t.fwd, 100000) == -1 ||
+	    client_stats_init(&p->t.bwd, 100000) == -1)
 		fprintf(stderr, "echoctl: out of memory\n");
 	else {
-		p->o = o;
+		p->o = p->t.o = o;
 		rc = stamp_run(p);
 	}
 	if (p != NULL) {
-		client_stats_free(&p->rtt);
-		client_stats_free(&p->fwd);
-		client_stats_free(&p->bwd);
+		client_stats_free(&p->t.rtt);
+		client_stats_free(&p->t.fwd);
+		client_stats_free(&p->t.bwd);
 		free(p->tx);
 		free(p->rx);
 	}

@@ -8,8 +8,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
-#include "client/client_stamp.h"
+#include "client/client_stamp_out.h"
+#include "common/stamp.h"
 #include "common/json.h"
 
 #define STAMP_JSON_MAX	8192
@@ -30,23 +32,23 @@ stamp_json_emit(struct json *j)
 }
 
 void
-stamp_out_start(struct stamp_probe *p)
+stamp_out_start(const struct stamp_tally *t)
 {
-	if (!p->o->json)
+	if (!t->o->json)
 		printf("STAMP %s: %zu-octet test packets, unauthenticated, NTP "
-		    "timestamps\n", p->peer, p->o->size);
+		    "timestamps\n", t->peer, t->o->size);
 	fflush(stdout);
 }
 
 void
-stamp_out_answer(struct stamp_probe *p, const struct stamp_result *r)
+stamp_out_answer(const struct stamp_tally *t, const struct stamp_result *r)
 {
 	struct json j;
 
-	if (!p->o->json) {
+	if (!t->o->json) {
 		printf("%zu bytes from %s: seq=%u rtt=%.3f ms fwd=%.3f ms "
 		    "bwd=%.3f ms reflector seq=%u ttl=%u%s\n", r->bytes,
-		    p->peer, r->seq, r->rtt, r->fwd, r->bwd, r->refl_seq,
+		    t->peer, r->seq, r->rtt, r->fwd, r->bwd, r->refl_seq,
 		    r->ttl, r->dup ? " (DUP!)" : r->late ? " (late: after the "
 		    "timeout)" : r->reordered ? " (reordered)" : "");
 		fflush(stdout);
@@ -87,36 +89,59 @@ stamp_out_fault(const char *type, uint32_t seq, const char *detail)
 }
 
 void
-stamp_out_timeout(struct stamp_probe *p, uint32_t seq)
+stamp_out_timeout(const struct stamp_tally *t, uint32_t seq)
 {
-	if (p->o->json) {
+	if (t->o->json) {
 		stamp_out_fault("timeout", seq, NULL);
 		return;
 	}
-	printf("no answer from %s for seq=%u within %gs\n", p->peer, seq,
-	    p->o->wait);
+	printf("no answer from %s for seq=%u within %gs\n", t->peer, seq,
+	    t->o->wait);
 	fflush(stdout);
 }
 
 void
-stamp_out_error(struct stamp_probe *p, uint32_t seq, const char *what)
+stamp_out_error(const struct stamp_tally *t, uint32_t seq, const char *what)
 {
-	if (p->o->json) {
+	if (t->o->json) {
 		stamp_out_fault("error", seq, what);
 		return;
 	}
 	if (seq != UINT32_MAX)
-		printf("%s: seq=%u: %s\n", p->peer, seq, what);
+		printf("%s: seq=%u: %s\n", t->peer, seq, what);
 	else
-		printf("%s: %s\n", p->peer, what);
+		printf("%s: %s\n", t->peer, what);
 	fflush(stdout);
 }
 
-static double
-stamp_loss_pct(const struct stamp_probe *p)
+/* The loss split as far as the reflector's numbering allows. */
+struct stamp_loss {
+	bool known;			/* a stateful reflector answered */
+	uint64_t forward, backward, unknown;
+};
+
+/* A stateful reflector numbers its own answers from zero, so gaps in its
+ * numbers against ours tell forward from backward loss. */
+static void
+stamp_out_loss(const struct stamp_tally *t, struct stamp_loss *l)
 {
-	return p->next_seq == 0 ? 0 : 100.0 * (double)(p->next_seq -
-	    p->received) / (double)p->next_seq;
+	memset(l, 0, sizeof(*l));
+	if (!t->any_answer || t->numbering_bad ||
+	    (!t->numbering_own && !t->o->stateful))
+		return;
+	l->known = true;
+	/* Of our first max_sseq + 1 packets the reflector saw max_rseq + 1;
+	 * of those, `received` came back; later ones: no answer says. */
+	l->forward = (uint64_t)t->max_sseq - t->max_rseq;
+	l->backward = (uint64_t)t->max_rseq + 1 - t->received;
+	l->unknown = (uint64_t)t->sent - t->max_sseq - 1;
+}
+
+static double
+stamp_loss_pct(const struct stamp_tally *t)
+{
+	return t->sent == 0 ? 0 : 100.0 * (double)(t->sent -
+	    t->received) / (double)t->sent;
 }
 
 static double
@@ -126,11 +151,11 @@ ipdv_mean(const struct stamp_ipdv *j)
 }
 
 static const char *
-stamp_numbering(const struct stamp_probe *p)
+stamp_numbering(const struct stamp_tally *t)
 {
-	if (p->numbering_bad)
+	if (t->numbering_bad)
 		return "inconsistent";
-	return p->numbering_own ? "own" : "copied";
+	return t->numbering_own ? "own" : "copied";
 }
 
 static void
@@ -146,56 +171,56 @@ stamp_text_delays(FILE *f, const char *what, const struct client_stats *st)
 }
 
 static void
-stamp_text_loss(const struct stamp_probe *p, FILE *f)
+stamp_text_loss(const struct stamp_tally *t, FILE *f)
 {
 	struct stamp_loss l;
 
-	stamp_probe_loss(p, &l);
+	stamp_out_loss(t, &l);
 	if (l.known)
 		fprintf(f, "loss by direction: forward %llu, backward %llu, "
 		    "unknown %llu (after the last answer)\n",
 		    (unsigned long long)l.forward,
 		    (unsigned long long)l.backward,
 		    (unsigned long long)l.unknown);
-	else if (p->numbering_bad)
+	else if (t->numbering_bad)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "did not start at zero for this session)\n");
-	else if (p->any_answer && p->received < p->next_seq)
+	else if (t->any_answer && t->received < t->sent)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "equal ours: stateless, or stateful and nothing was lost "
 		    "on the way there; --stateful says which)\n");
 }
 
 static void
-stamp_text_summary(struct stamp_probe *p, FILE *f)
+stamp_text_summary(const struct stamp_tally *t, FILE *f)
 {
-	fprintf(f, "\n--- %s stamp statistics ---\n", p->peer);
+	fprintf(f, "\n--- %s stamp statistics ---\n", t->peer);
 	fprintf(f, "%u packets sent, %llu answers, %.1f%% loss, %llu "
 	    "duplicates, %llu reordered, %llu late, %llu malformed, time "
-	    "%.0fms\n", p->next_seq, (unsigned long long)p->received,
-	    stamp_loss_pct(p), (unsigned long long)p->dup,
-	    (unsigned long long)p->reordered, (unsigned long long)p->late,
-	    (unsigned long long)p->malformed, (p->end - p->start) * 1000.0);
-	stamp_text_loss(p, f);
-	stamp_text_delays(f, "round trip", &p->rtt);
-	stamp_text_delays(f, "forward", &p->fwd);
-	stamp_text_delays(f, "backward", &p->bwd);
-	if (p->j_rtt.n > 0)
+	    "%.0fms\n", t->sent, (unsigned long long)t->received,
+	    stamp_loss_pct(t), (unsigned long long)t->dup,
+	    (unsigned long long)t->reordered, (unsigned long long)t->late,
+	    (unsigned long long)t->malformed, (t->end - t->start) * 1000.0);
+	stamp_text_loss(t, f);
+	stamp_text_delays(f, "round trip", &t->rtt);
+	stamp_text_delays(f, "forward", &t->fwd);
+	stamp_text_delays(f, "backward", &t->bwd);
+	if (t->j_rtt.n > 0)
 		fprintf(f, "jitter (mean change between consecutive answers): "
 		    "round trip %.3f ms, forward %.3f ms, backward %.3f ms\n",
-		    ipdv_mean(&p->j_rtt), ipdv_mean(&p->j_fwd),
-		    ipdv_mean(&p->j_bwd));
-	if (p->any_answer)
+		    ipdv_mean(&t->j_rtt), ipdv_mean(&t->j_fwd),
+		    ipdv_mean(&t->j_bwd));
+	if (t->any_answer)
 		fprintf(f, "clocks: here %s (error estimate %.3g s), reflector "
-		    "%s (%.3g s); %s\n", p->sync.synced ? "synchronized" :
-		    "not synchronized", p->sync.error,
-		    p->refl_err & STAMP_ERR_S ? "synchronized" :
-		    "not synchronized", stamp_err_seconds(p->refl_err),
+		    "%s (%.3g s); %s\n", t->sync.synced ? "synchronized" :
+		    "not synchronized", t->sync.error,
+		    t->refl_err & STAMP_ERR_S ? "synchronized" :
+		    "not synchronized", stamp_err_seconds(t->refl_err),
 		    stamp_caveat);
-	if (p->refused > 0 || p->stray > 0)
+	if (t->refused > 0 || t->stray > 0)
 		fprintf(f, "%llu ICMP port unreachable, %llu answers to no "
-		    "packet of ours\n", (unsigned long long)p->refused,
-		    (unsigned long long)p->stray);
+		    "packet of ours\n", (unsigned long long)t->refused,
+		    (unsigned long long)t->stray);
 }
 
 static void
@@ -219,12 +244,12 @@ stamp_json_delays(struct json *j, const char *key,
 }
 
 static void
-stamp_json_loss(const struct stamp_probe *p, struct json *j)
+stamp_json_loss(const struct stamp_tally *t, struct json *j)
 {
 	struct stamp_loss l;
 
-	stamp_probe_loss(p, &l);
-	json_str(j, "reflector_numbering", stamp_numbering(p));
+	stamp_out_loss(t, &l);
+	json_str(j, "reflector_numbering", stamp_numbering(t));
 	if (!l.known) {
 		json_null(j, "loss_direction");
 		return;
@@ -237,72 +262,72 @@ stamp_json_loss(const struct stamp_probe *p, struct json *j)
 }
 
 static void
-stamp_json_clocks(const struct stamp_probe *p, struct json *j)
+stamp_json_clocks(const struct stamp_tally *t, struct json *j)
 {
 	json_object_begin(j, "clocks");
-	json_bool(j, "synchronized", p->sync.synced);
-	json_num(j, "error_s", p->sync.error, 9);
-	if (p->any_answer) {
+	json_bool(j, "synchronized", t->sync.synced);
+	json_num(j, "error_s", t->sync.error, 9);
+	if (t->any_answer) {
 		json_bool(j, "reflector_synchronized",
-		    (p->refl_err & STAMP_ERR_S) != 0);
+		    (t->refl_err & STAMP_ERR_S) != 0);
 		json_num(j, "reflector_error_s",
-		    stamp_err_seconds(p->refl_err), 12);
+		    stamp_err_seconds(t->refl_err), 12);
 	}
 	json_str(j, "caveat", stamp_caveat);
 	json_object_end(j);
 }
 
 void
-stamp_out_summary(struct stamp_probe *p)
+stamp_out_summary(const struct stamp_tally *t)
 {
 	struct json j;
 
-	if (!p->o->json) {
-		stamp_text_summary(p, stdout);
+	if (!t->o->json) {
+		stamp_text_summary(t, stdout);
 		fflush(stdout);
 		return;
 	}
 	json_init(&j, STAMP_JSON_MAX);
 	json_object_begin(&j, NULL);
 	json_str(&j, "type", "summary");
-	json_str(&j, "peer", p->peer);
+	json_str(&j, "peer", t->peer);
 	json_str(&j, "proto", "stamp");
-	json_u64(&j, "sent", p->next_seq);
-	json_u64(&j, "received", p->received);
-	json_num(&j, "loss_pct", stamp_loss_pct(p), 1);
-	json_u64(&j, "duplicates", p->dup);
-	json_u64(&j, "reordered", p->reordered);
-	json_u64(&j, "late", p->late);
-	json_u64(&j, "malformed", p->malformed);
-	json_u64(&j, "stray", p->stray);
-	json_u64(&j, "icmp_unreachable", p->refused);
-	json_num(&j, "time_ms", (p->end - p->start) * 1000.0, 0);
-	stamp_json_loss(p, &j);
-	stamp_json_delays(&j, "rtt_ms", &p->rtt);
-	stamp_json_delays(&j, "forward_ms", &p->fwd);
-	stamp_json_delays(&j, "backward_ms", &p->bwd);
-	if (p->j_rtt.n > 0) {
+	json_u64(&j, "sent", t->sent);
+	json_u64(&j, "received", t->received);
+	json_num(&j, "loss_pct", stamp_loss_pct(t), 1);
+	json_u64(&j, "duplicates", t->dup);
+	json_u64(&j, "reordered", t->reordered);
+	json_u64(&j, "late", t->late);
+	json_u64(&j, "malformed", t->malformed);
+	json_u64(&j, "stray", t->stray);
+	json_u64(&j, "icmp_unreachable", t->refused);
+	json_num(&j, "time_ms", (t->end - t->start) * 1000.0, 0);
+	stamp_json_loss(t, &j);
+	stamp_json_delays(&j, "rtt_ms", &t->rtt);
+	stamp_json_delays(&j, "forward_ms", &t->fwd);
+	stamp_json_delays(&j, "backward_ms", &t->bwd);
+	if (t->j_rtt.n > 0) {
 		json_object_begin(&j, "jitter_ms");
-		json_num(&j, "rtt", ipdv_mean(&p->j_rtt), 3);
-		json_num(&j, "forward", ipdv_mean(&p->j_fwd), 3);
-		json_num(&j, "backward", ipdv_mean(&p->j_bwd), 3);
+		json_num(&j, "rtt", ipdv_mean(&t->j_rtt), 3);
+		json_num(&j, "forward", ipdv_mean(&t->j_fwd), 3);
+		json_num(&j, "backward", ipdv_mean(&t->j_bwd), 3);
 		json_object_end(&j);
 	}
-	stamp_json_clocks(p, &j);
-	json_i64(&j, "exit", p->status);
+	stamp_json_clocks(t, &j);
+	json_i64(&j, "exit", t->status);
 	json_object_end(&j);
 	stamp_json_emit(&j);
 }
 
 /* SIGQUIT, like ping: one line on stderr, the run goes on. */
 void
-stamp_out_interim(struct stamp_probe *p)
+stamp_out_interim(const struct stamp_tally *t)
 {
 	struct client_stats_summary r;
 
-	(void)client_stats_summary(&p->rtt, &r);
+	(void)client_stats_summary(&t->rtt, &r);
 	fprintf(stderr, "%llu/%u answers, %.1f%% loss, round trip "
 	    "min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
-	    (unsigned long long)p->received, p->next_seq, stamp_loss_pct(p),
+	    (unsigned long long)t->received, t->sent, stamp_loss_pct(t),
 	    r.min, r.avg, r.max, r.mdev);
 }

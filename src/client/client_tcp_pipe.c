@@ -12,29 +12,24 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ev.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client_opts.h"
+#include "client/client_loop.h"
+#include "client/client_net.h"
+#include "client/client_tcp_pipe.h"
 #include "client/term.h"
 
 #define PIPE_WINDOW	(1u << 20)	/* bytes in flight; a power of two */
 #define PIPE_CHUNK	65536
 
 struct pipe_state {
-	struct ev_loop *loop;
+	struct client_loop l;
 	struct client_opts *o;
 	int fd;
-	char peer[ADDR_STRLEN + 8];
-	ev_io in_r, sock_r, sock_w;
-	ev_timer timer;
-	ev_signal sigint, sigterm;
 	unsigned char *win;	/* ring of sent-not-yet-echoed bytes */
 	uint64_t rd;		/* input bytes taken into the window */
 	uint64_t wr;		/* ... of those written to the socket */
@@ -43,46 +38,34 @@ struct pipe_state {
 	const char *msg;	/* -m: input from memory */
 	size_t msglen;
 	unsigned char *echo;	/* -m: the echo, printed at the end */
-	int in_eof, fin_sent, peer_eof, mismatch, done;
+	int in_eof, fin_sent, peer_eof, mismatch;
 	uint64_t mismatch_at;
-	int status;
 };
+
+/* A system call failed: say which, with its reason, and end (exit 1). */
+static void
+pipe_fail(struct pipe_state *p, const char *what)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
+	client_loop_finish(&p->l, EXITCODE_LOSS, why);
+}
 
 static void pipe_update(struct pipe_state *p);
 
-static void
-pipe_finish(struct pipe_state *p, int status, const char *why)
+/* How long to wait for progress: -t, or --linger once the input ended. */
+static double
+pipe_patience(const struct pipe_state *p)
 {
-	if (p->done)
-		return;
-	p->done = 1;
-	p->status = status;
-	if (why != NULL)
-		fprintf(stderr, "echoctl: %s: %s\n", p->peer, why);
-	ev_break(p->loop, EVBREAK_ALL);
+	return p->in_eof ? p->o->linger : p->o->timeout;
 }
 
-/* Write all of it to stdout, even if stdout is non-blocking. */
-static int
-pipe_write_all(int fd, const unsigned char *b, size_t n)
+/* Something moved: the wait for the next progress starts again. */
+static void
+pipe_progress(struct pipe_state *p)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-
-		if (w == -1 && errno == EAGAIN) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	client_loop_timer(&p->l, pipe_patience(p));
 }
 
 /* Take input into the window, as much as fits. */
@@ -108,7 +91,7 @@ pipe_fill(struct pipe_state *p)
 			if (n == -1) {
 				fprintf(stderr, "echoctl: stdin: %s\n",
 				    strerror(errno));
-				pipe_finish(p, EXITCODE_LOSS, NULL);
+				client_loop_finish(&p->l, EXITCODE_LOSS, NULL);
 				return;
 			}
 		}
@@ -134,13 +117,11 @@ pipe_send(struct pipe_state *p)
 		if (w == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (w == -1) {
-			fprintf(stderr, "echoctl: %s: send: %s\n", p->peer,
-			    strerror(errno));
-			pipe_finish(p, EXITCODE_LOSS, NULL);
+			pipe_fail(p, "send");
 			return;
 		}
 		p->wr += (uint64_t)w;
-		ev_timer_again(p->loop, &p->timer);
+		pipe_progress(p);
 	}
 	if (p->in_eof && !p->fin_sent && !p->o->no_shutdown &&
 	    p->msg == NULL) {
@@ -176,23 +157,19 @@ pipe_compare(struct pipe_state *p, const unsigned char *b, size_t n)
 }
 
 static void
-pipe_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+pipe_read(struct pipe_state *p)
 {
-	struct pipe_state *p = w->data;
 	unsigned char buf[PIPE_CHUNK];
 	ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
 
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == -1) {
-		fprintf(stderr, "echoctl: %s: receive: %s\n", p->peer,
-		    strerror(errno));
-		pipe_finish(p, EXITCODE_LOSS, NULL);
+		pipe_fail(p, "receive");
 		return;
 	}
 	if (n == 0) {
 		p->peer_eof = 1;
-		pipe_update(p);
 		return;
 	}
 	if (p->echo != NULL) {
@@ -201,36 +178,40 @@ pipe_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (have < p->msglen)
 			memcpy(p->echo + have, buf, (size_t)n > p->msglen - have ?
 			    p->msglen - have : (size_t)n);
-	} else if (pipe_write_all(STDOUT_FILENO, buf, (size_t)n) == -1) {
+	} else if (client_net_write_all(STDOUT_FILENO, buf, (size_t)n, 0) ==
+	    -1) {
 		fprintf(stderr, "echoctl: stdout: %s\n", strerror(errno));
-		pipe_finish(p, EXITCODE_LOSS, NULL);
+		client_loop_finish(&p->l, EXITCODE_LOSS, NULL);
 		return;
 	}
 	pipe_compare(p, buf, (size_t)n);
-	ev_timer_again(loop, &p->timer);
+	pipe_progress(p);
+}
+
+static void
+pipe_sock(void *arg, int revents)
+{
+	struct pipe_state *p = arg;
+
+	if (revents & EV_READ)
+		pipe_read(p);
 	pipe_update(p);
 }
 
 static void
-pipe_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+pipe_input(void *arg)
 {
-	struct pipe_state *p = w->data;
+	struct pipe_state *p = arg;
 
 	pipe_fill(p);
-	ev_timer_again(loop, &p->timer);
+	pipe_progress(p);
 	pipe_update(p);
 }
 
 static void
-pipe_sock_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+pipe_timer(void *arg)
 {
-	pipe_update(w->data);
-}
-
-static void
-pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct pipe_state *p = w->data;
+	struct pipe_state *p = arg;
 	char why[160];
 
 	if (!p->in_eof && p->cmp == p->wr)
@@ -240,16 +221,10 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    (unsigned long long)p->rd);
 	if (p->in_eof && p->cmp == p->rd && !p->mismatch && !p->extra) {
 		/* All echoed; the server merely kept the connection open. */
-		pipe_finish(p, EX_OK, NULL);
+		client_loop_finish(&p->l, EX_OK, NULL);
 		return;
 	}
-	pipe_finish(p, EXITCODE_LOSS, why);
-}
-
-static void
-pipe_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	pipe_finish(w->data, EXITCODE_LOSS, "interrupted");
+	client_loop_finish(&p->l, EXITCODE_LOSS, why);
 }
 
 /* Decide what to wait for next, or finish. */
@@ -259,7 +234,7 @@ pipe_update(struct pipe_state *p)
 	char why[192];
 	int all = p->in_eof && p->cmp == p->rd;
 
-	if (p->done)
+	if (p->l.done)
 		return;
 	if (p->mismatch || p->extra) {
 		if (p->extra)
@@ -269,45 +244,38 @@ pipe_update(struct pipe_state *p)
 			snprintf(why, sizeof(why), "echo differs from what was "
 			    "sent at byte offset %llu",
 			    (unsigned long long)p->mismatch_at);
-		pipe_finish(p, EXITCODE_LOSS, why);
+		client_loop_finish(&p->l, EXITCODE_LOSS, why);
 		return;
 	}
 	if (p->peer_eof) {
 		snprintf(why, sizeof(why), "the server closed the connection "
 		    "after echoing %llu of %llu bytes",
 		    (unsigned long long)p->cmp, (unsigned long long)p->rd);
-		pipe_finish(p, all ? EX_OK : EXITCODE_LOSS,
+		client_loop_finish(&p->l, all ? EX_OK : EXITCODE_LOSS,
 		    all ? NULL : why);
 		return;
 	}
 	if (all && (p->msg != NULL || p->o->no_shutdown)) {
-		pipe_finish(p, EX_OK, NULL);
+		client_loop_finish(&p->l, EX_OK, NULL);
 		return;
 	}
 	if (p->msg != NULL)
 		pipe_fill(p);
 	pipe_send(p);
-	if (p->done)
+	if (p->l.done)
 		return;
-	if (!p->in_eof && p->msg == NULL && p->rd - p->cmp < PIPE_WINDOW)
-		ev_io_start(p->loop, &p->in_r);
-	else
-		ev_io_stop(p->loop, &p->in_r);
-	if (p->wr < p->rd)
-		ev_io_start(p->loop, &p->sock_w);
-	else
-		ev_io_stop(p->loop, &p->sock_w);
-	if (p->timer.repeat != (p->in_eof ? p->o->linger : p->o->timeout)) {
-		/* Input just ended: from now on --linger bounds the wait. */
-		p->timer.repeat = p->in_eof ? p->o->linger : p->o->timeout;
-		ev_timer_again(p->loop, &p->timer);
-	}
+	client_loop_want_input(&p->l, !p->in_eof && p->msg == NULL &&
+	    p->rd - p->cmp < PIPE_WINDOW);
+	client_loop_want_write(&p->l, p->wr < p->rd);
+	/* Input just ended: from now on --linger bounds the wait. */
+	if (p->l.timer.repeat != pipe_patience(p))
+		pipe_progress(p);
 }
 
 static void
 pipe_report(struct pipe_state *p)
 {
-	if (p->echo != NULL && p->status != EXITCODE_CONNECT) {
+	if (p->echo != NULL) {
 		size_t n = p->cmp < p->msglen ? (size_t)p->cmp : p->msglen;
 
 		if (p->o->hex)
@@ -320,57 +288,42 @@ pipe_report(struct pipe_state *p)
 	}
 	if (p->o->verbose)
 		fprintf(stderr, "echoctl: %s: sent %llu bytes, echoed %llu "
-		    "bytes%s\n", p->peer, (unsigned long long)p->wr,
+		    "bytes%s\n", p->l.peer, (unsigned long long)p->wr,
 		    (unsigned long long)(p->cmp + p->extra),
-		    p->status == EX_OK ? ", all verified" : "");
-}
-
-static void
-pipe_watchers(struct pipe_state *p)
-{
-	ev_io_init(&p->in_r, pipe_in_cb, STDIN_FILENO, EV_READ);
-	ev_io_init(&p->sock_r, pipe_sock_read_cb, p->fd, EV_READ);
-	ev_io_init(&p->sock_w, pipe_sock_write_cb, p->fd, EV_WRITE);
-	ev_init(&p->timer, pipe_timer_cb);
-	p->timer.repeat = p->o->timeout;
-	ev_signal_init(&p->sigint, pipe_signal_cb, SIGINT);
-	ev_signal_init(&p->sigterm, pipe_signal_cb, SIGTERM);
-	p->in_r.data = p->sock_r.data = p->sock_w.data = p;
-	p->timer.data = p->sigint.data = p->sigterm.data = p;
-	ev_io_start(p->loop, &p->sock_r);
-	ev_timer_again(p->loop, &p->timer);
-	ev_signal_start(p->loop, &p->sigint);
-	ev_signal_start(p->loop, &p->sigterm);
+		    p->l.status == EX_OK ? ", all verified" : "");
 }
 
 int
 client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
+	static const struct client_loop_ops ops = {
+		.sock = pipe_sock, .input = pipe_input, .timer = pipe_timer,
+	};
 	struct pipe_state p;
+	char name[ADDR_STRLEN + 8];
+	int status = EXITCODE_LOSS;
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.fd = fd;
-	p.status = EXITCODE_LOSS;
-	client_net_describe(o, peer, p.peer, sizeof(p.peer));
-	p.loop = ev_default_loop(EVBACKEND_POLL);
+	client_net_describe(o, peer, name, sizeof(name));
 	p.win = malloc(PIPE_WINDOW);
 	if (o->message != NULL) {
 		p.msg = o->message;
 		p.msglen = strlen(o->message);
 		p.echo = malloc(p.msglen + 1);
 	}
-	if (p.loop == NULL || p.win == NULL || (p.msg != NULL && !p.echo)) {
+	if (p.win == NULL || (p.msg != NULL && !p.echo) ||
+	    client_loop_init(&p.l, fd, name, &ops, &p) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		goto out;
 	}
-	pipe_watchers(&p);
+	pipe_progress(&p);
 	pipe_update(&p);
-	if (!p.done)
-		ev_run(p.loop, 0);
+	status = client_loop_run(&p.l);
 	pipe_report(&p);
 out:
 	free(p.win);
 	free(p.echo);
-	return p.status;
+	return status;
 }

@@ -11,15 +11,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ev.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client_opts.h"
+#include "client/client_loop.h"
+#include "client/client_net.h"
+#include "client/client_udp_pipe.h"
 #include "common/clock.h"
 #include "client/term.h"
 
@@ -38,35 +38,19 @@ struct dgram_slot {
 };
 
 struct dgram_state {
-	struct ev_loop *loop;
+	struct client_loop l;
 	struct client_opts *o;
 	int fd;
-	char peer[ADDR_STRLEN + 8];
 	size_t maxlen;			/* largest datagram for the family */
-	ev_io in_r, sock_r, sock_w;
-	ev_timer timer;
-	ev_signal sigint, sigterm;
 	struct dgram_slot slot[DGRAM_SLOTS];
 	unsigned head, tail;		/* outstanding: [head, tail) */
 	unsigned char line[DGRAM_MAX];	/* the datagram being assembled */
 	size_t linelen;
-	int in_eof, done, status, refused;
+	int in_eof;
 	uint64_t sent, echoed, lost, reordered, unexpected;
 };
 
 static void dgram_update(struct dgram_state *d);
-
-static void
-dgram_finish(struct dgram_state *d, int status, const char *why)
-{
-	if (d->done)
-		return;
-	d->done = 1;
-	d->status = status;
-	if (why != NULL)
-		fprintf(stderr, "echoctl: %s: %s\n", d->peer, why);
-	ev_break(d->loop, EVBREAK_ALL);
-}
 
 static int
 dgram_queue(struct dgram_state *d, const void *b, size_t n)
@@ -97,7 +81,7 @@ dgram_cut(struct dgram_state *d)
 		if (n > d->maxlen)
 			n = d->maxlen;
 		if (dgram_queue(d, d->line, n) == -1) {
-			dgram_finish(d, EXITCODE_LOSS, "out of memory");
+			client_loop_finish(&d->l, EXITCODE_LOSS, "out of memory");
 			return;
 		}
 		memmove(d->line, d->line + n, d->linelen - n);
@@ -106,9 +90,9 @@ dgram_cut(struct dgram_state *d)
 }
 
 static void
-dgram_in_cb(struct ev_loop *loop, ev_io *w, int revents)
+dgram_input(void *arg)
 {
-	struct dgram_state *d = w->data;
+	struct dgram_state *d = arg;
 	ssize_t n = read(STDIN_FILENO, d->line + d->linelen,
 	    d->maxlen - d->linelen);
 
@@ -116,7 +100,7 @@ dgram_in_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	if (n == -1) {
 		fprintf(stderr, "echoctl: stdin: %s\n", strerror(errno));
-		dgram_finish(d, EXITCODE_LOSS, NULL);
+		client_loop_finish(&d->l, EXITCODE_LOSS, NULL);
 		return;
 	}
 	if (n == 0)
@@ -135,12 +119,12 @@ dgram_error(struct dgram_state *d, const char *op, int err)
 	if (err == ECONNREFUSED) {
 		snprintf(why, sizeof(why), "%s: connection refused (ICMP port "
 		    "unreachable: nothing listens there)", op);
-		dgram_finish(d, d->echoed ? EXITCODE_LOSS : EXITCODE_CONNECT,
+		client_loop_finish(&d->l, d->echoed ? EXITCODE_LOSS : EXITCODE_CONNECT,
 		    why);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s: %s", op, strerror(err));
-	dgram_finish(d, EXITCODE_LOSS, why);
+	client_loop_finish(&d->l, EXITCODE_LOSS, why);
 }
 
 static void
@@ -179,7 +163,7 @@ dgram_expire(struct dgram_state *d)
 			d->lost++;
 			if (d->o->verbose)
 				fprintf(stderr, "echoctl: %s: no echo for "
-				    "datagram %llu (%zu bytes)\n", d->peer,
+				    "datagram %llu (%zu bytes)\n", d->l.peer,
 				    (unsigned long long)d->head, s->len);
 		}
 		free(s->data);
@@ -207,13 +191,12 @@ dgram_match(struct dgram_state *d, const unsigned char *b, size_t n)
 	}
 	d->unexpected++;
 	fprintf(stderr, "echoctl: %s: echo of %zu bytes matches no datagram "
-	    "sent (corrupt, truncated or duplicate)\n", d->peer, n);
+	    "sent (corrupt, truncated or duplicate)\n", d->l.peer, n);
 }
 
 static void
-dgram_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+dgram_read(struct dgram_state *d)
 {
-	struct dgram_state *d = w->data;
 	unsigned char buf[DGRAM_MAX];
 	ssize_t n = recv(d->fd, buf, sizeof(buf), 0);
 
@@ -233,29 +216,27 @@ dgram_sock_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		fflush(stdout);
 	} else if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
 	    fflush(stdout) == EOF) {
-		dgram_finish(d, EXITCODE_LOSS, "cannot write to stdout");
+		client_loop_finish(&d->l, EXITCODE_LOSS, "cannot write to stdout");
 		return;
 	}
 	dgram_match(d, buf, (size_t)n);
+}
+
+static void
+dgram_sock(void *arg, int revents)
+{
+	struct dgram_state *d = arg;
+
+	if (revents & EV_READ)
+		dgram_read(d);
 	dgram_update(d);
 }
 
+/* Expiry is checked every 50 ms: cheap, and simpler than a timer each. */
 static void
-dgram_sock_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+dgram_timer(void *arg)
 {
-	dgram_update(w->data);
-}
-
-static void
-dgram_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	dgram_update(w->data);
-}
-
-static void
-dgram_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	dgram_finish(w->data, EXITCODE_LOSS, "interrupted");
+	dgram_update(arg);
 }
 
 static void
@@ -263,34 +244,25 @@ dgram_update(struct dgram_state *d)
 {
 	int unsent;
 
-	if (d->done)
+	if (d->l.done)
 		return;
 	dgram_expire(d);
 	dgram_cut(d);	/* lines waiting for a free slot */
 	dgram_send(d);
-	if (d->done)
+	if (d->l.done)
 		return;
 	if (d->in_eof && d->linelen == 0 && d->head == d->tail) {
-		dgram_finish(d, d->lost || d->unexpected ? EXITCODE_LOSS :
+		client_loop_finish(&d->l, d->lost || d->unexpected ? EXITCODE_LOSS :
 		    EX_OK, d->lost || d->unexpected ? "some datagrams "
 		    "were not echoed intact" : NULL);
 		return;
 	}
 	unsent = d->tail != d->head &&
 	    d->slot[(d->tail - 1) % DGRAM_SLOTS].sent == 0;
-	if (!d->in_eof && d->o->message == NULL &&
-	    d->tail - d->head < DGRAM_SLOTS && d->linelen < d->maxlen)
-		ev_io_start(d->loop, &d->in_r);
-	else
-		ev_io_stop(d->loop, &d->in_r);
-	if (unsent)
-		ev_io_start(d->loop, &d->sock_w);
-	else
-		ev_io_stop(d->loop, &d->sock_w);
-	/* Re-check expiry regularly; cheap, and simpler than one timer each. */
-	ev_timer_stop(d->loop, &d->timer);
-	ev_timer_set(&d->timer, 0.05, 0.);
-	ev_timer_start(d->loop, &d->timer);
+	client_loop_want_input(&d->l, !d->in_eof && d->o->message == NULL &&
+	    d->tail - d->head < DGRAM_SLOTS && d->linelen < d->maxlen);
+	client_loop_want_write(&d->l, unsent);
+	client_loop_timer(&d->l, 0.05);
 }
 
 static void
@@ -300,7 +272,7 @@ dgram_report(struct dgram_state *d)
 		free(d->slot[d->head++ % DGRAM_SLOTS].data);
 	if (d->o->verbose)
 		fprintf(stderr, "echoctl: %s: sent %llu datagrams, echoed %llu, "
-		    "lost %llu, reordered %llu, unexpected %llu\n", d->peer,
+		    "lost %llu, reordered %llu, unexpected %llu\n", d->l.peer,
 		    (unsigned long long)d->sent, (unsigned long long)d->echoed,
 		    (unsigned long long)d->lost,
 		    (unsigned long long)d->reordered,
@@ -310,44 +282,34 @@ dgram_report(struct dgram_state *d)
 int
 client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
+	static const struct client_loop_ops ops = {
+		.sock = dgram_sock, .input = dgram_input, .timer = dgram_timer,
+	};
 	struct dgram_state *d = calloc(1, sizeof(*d));
+	char name[ADDR_STRLEN + 8];
 	int status;
 
-	if (d == NULL) {
+	client_net_describe(o, peer, name, sizeof(name));
+	if (d == NULL || client_loop_init(&d->l, fd, name, &ops, d) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
+		free(d);
 		return EXITCODE_LOSS;
 	}
 	d->o = o;
 	d->fd = fd;
-	d->status = EXITCODE_LOSS;
 	d->maxlen = peer->u.sa.sa_family == AF_INET6 ? 65527 : 65507;
-	client_net_describe(o, peer, d->peer, sizeof(d->peer));
-	d->loop = ev_default_loop(EVBACKEND_POLL);
-	ev_io_init(&d->in_r, dgram_in_cb, STDIN_FILENO, EV_READ);
-	ev_io_init(&d->sock_r, dgram_sock_read_cb, fd, EV_READ);
-	ev_io_init(&d->sock_w, dgram_sock_write_cb, fd, EV_WRITE);
-	ev_init(&d->timer, dgram_timer_cb);
-	ev_signal_init(&d->sigint, dgram_signal_cb, SIGINT);
-	ev_signal_init(&d->sigterm, dgram_signal_cb, SIGTERM);
-	d->in_r.data = d->sock_r.data = d->sock_w.data = d;
-	d->timer.data = d->sigint.data = d->sigterm.data = d;
-	ev_io_start(d->loop, &d->sock_r);
-	ev_signal_start(d->loop, &d->sigint);
-	ev_signal_start(d->loop, &d->sigterm);
 	if (o->message != NULL) {
 		d->in_eof = 1;
 		if (strlen(o->message) > d->maxlen ||
 		    dgram_queue(d, o->message, strlen(o->message)) == -1) {
 			fprintf(stderr, "echoctl: -m: message longer than the "
 			    "largest datagram (%zu bytes)\n", d->maxlen);
-			d->done = 1;
+			client_loop_finish(&d->l, EXITCODE_LOSS, NULL);
 		}
 	}
 	dgram_update(d);
-	if (!d->done)
-		ev_run(d->loop, 0);
+	status = client_loop_run(&d->l);
 	dgram_report(d);
-	status = d->status;
 	free(d);
 	return status;
 }

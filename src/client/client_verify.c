@@ -1,51 +1,63 @@
 /*
  * client_verify: `echoctl verify tcp|udp HOST PORT`.  Sends a seeded
  * pseudo-random pattern (client_pattern.c) and checks every echoed byte
- * against it.  TCP: -n BYTES as one stream, then FIN; the result is the
- * offset of the first mismatch, a truncation (the server closed early), a
- * timeout (-t without progress) or extra bytes.  UDP: -c datagrams of -s
- * bytes, each holding its index, at most VERIFY_WINDOW in flight; the result
- * counts lost, truncated, corrupt (with the first mismatch offset in the
- * stream) and duplicated datagrams.  Memory is O(1) for TCP and one byte plus
- * one timestamp per datagram for UDP (-c is bounded).
+ * against it.  TCP (here): -n BYTES as one stream, then FIN; the result is
+ * the offset of the first mismatch, a truncation (the server closed early),
+ * a timeout (-t without progress) or extra bytes.  UDP (client_verify_udp.c):
+ * -c datagrams of -s bytes, each holding its index; the result counts lost,
+ * truncated, corrupt (with the first mismatch offset in the stream) and
+ * duplicated datagrams.  Memory is O(1) for TCP and one byte plus one
+ * timestamp per datagram for UDP (-c is bounded).  The report is
+ * client_verify_out.c's.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ev.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client_opts.h"
+#include "client/client_loop.h"
+#include "client/client_net.h"
 #include "client/client_pattern.h"
 #include "client/client_verify.h"
+#include "client/client_verify_out.h"
+#include "client/client_verify_udp.h"
 #include "common/clock.h"
 
 #define VERIFY_CHUNK	65536
 #define VERIFY_INFLIGHT	(4u << 20)	/* TCP bytes sent but not echoed */
 
+struct verify {
+	struct client_loop l;
+	struct verify_result r;
+	const struct client_opts *o;
+	int fd;
+	uint64_t wr;		/* TCP: bytes sent */
+	int fin;		/* TCP: our FIN is sent */
+	struct verify_udp u;
+};
+
+/* The first result is the run's, and ends it. */
 static void
 verify_finish(struct verify *v, const char *result)
 {
-	if (v->result != NULL)
-		return;
-	v->result = result;
-	ev_break(v->loop, EVBREAK_ALL);
+	if (v->r.result == NULL)
+		v->r.result = result;
+	client_loop_finish(&v->l, EX_OK, NULL);
 }
 
 static void
 verify_tcp_send(struct verify *v)
 {
+	struct verify_result *r = &v->r;
 	unsigned char buf[VERIFY_CHUNK];
 
-	while (v->wr < v->total && v->wr - v->cmp < VERIFY_INFLIGHT) {
-		size_t n = v->total - v->wr < sizeof(buf) ?
-		    (size_t)(v->total - v->wr) : sizeof(buf);
+	while (v->wr < r->total && v->wr - r->cmp < VERIFY_INFLIGHT) {
+		size_t n = r->total - v->wr < sizeof(buf) ?
+		    (size_t)(r->total - v->wr) : sizeof(buf);
 		ssize_t w;
 
 		client_pattern_fill(v->o->seed, v->wr, buf, n);
@@ -53,191 +65,204 @@ verify_tcp_send(struct verify *v)
 		if (w == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (w == -1) {
-			snprintf(v->why, sizeof(v->why), "send: %s",
+			snprintf(r->why, sizeof(r->why), "send: %s",
 			    strerror(errno));
 			verify_finish(v, "error");
 			return;
 		}
 		v->wr += (uint64_t)w;
 	}
-	if (v->wr == v->total && !v->fin) {
+	if (v->wr == r->total && !v->fin) {
 		shutdown(v->fd, SHUT_WR);
 		v->fin = 1;
 	}
-	if (v->wr < v->total && v->wr - v->cmp < VERIFY_INFLIGHT)
-		ev_io_start(v->loop, &v->w);
-	else
-		ev_io_stop(v->loop, &v->w);
+	client_loop_want_write(&v->l, v->wr < r->total &&
+	    v->wr - r->cmp < VERIFY_INFLIGHT);
 }
 
 static void
 verify_tcp_check(struct verify *v, const unsigned char *b, size_t n)
 {
-	size_t mine = v->cmp + n > v->total ? (size_t)(v->total - v->cmp) : n;
-	size_t k = client_pattern_check(v->o->seed, v->cmp, b, mine);
+	struct verify_result *r = &v->r;
+	size_t mine = r->cmp + n > r->total ? (size_t)(r->total - r->cmp) : n;
+	size_t k = client_pattern_check(v->o->seed, r->cmp, b, mine);
 
 	if (k < mine) {
 		unsigned char want;
 
-		client_pattern_fill(v->o->seed, v->cmp + k, &want, 1);
-		v->mismatch_at = v->cmp + k;
-		snprintf(v->why, sizeof(v->why), "first mismatch at byte offset "
+		client_pattern_fill(v->o->seed, r->cmp + k, &want, 1);
+		r->mismatch_at = r->cmp + k;
+		snprintf(r->why, sizeof(r->why), "first mismatch at byte offset "
 		    "%llu: sent 0x%02x, got 0x%02x",
-		    (unsigned long long)v->mismatch_at, want, b[k]);
-		v->cmp += k;
+		    (unsigned long long)r->mismatch_at, want, b[k]);
+		r->cmp += k;
 		verify_finish(v, "mismatch");
 		return;
 	}
-	v->cmp += mine;
+	r->cmp += mine;
 	if (n > mine) {
-		v->extra = n - mine;
-		snprintf(v->why, sizeof(v->why), "the server sent bytes beyond "
-		    "the %llu sent", (unsigned long long)v->total);
+		r->extra = n - mine;
+		snprintf(r->why, sizeof(r->why), "the server sent bytes beyond "
+		    "the %llu sent", (unsigned long long)r->total);
 		verify_finish(v, "extra");
 	}
 }
 
 static void
-verify_tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+verify_tcp_read(struct verify *v)
 {
-	struct verify *v = w->data;
+	struct verify_result *r = &v->r;
 	unsigned char buf[VERIFY_CHUNK];
 	ssize_t n = recv(v->fd, buf, sizeof(buf), 0);
 
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (v->cmp == v->total && n == 0) {
+		if (r->cmp == r->total && n == 0) {
 			verify_finish(v, "ok");
 			return;
 		}
-		snprintf(v->why, sizeof(v->why), "%s after %llu of %llu bytes "
+		snprintf(r->why, sizeof(r->why), "%s after %llu of %llu bytes "
 		    "were echoed", n == 0 ? "the server closed the connection" :
-		    strerror(errno), (unsigned long long)v->cmp,
-		    (unsigned long long)v->total);
+		    strerror(errno), (unsigned long long)r->cmp,
+		    (unsigned long long)r->total);
 		verify_finish(v, "truncated");
 		return;
 	}
 	verify_tcp_check(v, buf, (size_t)n);
-	if (v->result != NULL)
+	if (r->result != NULL)
 		return;
 	/* All back: wait only briefly for the close (or extra bytes). */
-	v->timer.repeat = v->cmp == v->total && v->o->timeout > 0.5 ? 0.5 :
-	    v->o->timeout;
-	ev_timer_again(loop, &v->timer);
+	client_loop_timer(&v->l, r->cmp == r->total && v->o->timeout > 0.5 ?
+	    0.5 : v->o->timeout);
 	verify_tcp_send(v);
 }
 
 static void
-verify_tcp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+verify_sock(void *arg, int revents)
 {
-	verify_tcp_send(w->data);
+	struct verify *v = arg;
+
+	if (v->o->proto == CLIENT_UDP) {
+		verify_udp_sock(&v->u, revents);
+		if (v->r.result != NULL)
+			verify_finish(v, v->r.result);
+		return;
+	}
+	if (revents & EV_READ)
+		verify_tcp_read(v);
+	if ((revents & EV_WRITE) && v->r.result == NULL)
+		verify_tcp_send(v);
 }
 
 static void
-verify_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+verify_timer(void *arg)
 {
-	struct verify *v = w->data;
+	struct verify *v = arg;
+	struct verify_result *r = &v->r;
 
 	if (v->o->proto == CLIENT_UDP) {
-		verify_udp_sweep(v);
+		verify_udp_sweep(&v->u);
+		if (r->result != NULL)
+			verify_finish(v, r->result);
 		return;
 	}
-	if (v->cmp == v->total) {
+	if (r->cmp == r->total) {
 		verify_finish(v, "ok");
 		return;
 	}
-	snprintf(v->why, sizeof(v->why), "no progress for %gs: %llu of %llu "
-	    "bytes echoed", v->o->timeout, (unsigned long long)v->cmp,
-	    (unsigned long long)v->total);
+	snprintf(r->why, sizeof(r->why), "no progress for %gs: %llu of %llu "
+	    "bytes echoed", v->o->timeout, (unsigned long long)r->cmp,
+	    (unsigned long long)r->total);
 	verify_finish(v, "timeout");
 }
 
 static void
-verify_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+verify_signal(void *arg, int signum)
 {
-	struct verify *v = w->data;
+	struct verify *v = arg;
 
-	snprintf(v->why, sizeof(v->why), "interrupted");
+	snprintf(v->r.why, sizeof(v->r.why), "interrupted");
 	verify_finish(v, "interrupted");
-}
-
-static void
-verify_watchers(struct verify *v)
-{
-	ev_io_init(&v->r, v->o->proto == CLIENT_TCP ? verify_tcp_read_cb :
-	    verify_udp_read_cb, v->fd, EV_READ);
-	ev_io_init(&v->w, v->o->proto == CLIENT_TCP ? verify_tcp_write_cb :
-	    verify_udp_write_cb, v->fd, EV_WRITE);
-	ev_init(&v->timer, verify_timer_cb);
-	v->timer.repeat = v->o->proto == CLIENT_TCP ? v->o->timeout : 0.02;
-	ev_signal_init(&v->sigint, verify_signal_cb, SIGINT);
-	ev_signal_init(&v->sigterm, verify_signal_cb, SIGTERM);
-	v->r.data = v->w.data = v->timer.data = v;
-	v->sigint.data = v->sigterm.data = v;
-	ev_io_start(v->loop, &v->r);
-	ev_timer_again(v->loop, &v->timer);
-	ev_signal_start(v->loop, &v->sigint);
-	ev_signal_start(v->loop, &v->sigterm);
 }
 
 static int
 verify_status(const struct verify *v)
 {
-	if (strcmp(v->result, "refused") == 0)
+	if (strcmp(v->r.result, "refused") == 0)
 		return EXITCODE_CONNECT;
-	return strcmp(v->result, "ok") == 0 ? EX_OK : EXITCODE_LOSS;
+	return strcmp(v->r.result, "ok") == 0 ? EX_OK : EXITCODE_LOSS;
+}
+
+/* Set up the engine of the protocol and send the first bytes; -1 when the
+ * UDP engine could not start (said why). */
+static int
+verify_start(struct verify *v)
+{
+	v->r.start = clock_mono();
+	if (v->o->proto == CLIENT_UDP) {
+		v->u.l = &v->l;
+		v->u.r = &v->r;
+		v->u.o = v->o;
+		v->u.fd = v->fd;
+		client_loop_timer(&v->l, 0.02);		/* the loss sweep */
+		if (verify_udp_start(&v->u) == -1)
+			return -1;
+		if (v->r.result != NULL)
+			verify_finish(v, v->r.result);
+		return 0;
+	}
+	v->r.total = v->o->bytes;
+	client_loop_timer(&v->l, v->o->timeout);
+	verify_tcp_send(v);
+	if (v->r.total == 0)
+		verify_finish(v, "ok");
+	return 0;
 }
 
 static int
 verify_run(struct verify *v)
 {
+	static const struct client_loop_ops ops = {
+		.sock = verify_sock, .timer = verify_timer,
+		.signal = verify_signal,
+	};
 	struct addr peer;
+	int rc = EXITCODE_LOSS;
 
 	v->fd = client_net_connect(v->o, &peer);
 	if (v->fd == -1)
 		return EXITCODE_CONNECT;
-	addr_format(&peer.u.sa, v->peer, sizeof(v->peer));
-	v->loop = ev_default_loop(EVBACKEND_POLL);
-	v->start = clock_mono();
-	verify_watchers(v);
-	if (v->o->proto == CLIENT_TCP) {
-		v->total = v->o->bytes;
-		verify_tcp_send(v);
-		if (v->total == 0)
-			verify_finish(v, "ok");
-	} else if (verify_udp_start(v) == -1) {
-		close(v->fd);
-		return EXITCODE_LOSS;
-	}
-	if (v->result == NULL)
-		ev_run(v->loop, 0);
-	v->end = clock_mono();
+	addr_format(&peer.u.sa, v->r.peer, sizeof(v->r.peer));
+	if (client_loop_init(&v->l, v->fd, v->r.peer, &ops, v) == -1 ||
+	    verify_start(v) == -1)
+		goto out;
+	(void)client_loop_run(&v->l);
+	v->r.end = clock_mono();
 	if (v->o->proto == CLIENT_UDP)
-		verify_udp_result(v);
-	verify_report(v);
+		verify_udp_result(&v->u);
+	verify_report(&v->r);
+	rc = verify_status(v);
+out:
 	close(v->fd);
-	verify_udp_free(v);
-	return verify_status(v);
+	verify_udp_free(&v->u);
+	return rc;
 }
 
 int
-client_verify_main(int argc, char **argv)
+client_verify_run(struct client_opts *o)
 {
-	struct client_opts o;
 	struct verify *v;
 	int rc;
 
-	rc = client_opts_parse(argc, argv, CLIENT_MODE_VERIFY, &o);
-	if (rc != 0)
-		return rc == 1 ? EX_OK : EX_USAGE;
-	if (!o.have_seed)	/* any value will do, as long as runs differ */
-		o.seed = (clock_mono_ns() ^ ((uint64_t)getpid() << 32)) &
+	if (!o->have_seed)	/* any value will do, as long as runs differ */
+		o->seed = (clock_mono_ns() ^ ((uint64_t)getpid() << 32)) &
 		    0x7fffffffffffffffULL;
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return EXITCODE_LOSS;
-	v->o = &o;
+	v->o = o;
+	v->r.o = o;
 	v->fd = -1;
 	rc = verify_run(v);
 	free(v);

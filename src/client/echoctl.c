@@ -1,7 +1,9 @@
 /*
- * echoctl: main() and the subcommand table.  Each subcommand is one row
- * (name, handler, usage line); a handler gets argv starting at its own name
- * and returns the exit code.  The network commands live in client_*.c.
+ * echoctl: main() and the command table.  Each command is one row: the
+ * network commands (tcp, udp, probe, verify) name their client_opts mode
+ * and a run function that gets the parsed command line; the others (the
+ * control verbs, bench) a handler that gets argv starting at its own name.
+ * Either returns the exit status.
  */
 #include "config.h"
 
@@ -10,38 +12,78 @@
 #include <unistd.h>
 
 #include "client/bench/bench.h"
+#include "client/client_interactive.h"
+#include "client/client_net.h"
 #include "client/client_opts.h"
+#include "client/client_probe.h"
+#include "client/client_stamp.h"
+#include "client/client_tcp_pipe.h"
+#include "client/client_udp_pipe.h"
+#include "client/client_verify.h"
 #include "client/ctlclient.h"
 #include "common/version.h"
 
 struct echoctl_cmd {
 	const char *name;
-	int (*handler)(int argc, char **argv);
+	int (*run)(struct client_opts *o);	/* network commands ... */
+	enum client_mode mode;
+	int (*handler)(int argc, char **argv);	/* ... or the others */
 	const char *usage;
 };
 
+/* tcp|udp: interactive when stdin is a terminal, else pipe; -m one-shot. */
+static int
+echoctl_session(struct client_opts *o)
+{
+	struct addr peer;
+	int rc, fd;
+
+	fd = client_net_connect(o, &peer);
+	if (fd == -1)
+		return EXITCODE_CONNECT;
+	if (o->message == NULL && isatty(STDIN_FILENO))
+		rc = client_interactive_run(o, fd, &peer);
+	else if (o->proto == CLIENT_TCP)
+		rc = client_tcp_pipe_run(o, fd, &peer);
+	else
+		rc = client_udp_pipe_run(o, fd, &peer);
+	close(fd);
+	return rc;
+}
+
+/* probe tcp|udp, or probe stamp: an RFC 8762 session sender. */
+static int
+echoctl_probe(struct client_opts *o)
+{
+	return o->stamp ? client_stamp_run(o) : client_probe_run(o);
+}
+
 static const struct echoctl_cmd echoctl_cmds[] = {
-	{ "tcp", client_session_main, "tcp [options] HOST PORT             "
+	{ "tcp", echoctl_session, CLIENT_MODE_SESSION, NULL,
+	    "tcp [options] HOST PORT             "
 	    "interactive, pipe or -m one-shot" },
-	{ "udp", client_session_main, "udp [options] HOST PORT             "
+	{ "udp", echoctl_session, CLIENT_MODE_SESSION, NULL,
+	    "udp [options] HOST PORT             "
 	    "the same over UDP" },
-	{ "probe", client_probe_main, "probe tcp|udp|stamp [opts] HOST PORT "
+	{ "probe", echoctl_probe, CLIENT_MODE_PROBE, NULL,
+	    "probe tcp|udp|stamp [opts] HOST PORT "
 	    "ping for echo services; STAMP delays" },
-	{ "verify", client_verify_main, "verify tcp|udp [options] HOST PORT  "
+	{ "verify", client_verify_run, CLIENT_MODE_VERIFY, NULL,
+	    "verify tcp|udp [options] HOST PORT  "
 	    "check a seeded pattern end to end" },
-	/* The control channel (src/ctlclient.c). */
-	{ "ping", ctlclient_main, "ping [--socket PATH]                "
+	/* The control channel (src/client/ctlclient.c). */
+	{ "ping", NULL, 0, ctlclient_main, "ping [--socket PATH]                "
 	    "check that echod answers" },
-	{ "status", ctlclient_main, "status [--socket PATH] [--json]     "
+	{ "status", NULL, 0, ctlclient_main, "status [--socket PATH] [--json]     "
 	    "phase, listeners, connections, counters" },
-	{ "stats", ctlclient_main, "stats [--socket PATH] [--json]      "
+	{ "stats", NULL, 0, ctlclient_main, "stats [--socket PATH] [--json]      "
 	    "counters, total and per listener" },
-	{ "reload", ctlclient_main, "reload [--socket PATH]              "
+	{ "reload", NULL, 0, ctlclient_main, "reload [--socket PATH]              "
 	    "reload the configuration, wait for it" },
-	{ "metrics", ctlclient_main, "metrics [--socket PATH]             "
+	{ "metrics", NULL, 0, ctlclient_main, "metrics [--socket PATH]             "
 	    "the counters as Prometheus text" },
-	/* The load generator (src/bench*.c). */
-	{ "bench", bench_main, "bench [options] MODE                "
+	/* The load generator (src/client/bench/). */
+	{ "bench", NULL, 0, bench_main, "bench [options] MODE                "
 	    "load generator (bench --help)" },
 };
 
@@ -64,28 +106,19 @@ echoctl_usage(FILE *f)
 	    "78 reload rejected)\n", f);
 }
 
-/* tcp|udp: interactive when stdin is a terminal, else pipe; -m one-shot. */
-int
-client_session_main(int argc, char **argv)
+/* argv starts at the command's name. */
+static int
+echoctl_run(const struct echoctl_cmd *c, int argc, char **argv)
 {
 	struct client_opts o;
-	struct addr peer;
-	int rc, fd;
+	int rc;
 
-	rc = client_opts_parse(argc, argv, CLIENT_MODE_SESSION, &o);
-	if (rc != 0)
+	if (c->handler != NULL)
+		return c->handler(argc, argv);
+	rc = client_opts_parse(argc, argv, c->mode, &o);
+	if (rc != 0)		/* 1: --help was printed */
 		return rc == 1 ? EX_OK : EX_USAGE;
-	fd = client_net_connect(&o, &peer);
-	if (fd == -1)
-		return EXITCODE_CONNECT;
-	if (o.message == NULL && isatty(STDIN_FILENO))
-		rc = client_interactive_run(&o, fd, &peer);
-	else if (o.proto == CLIENT_TCP)
-		rc = client_tcp_pipe_run(&o, fd, &peer);
-	else
-		rc = client_udp_pipe_run(&o, fd, &peer);
-	close(fd);
-	return rc;
+	return c->run(&o);
 }
 
 int
@@ -107,7 +140,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < ECHOCTL_NCMDS; i++)
 		if (strcmp(argv[1], echoctl_cmds[i].name) == 0)
-			return echoctl_cmds[i].handler(argc - 1, argv + 1);
+			return echoctl_run(&echoctl_cmds[i], argc - 1, argv + 1);
 	fprintf(stderr, "echoctl: unknown command '%s'\n", argv[1]);
 	echoctl_usage(stderr);
 	return EX_USAGE;

@@ -18,22 +18,12 @@
 #include "client/bench/bench.h"
 #include "client/bench/bench_report.h"
 #include "client/bench/bench_run.h"
+#include "client/bench/bench_tcp.h"
+#include "client/bench/bench_udp.h"
 #include "common/exitcode.h"
 #include "common/units.h"
 
 #define BENCH_MAX_THREADS 64
-
-static const char *const bench_mode_names[] = {
-	[BENCH_PINGPONG] = "pingpong", [BENCH_PIPELINE] = "pipeline",
-	[BENCH_STREAM] = "stream", [BENCH_CHURN] = "churn",
-	[BENCH_UDP] = "udp", [BENCH_IDLE] = "idle",
-};
-
-const char *
-bench_mode_name(enum bench_mode m)
-{
-	return bench_mode_names[m];
-}
 
 static void
 bench_usage(FILE *f)
@@ -68,20 +58,6 @@ bench_usage(FILE *f)
 "                         batching them through io_uring\n"
 "exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
 "echoed (connection failed), 64 usage\n");
-}
-
-static int
-bench_parse_mode(const char *s, enum bench_mode *m)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(bench_mode_names) / sizeof(*bench_mode_names); i++) {
-		if (strcmp(s, bench_mode_names[i]) == 0) {
-			*m = (enum bench_mode)i;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 static int
@@ -246,7 +222,7 @@ bench_parse(struct bench_cli *cli, int argc, char **argv)
 	    longopts, NULL)) != -1)
 		if (bench_parse_opt(cli, ch, optarg) < 0)
 			goto usage;
-	if (optind != argc - 1 || bench_parse_mode(argv[optind], &cli->o.mode) < 0) {
+	if (optind != argc - 1 || bench_mode_parse(argv[optind], &cli->o.mode) < 0) {
 		fprintf(stderr, "bench: want exactly one MODE: pingpong, pipeline,"
 		    " stream, churn, udp or idle\n");
 		goto usage;

@@ -10,7 +10,6 @@
 
 #include "client/bench/bench_run.h"
 
-const char *bench_mode_name(enum bench_mode m);
 void bench_report_merge(struct bench_stats *into, const struct bench_stats *from);
 /* Print; returns the exit status the run deserves: EX_OK, EXITCODE_LOSS
  * for errors, mismatches or an incomplete run, EXITCODE_CONNECT when

@@ -1,8 +1,9 @@
 /*
- * bench_run: what one load-generator run is asked to do (struct bench_opts)
- * and what one thread of it measured (struct bench_stats).  Each thread
- * fills its own stats; bench.c merges them after the threads are joined, so
- * no counter is shared while the load runs.
+ * bench_run: what one load-generator run is asked to do (struct bench_opts,
+ * and the modes' names), what one thread's share of it is (struct
+ * bench_share) and what that thread measured (struct bench_stats).  Each
+ * thread fills its own stats; bench.c merges them after the threads are
+ * joined, so no counter is shared while the load runs.
  */
 #ifndef ECHOD_BENCH_RUN_H
 #define ECHOD_BENCH_RUN_H
@@ -63,9 +64,8 @@ struct bench_share {
 	struct bench_stats stats;
 };
 
-/* Engines.  Each runs one share to completion on the calling thread.  0/-1
- * (-1 only when it could not start at all; load errors are counted). */
-int bench_tcp_run(struct bench_share *sh);
-int bench_udp_run(struct bench_share *sh);
+const char *bench_mode_name(enum bench_mode m);
+/* "pingpong" ... "idle" to the mode; 0/-1. */
+int bench_mode_parse(const char *s, enum bench_mode *m);
 
 #endif

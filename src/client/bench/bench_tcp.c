@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/bench/bench_run.h"
+#include "client/bench/bench_tcp.h"
 #include "common/clock.h"
 #include "common/iobatch.h"
 

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/bench/bench_run.h"
+#include "client/bench/bench_udp.h"
 #include "common/clock.h"
 
 #define UDP_HDR 16

@@ -1,0 +1,33 @@
+/*
+ * client_verify_out: what one `echoctl verify` run found (filled in by the
+ * TCP engine in client_verify.c and the UDP one in client_verify_udp.c) and
+ * its report: text for people, or one JSON object with --json.
+ */
+#ifndef ECHOD_CLIENT_VERIFY_OUT_H
+#define ECHOD_CLIENT_VERIFY_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/client_opts.h"
+#include "common/addr.h"
+
+struct verify_result {
+	const struct client_opts *o;
+	char peer[ADDR_STRLEN];
+	double start, end;
+	const char *result;	/* ok mismatch truncated timeout extra ...;
+				 * the first one set is the run's */
+	char why[192];
+	/* TCP */
+	uint64_t total, cmp, extra, mismatch_at;
+	/* UDP */
+	uint64_t ok, lost, truncated, corrupt, dup, unknown, refused;
+	uint64_t first_lost, first_trunc, first_corrupt;
+	size_t trunc_len;
+};
+
+/* To stdout. */
+void verify_report(const struct verify_result *r);
+
+#endif
