@@ -280,6 +280,21 @@ json_num(struct json *j, const char *key, double v, int decimals)
 }
 
 void
+json_u64_members(struct json *j, const struct json_u64_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_u64(j, m[i].key, m[i].v);
+}
+
+void
+json_num_members(struct json *j, const struct json_num_member *m, size_t n,
+    int decimals)
+{
+	for (size_t i = 0; i < n; i++)
+		json_num(j, m[i].key, m[i].v, decimals);
+}
+
+void
 json_bool(struct json *j, const char *key, bool v)
 {
 	json_member(j, key);

@@ -51,6 +51,20 @@ void json_i64(struct json *j, const char *key, int64_t v);
  * exponent form); NaN and infinities, which JSON cannot say, become null. */
 void json_num(struct json *j, const char *key, double v, int decimals);
 void json_bool(struct json *j, const char *key, bool v);
+/* A run of members from a table, in its order (a report's counters or
+ * figures): as many json_u64() or json_num() calls. */
+struct json_u64_member {
+	const char *key;
+	uint64_t v;
+};
+struct json_num_member {
+	const char *key;
+	double v;
+};
+void json_u64_members(struct json *j, const struct json_u64_member *m,
+    size_t n);
+void json_num_members(struct json *j, const struct json_num_member *m,
+    size_t n, int decimals);
 void json_null(struct json *j, const char *key);
 /* A line break (whitespace to JSON) after the next comma, so that
  * line-based transports such as the control protocol keep each line short

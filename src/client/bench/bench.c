@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ bench_parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi,
 static int
 bench_parse_dur(const char *opt, const char *s, double *out)
 {
-	char err[128];
+	char err[128] = "";	/* stays empty when only the range is wrong */
 
 	if (units_parse_duration(s, out, err, sizeof(err)) < 0 ||
 	    *out <= 0 || *out > 3600) {
@@ -142,74 +143,125 @@ struct bench_cli {
 	int json;
 };
 
+/* What an option sets, and how its value reads. */
+enum bench_opt_kind {
+	BENCH_OPT_TEXT,		/* const char * */
+	BENCH_OPT_U16,		/* numbers within [lo, hi] */
+	BENCH_OPT_U32,
+	BENCH_OPT_U64,
+	BENCH_OPT_DURATION,	/* double seconds, up to 1 h */
+	BENCH_OPT_SET,		/* int flag to 1 ... */
+	BENCH_OPT_CLEAR,	/* ... or to 0, no value */
+	BENCH_OPT_HELP,
+};
+
+struct bench_opt {
+	const char *name;
+	int ch;			/* the short option; >= 256: long only */
+	enum bench_opt_kind kind;
+	uint64_t lo, hi;
+	size_t at;		/* offset in struct bench_cli */
+};
+
+#define BENCH_AT(member) offsetof(struct bench_cli, member)
+
+/* One row per option: the getopt tables and the parsing come from it. */
+static const struct bench_opt bench_opts[] = {
+	{ "address", 'a', BENCH_OPT_TEXT, 0, 0, BENCH_AT(host) },
+	{ "port", 'p', BENCH_OPT_U16, 1, 65535, BENCH_AT(port) },
+	{ "conns", 'c', BENCH_OPT_U32, 1, 1000000, BENCH_AT(o.conns) },
+	{ "size", 's', BENCH_OPT_U32, 1, 16u << 20, BENCH_AT(o.size) },
+	{ "depth", 'd', BENCH_OPT_U32, 1, 65536, BENCH_AT(o.depth) },
+	{ "duration", 't', BENCH_OPT_DURATION, 0, 0, BENCH_AT(o.duration) },
+	{ "count", 'n', BENCH_OPT_U64, 1, UINT64_MAX / 2, BENCH_AT(o.count) },
+	{ "threads", 'T', BENCH_OPT_U32, 1, BENCH_MAX_THREADS,
+	    BENCH_AT(o.threads) },
+	{ "loss-timeout", 'l', BENCH_OPT_DURATION, 0, 0,
+	    BENCH_AT(o.loss_timeout) },
+	{ "hold", 'H', BENCH_OPT_DURATION, 0, 0, BENCH_AT(o.hold) },
+	{ "json", 'j', BENCH_OPT_SET, 0, 0, BENCH_AT(json) },
+	{ "quiet", 'q', BENCH_OPT_SET, 0, 0, BENCH_AT(o.quiet) },
+	{ "no-io-uring", 256, BENCH_OPT_CLEAR, 0, 0, BENCH_AT(o.io_uring) },
+	{ "help", 'h', BENCH_OPT_HELP, 0, 0, 0 },
+};
+
+#define BENCH_NOPTS (sizeof(bench_opts) / sizeof(bench_opts[0]))
+
+/* Store one option's value; 0/-1 (said why). */
 static int
-bench_parse_opt(struct bench_cli *cli, int ch, const char *arg)
+bench_parse_opt(struct bench_cli *cli, const struct bench_opt *d,
+    const char *arg)
 {
-	struct bench_opts *o = &cli->o;
+	void *at = (char *)cli + d->at;
+	char name[32];
 	uint64_t v;
 
-	switch (ch) {
-	case 'a': cli->host = arg; return 0;
-	case 'p':
-		if (bench_parse_uint("--port", arg, 1, 65535, &v) < 0)
-			return -1;
-		cli->port = (uint16_t)v;
+	snprintf(name, sizeof(name), "--%s", d->name);
+	switch (d->kind) {
+	case BENCH_OPT_TEXT:
+		*(const char **)at = arg;
 		return 0;
-	case 'c':
-		if (bench_parse_uint("--conns", arg, 1, 1000000, &v) < 0)
-			return -1;
-		o->conns = (uint32_t)v;
+	case BENCH_OPT_DURATION:
+		return bench_parse_dur(name, arg, at);
+	case BENCH_OPT_SET:
+	case BENCH_OPT_CLEAR:
+		*(int *)at = d->kind == BENCH_OPT_SET;
 		return 0;
-	case 's':
-		if (bench_parse_uint("--size", arg, 1, 16u << 20, &v) < 0)
-			return -1;
-		o->size = (uint32_t)v;
-		return 0;
-	case 'd':
-		if (bench_parse_uint("--depth", arg, 1, 65536, &v) < 0)
-			return -1;
-		o->depth = (uint32_t)v;
-		return 0;
-	case 'n':
-		return bench_parse_uint("--count", arg, 1, UINT64_MAX / 2, &o->count);
-	case 'T':
-		if (bench_parse_uint("--threads", arg, 1, BENCH_MAX_THREADS, &v) < 0)
-			return -1;
-		o->threads = (uint32_t)v;
-		return 0;
-	case 't': return bench_parse_dur("--duration", arg, &o->duration);
-	case 'l': return bench_parse_dur("--loss-timeout", arg, &o->loss_timeout);
-	case 'H': return bench_parse_dur("--hold", arg, &o->hold);
-	case 'j': cli->json = 1; return 0;
-	case 'q': o->quiet = 1; return 0;
-	case 'U': o->io_uring = 0; return 0;
-	case 'h': bench_usage(stdout); exit(EX_OK);
-	default: return -1;
+	case BENCH_OPT_HELP:
+		bench_usage(stdout);
+		exit(EX_OK);
+	default:
+		break;
 	}
+	if (bench_parse_uint(name, arg, d->lo, d->hi, &v) < 0)
+		return -1;
+	if (d->kind == BENCH_OPT_U16)
+		*(uint16_t *)at = (uint16_t)v;
+	else if (d->kind == BENCH_OPT_U32)
+		*(uint32_t *)at = (uint32_t)v;
+	else
+		*(uint64_t *)at = v;
+	return 0;
+}
+
+/* getopt_long over the table; 0/-1 (said why). */
+static int
+bench_parse_opts(struct bench_cli *cli, int argc, char **argv)
+{
+	struct option longopts[BENCH_NOPTS + 1];
+	char shorts[2 * BENCH_NOPTS + 1], *sp = shorts;
+	size_t i;
+	int ch;
+
+	memset(longopts, 0, sizeof(longopts));
+	for (i = 0; i < BENCH_NOPTS; i++) {
+		const struct bench_opt *d = &bench_opts[i];
+		int arg = d->kind < BENCH_OPT_SET;
+
+		longopts[i] = (struct option){ d->name, arg ? required_argument :
+		    no_argument, NULL, d->ch };
+		if (d->ch < 256) {
+			*sp++ = (char)d->ch;
+			if (arg)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		for (i = 0; i < BENCH_NOPTS && bench_opts[i].ch != ch; i++)
+			;
+		if (i == BENCH_NOPTS ||
+		    bench_parse_opt(cli, &bench_opts[i], optarg) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
 bench_parse(struct bench_cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "address", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "conns", required_argument, NULL, 'c' },
-		{ "size", required_argument, NULL, 's' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "loss-timeout", required_argument, NULL, 'l' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-io-uring", no_argument, NULL, 'U' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[128];
-	int ch;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->host = "127.0.0.1";
@@ -217,11 +269,8 @@ bench_parse(struct bench_cli *cli, int argc, char **argv)
 	cli->o.io_uring = 1;
 	cli->o.loss_timeout = 0.2;
 	cli->o.hold = 10;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "a:p:c:s:d:t:n:T:l:H:jqh",
-	    longopts, NULL)) != -1)
-		if (bench_parse_opt(cli, ch, optarg) < 0)
-			goto usage;
+	if (bench_parse_opts(cli, argc, argv) < 0)
+		goto usage;
 	if (optind != argc - 1 || bench_mode_parse(argv[optind], &cli->o.mode) < 0) {
 		fprintf(stderr, "bench: want exactly one MODE: pingpong, pipeline,"
 		    " stream, churn, udp or idle\n");

@@ -59,35 +59,35 @@ static void
 bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
     const struct bench_figures *f, const char *target, FILE *out)
 {
+	const struct json_u64_member shape[] = {
+		{ "conns", o->conns }, { "size", o->size },
+		{ "depth", o->depth }, { "threads", o->threads },
+	};
+	const struct json_num_member latency[] = {
+		{ "p50", f->p50 }, { "p90", f->p90 }, { "p99", f->p99 },
+		{ "p99.9", f->p999 }, { "max", f->max }, { "mean", f->mean },
+	};
+	const struct json_u64_member counts[] = {
+		{ "errors", st->errors }, { "mismatches", st->mismatches },
+		{ "udp_sent", st->udp_sent }, { "udp_lost", st->udp_lost },
+		{ "udp_late", st->udp_late }, { "udp_blocked", st->udp_blocked },
+	};
 	struct json j;
 
 	json_init(&j, 65536);
 	json_object_begin(&j, NULL);
 	json_str(&j, "mode", bench_mode_name(o->mode));
 	json_str(&j, "target", target);
-	json_u64(&j, "conns", o->conns);
-	json_u64(&j, "size", o->size);
-	json_u64(&j, "depth", o->depth);
-	json_u64(&j, "threads", o->threads);
+	json_u64_members(&j, shape, sizeof(shape) / sizeof(shape[0]));
 	json_num(&j, "elapsed_s", st->elapsed, 6);
 	json_u64(&j, "messages", st->messages);
 	json_u64(&j, "bytes", st->bytes);
 	json_num(&j, "msg_per_s", f->rate, 1);
 	json_num(&j, "mb_per_s", f->mbps, 3);
 	json_object_begin(&j, "latency_us");
-	json_num(&j, "p50", f->p50, 1);
-	json_num(&j, "p90", f->p90, 1);
-	json_num(&j, "p99", f->p99, 1);
-	json_num(&j, "p99.9", f->p999, 1);
-	json_num(&j, "max", f->max, 1);
-	json_num(&j, "mean", f->mean, 1);
+	json_num_members(&j, latency, sizeof(latency) / sizeof(latency[0]), 1);
 	json_object_end(&j);
-	json_u64(&j, "errors", st->errors);
-	json_u64(&j, "mismatches", st->mismatches);
-	json_u64(&j, "udp_sent", st->udp_sent);
-	json_u64(&j, "udp_lost", st->udp_lost);
-	json_u64(&j, "udp_late", st->udp_late);
-	json_u64(&j, "udp_blocked", st->udp_blocked);
+	json_u64_members(&j, counts, sizeof(counts) / sizeof(counts[0]));
 	json_num(&j, "loss_pct", f->loss_pct, 3);
 	json_u64(&j, "established", st->established);
 	json_num(&j, "client_cpu_s", f->cpu_s, 3);

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/bench/bench_poll.h"
 #include "client/bench/bench_tcp.h"
 #include "common/clock.h"
 #include "common/iobatch.h"
@@ -41,10 +42,9 @@ enum tcp_state {
 };
 
 struct tcp_conn {
-	int fd;
+	struct bench_sock sock;
 	enum tcp_state state;
 	uint32_t id;
-	uint32_t events;	/* registered with epoll */
 	uint64_t committed;	/* bytes of messages started */
 	uint64_t sent;
 	uint64_t recvd;		/* bytes echoed and checked */
@@ -55,7 +55,7 @@ struct tcp_conn {
 struct tcp_ctx {
 	struct bench_share *sh;
 	const struct bench_opts *o;
-	int ep;
+	struct bench_poll poll;
 	struct tcp_conn *conns;
 	uint64_t *ts;
 	uint8_t *rbuf;
@@ -71,16 +71,10 @@ struct tcp_ctx {
 static void
 tcp_set_events(struct tcp_ctx *x, struct tcp_conn *c, uint32_t ev)
 {
-	struct epoll_event e;
-
 	/* Churn registers everything edge-triggered once (tcp_connect). */
-	if (ev == c->events || x->o->mode == BENCH_CHURN)
-		return;
-	memset(&e, 0, sizeof(e));
-	e.events = ev;
-	e.data.u64 = (uint64_t)(c - x->conns);
-	if (epoll_ctl(x->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
-		c->events = ev;
+	if (x->o->mode != BENCH_CHURN)
+		bench_poll_want(&x->poll, (uint32_t)(c - x->conns), &c->sock,
+		    ev);
 }
 
 static void
@@ -90,10 +84,7 @@ tcp_close(struct tcp_ctx *x, struct tcp_conn *c, enum tcp_state next)
 		x->connecting--;
 	else if (c->state == TCP_OPEN)
 		x->open--;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->events = 0;
+	bench_sock_close(&c->sock);
 	c->state = next;
 	/* Unechoed bytes of a closed connection are forgotten. */
 	c->sent = c->committed = c->recvd;
@@ -123,12 +114,11 @@ static int
 tcp_connect(struct tcp_ctx *x, struct tcp_conn *c)
 {
 	const struct addr *t = &x->o->target;
-	struct epoll_event e;
 	int one = 1, churn = x->o->mode == BENCH_CHURN;
 
-	c->fd = socket(t->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	c->sock.fd = socket(t->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
+	if (c->sock.fd < 0) {
 		tcp_fail(x, c, "socket", errno);
 		return -1;
 	}
@@ -136,23 +126,20 @@ tcp_connect(struct tcp_ctx *x, struct tcp_conn *c)
 	 * message (Nagle never delays that), and registers for both events
 	 * edge-triggered so the watch never changes. */
 	if (!churn)
-		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		(void)setsockopt(c->sock.fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	c->state = TCP_CONNECTING;
 	x->connecting++;
 	c->cycle_start = x->now;
-	if (connect(c->fd, &t->u.sa, t->len) < 0 && errno != EINPROGRESS) {
+	if (connect(c->sock.fd, &t->u.sa, t->len) < 0 && errno != EINPROGRESS) {
 		tcp_fail(x, c, "connect", errno);
 		return -1;
 	}
-	memset(&e, 0, sizeof(e));
-	e.events = churn ? EPOLLIN | EPOLLOUT | EPOLLET : EPOLLOUT;
-	e.data.u64 = (uint64_t)(c - x->conns);
-	if (epoll_ctl(x->ep, EPOLL_CTL_ADD, c->fd, &e) < 0) {
+	if (bench_poll_watch(&x->poll, (uint32_t)(c - x->conns), &c->sock,
+	    churn ? EPOLLIN | EPOLLOUT | EPOLLET : EPOLLOUT) < 0) {
 		tcp_fail(x, c, "epoll_ctl", errno);
 		return -1;
 	}
-	c->events = e.events;
 	return 0;
 }
 
@@ -200,7 +187,7 @@ tcp_fill(struct tcp_ctx *x, struct tcp_conn *c)
 	tcp_commit(x, c);
 	while (c->sent < c->committed) {
 		len = tcp_unsent(x, c, &p);
-		n = send(c->fd, p, len, MSG_NOSIGNAL);
+		n = send(c->sock.fd, p, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -274,7 +261,7 @@ tcp_got(struct tcp_ctx *x, struct tcp_conn *c, const uint8_t *buf,
 static void
 tcp_read(struct tcp_ctx *x, struct tcp_conn *c)
 {
-	ssize_t n = recv(c->fd, x->rbuf, TCP_RBUF, 0);
+	ssize_t n = recv(c->sock.fd, x->rbuf, TCP_RBUF, 0);
 
 	if (tcp_got(x, c, x->rbuf, n, errno))
 		tcp_fill(x, c);
@@ -289,7 +276,7 @@ tcp_connected(struct tcp_ctx *x, struct tcp_conn *c, uint32_t ev)
 	/* Writable without error means connected (saves a call per churn
 	 * cycle); otherwise ask why. */
 	if ((ev & (EPOLLERR | EPOLLHUP)) &&
-	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	    getsockopt(c->sock.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if ((ev & (EPOLLERR | EPOLLHUP)) && err == 0)
 		err = ECONNREFUSED;
@@ -405,7 +392,7 @@ tcp_batch(struct tcp_ctx *x, struct tcp_conn **cs, size_t n)
 	size_t ns = 0;
 
 	for (size_t i = 0; i < n; i++)
-		ops[i] = (struct iobatch_op){ .fd = cs[i]->fd,
+		ops[i] = (struct iobatch_op){ .fd = cs[i]->sock.fd,
 		    .buf = x->arena + i * TCP_SLICE, .len = TCP_SLICE };
 	iobatch_run(x->iob, IOBATCH_RECV, ops, n);
 	for (size_t i = 0; i < n; i++) {
@@ -420,7 +407,7 @@ tcp_batch(struct tcp_ctx *x, struct tcp_conn **cs, size_t n)
 			tcp_fill(x, cs[i]);
 			continue;
 		}
-		ops[ns].fd = cs[i]->fd;
+		ops[ns].fd = cs[i]->sock.fd;
 		ops[ns].len = tcp_unsent(x, cs[i], &p);
 		ops[ns].buf = (void *)(uintptr_t)p;	/* only read */
 		cs[ns++] = cs[i];
@@ -481,7 +468,7 @@ tcp_loop(struct tcp_ctx *x)
 			tcp_idle_ready(x);
 		left = x->deadline > x->now ? x->deadline - x->now : 0;
 		timeout = left > 10000000 ? 10 : (int)(left / 1000000) + 1;
-		n = epoll_wait(x->ep, evs, TCP_EVENTS, timeout);
+		n = epoll_wait(x->poll.ep, evs, TCP_EVENTS, timeout);
 		x->now = clock_mono_ns();
 		if (x->iob != NULL) {
 			tcp_events_batched(x, evs, n);
@@ -513,11 +500,11 @@ tcp_setup(struct tcp_ctx *x, struct bench_share *sh)
 	x->deadline = x->now + (uint64_t)((o->mode == BENCH_IDLE ||
 	    o->mode == BENCH_CHURN || o->duration > TCP_CONNECT_S ?
 	    o->duration : TCP_CONNECT_S) * 1e9);
-	x->ep = epoll_create1(EPOLL_CLOEXEC);
 	x->conns = calloc(sh->conns, sizeof(*x->conns));
 	x->ts = calloc((size_t)sh->conns * o->depth, sizeof(*x->ts));
 	x->rbuf = malloc(TCP_RBUF);
-	if (x->ep < 0 || !x->conns || !x->ts || !x->rbuf) {
+	if (bench_poll_open(&x->poll, sh->conns) < 0 || !x->conns || !x->ts ||
+	    !x->rbuf) {
 		fprintf(stderr, "bench: out of memory or epoll: %s\n",
 		    strerror(errno));
 		return -1;
@@ -535,7 +522,7 @@ tcp_setup(struct tcp_ctx *x, struct bench_share *sh)
 			    "%s\n", x->arena ? err : "out of memory");
 	}
 	for (i = 0; i < sh->conns; i++) {
-		x->conns[i].fd = -1;
+		x->conns[i].sock.fd = -1;
 		x->conns[i].id = sh->first_id + i;
 		x->conns[i].ts = x->ts + (size_t)i * o->depth;
 	}
@@ -550,7 +537,6 @@ int
 bench_tcp_run(struct bench_share *sh)
 {
 	struct tcp_ctx x;
-	uint32_t i;
 	int rc = -1;
 
 	if (tcp_setup(&x, sh) < 0)
@@ -558,15 +544,13 @@ bench_tcp_run(struct bench_share *sh)
 	tcp_loop(&x);
 	rc = 0;
 out:
-	for (i = 0; x.conns && i < sh->conns; i++)
-		if (x.conns[i].fd >= 0)
-			close(x.conns[i].fd);
-	if (x.ep >= 0)
-		close(x.ep);
-	free(x.conns);
-	free(x.ts);
-	free(x.rbuf);
+	/* In the reverse order of tcp_setup: the set before the connections
+	 * its sockets are in. */
 	iobatch_free(x.iob);
 	free(x.arena);
+	bench_poll_free(&x.poll);
+	free(x.rbuf);
+	free(x.ts);
+	free(x.conns);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/bench/bench_poll.h"
 #include "client/bench/bench_udp.h"
 #include "common/clock.h"
 
@@ -34,10 +35,9 @@ struct udp_slot {
 };
 
 struct udp_sock {
-	int fd;
+	struct bench_sock sock;
 	uint32_t id;
 	uint32_t busy;
-	uint32_t events;
 	uint64_t next_seq;
 	struct udp_slot *slots;
 };
@@ -45,7 +45,7 @@ struct udp_sock {
 struct udp_ctx {
 	struct bench_share *sh;
 	const struct bench_opts *o;
-	int ep;
+	struct bench_poll poll;
 	struct udp_sock *socks;
 	struct udp_slot *slots;
 	uint8_t *sbuf, *rbuf;
@@ -90,15 +90,7 @@ udp_unhex(const uint8_t *p, int digits, uint32_t *v)
 static void
 udp_set_events(struct udp_ctx *x, struct udp_sock *s, uint32_t ev)
 {
-	struct epoll_event e;
-
-	if (ev == s->events)
-		return;
-	memset(&e, 0, sizeof(e));
-	e.events = ev;
-	e.data.u64 = (uint64_t)(s - x->socks);
-	if (epoll_ctl(x->ep, EPOLL_CTL_MOD, s->fd, &e) == 0)
-		s->events = ev;
+	bench_poll_want(&x->poll, (uint32_t)(s - x->socks), &s->sock, ev);
 }
 
 /* Build one datagram for slot `i` into buffer `b` of the batch. */
@@ -141,7 +133,7 @@ udp_fill(struct udp_ctx *x, struct udp_sock *s)
 		}
 		if (nb == 0)
 			break;
-		n = sendmmsg(s->fd, x->msgs, nb, 0);
+		n = sendmmsg(s->sock.fd, x->msgs, nb, 0);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				x->sh->stats.udp_blocked++;
@@ -228,7 +220,7 @@ udp_read(struct udp_ctx *x, struct udp_sock *s)
 		x->msgs[k].msg_hdr.msg_iov = &x->iov[k];
 		x->msgs[k].msg_hdr.msg_iovlen = 1;
 	}
-	n = recvmmsg(s->fd, x->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(s->sock.fd, x->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		/* ECONNREFUSED: an ICMP error for an earlier datagram. */
 		if (errno != EAGAIN && errno != EINTR)
@@ -286,7 +278,7 @@ udp_loop(struct udp_ctx *x)
 	for (i = 0; i < x->sh->conns; i++)
 		udp_fill(x, &x->socks[i]);
 	for (;;) {
-		n = epoll_wait(x->ep, evs, 256, 5);
+		n = epoll_wait(x->poll.ep, evs, 256, 5);
 		x->now = clock_mono_ns();
 		for (int k = 0; k < n; k++) {
 			struct udp_sock *s = &x->socks[evs[k].data.u64];
@@ -318,22 +310,17 @@ static int
 udp_open(struct udp_ctx *x, struct udp_sock *s, uint32_t i)
 {
 	const struct addr *t = &x->o->target;
-	struct epoll_event e;
 
 	s->id = x->sh->first_id + i;
 	s->slots = x->slots + (size_t)i * x->o->depth;
-	s->fd = socket(t->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	s->sock.fd = socket(t->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || connect(s->fd, &t->u.sa, t->len) < 0) {
+	if (s->sock.fd < 0 || connect(s->sock.fd, &t->u.sa, t->len) < 0 ||
+	    bench_poll_watch(&x->poll, i, &s->sock, EPOLLIN) < 0) {
 		fprintf(stderr, "bench: udp socket: %s\n", strerror(errno));
+		bench_sock_close(&s->sock);
 		return -1;
 	}
-	memset(&e, 0, sizeof(e));
-	e.events = EPOLLIN;
-	e.data.u64 = i;
-	if (epoll_ctl(x->ep, EPOLL_CTL_ADD, s->fd, &e) < 0)
-		return -1;
-	s->events = EPOLLIN;
 	return 0;
 }
 
@@ -349,15 +336,13 @@ bench_udp_run(struct bench_share *sh)
 	x.sh = sh;
 	x.o = o;
 	x.budget_left = sh->budget ? sh->budget : UINT64_MAX;
-	x.ep = epoll_create1(EPOLL_CLOEXEC);
 	x.socks = calloc(sh->conns, sizeof(*x.socks));
 	x.slots = calloc((size_t)sh->conns * o->depth, sizeof(*x.slots));
 	x.sbuf = malloc((size_t)UDP_BATCH * o->size);
 	x.rbuf = malloc((size_t)UDP_BATCH * (o->size + UDP_SLACK));
-	if (x.ep < 0 || !x.socks || !x.slots || !x.sbuf || !x.rbuf)
+	if (bench_poll_open(&x.poll, sh->conns) < 0 || !x.socks || !x.slots ||
+	    !x.sbuf || !x.rbuf)
 		goto out;
-	for (i = 0; i < sh->conns; i++)
-		x.socks[i].fd = -1;
 	for (i = 0; i < sh->conns; i++)
 		if (udp_open(&x, &x.socks[i], i) < 0)
 			goto out;
@@ -367,14 +352,12 @@ bench_udp_run(struct bench_share *sh)
 	udp_loop(&x);
 	rc = 0;
 out:
-	for (i = 0; x.socks && i < sh->conns; i++)
-		if (x.socks[i].fd >= 0)
-			close(x.socks[i].fd);
-	if (x.ep >= 0)
-		close(x.ep);
-	free(x.socks);
-	free(x.slots);
-	free(x.sbuf);
+	/* In the reverse order of their setup: the set before the sockets
+	 * it closes. */
+	bench_poll_free(&x.poll);
 	free(x.rbuf);
+	free(x.sbuf);
+	free(x.slots);
+	free(x.socks);
 	return rc;
 }
