@@ -37,7 +37,6 @@
 struct ia_state {
 	struct client_loop l;
 	struct client_opts *o;
-	int fd;
 	char prompt[ADDR_STRLEN + 16];
 	unsigned char *out;		/* TCP bytes waiting for the socket */
 	size_t outlen;
@@ -122,10 +121,12 @@ ia_print_echo(struct ia_state *s, const unsigned char *b, size_t n,
 }
 
 static void
-ia_flush(struct ia_state *s)
+ia_flush(void *arg)
 {
+	struct ia_state *s = arg;
+
 	while (s->outlen > 0) {
-		ssize_t w = send(s->fd, s->out, s->outlen, MSG_NOSIGNAL);
+		ssize_t w = send(s->l.fd, s->out, s->outlen, MSG_NOSIGNAL);
 
 		if (w == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -150,7 +151,7 @@ ia_send_line(struct ia_state *s, const char *line)
 	const char *eol = s->o->crlf ? "\r\n" : "\n";
 
 	if (s->o->proto == CLIENT_UDP) {
-		if (send(s->fd, line, n, 0) == -1) {
+		if (send(s->l.fd, line, n, 0) == -1) {
 			char msg[160];
 
 			snprintf(msg, sizeof(msg), "send: %s", errno ==
@@ -238,44 +239,42 @@ ia_input(void *arg)
 }
 #endif
 
+/* The session is over: say why (no prompt after it). */
 static void
-ia_read(struct ia_state *s)
+ia_end(struct ia_state *s, const char *why)
 {
-	static const char *refused = "connection refused (ICMP port "
-	    "unreachable: nothing listens there)";
-	unsigned char buf[65536];
-	uint64_t offset = 0;
-	ssize_t n = recv(s->fd, buf, sizeof(buf), 0);
-	char msg[160];
-
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1 && s->o->proto == CLIENT_UDP) {
-		/* Like the seed's error_received(): report, keep going. */
-		snprintf(msg, sizeof(msg), "error received: %s",
-		    errno == ECONNREFUSED ? refused : strerror(errno));
-		ia_note(s, msg);
-		return;
-	}
-	if (n <= 0) {
-		snprintf(msg, sizeof(msg), "%s", n == 0 ? "the server closed "
-		    "the connection" : strerror(errno));
-		client_loop_finish(&s->l, EXITCODE_LOSS, NULL);
-		ia_note(s, msg);	/* finished: no prompt after it */
-		return;
-	}
-	ia_print_echo(s, buf, (size_t)n, &offset);
+	client_loop_finish(&s->l, EXITCODE_LOSS, NULL);
+	ia_note(s, why);
 }
 
 static void
-ia_sock(void *arg, int revents)
+ia_data(void *arg, const unsigned char *b, size_t n)
 {
 	struct ia_state *s = arg;
+	uint64_t offset = 0;
 
-	if (revents & EV_READ)
-		ia_read(s);
-	if ((revents & EV_WRITE) && !s->l.done)
-		ia_flush(s);
+	if (n == 0) {
+		ia_end(s, "the server closed the connection");
+		return;
+	}
+	ia_print_echo(s, b, n, &offset);
+}
+
+static void
+ia_recv_error(void *arg, int err)
+{
+	struct ia_state *s = arg;
+	char msg[160];
+
+	if (s->o->proto == CLIENT_TCP) {
+		ia_end(s, strerror(err));
+		return;
+	}
+	/* Like the seed's error_received(): report, keep going. */
+	snprintf(msg, sizeof(msg), "error received: %s", err == ECONNREFUSED ?
+	    "connection refused (ICMP port unreachable: nothing listens there)"
+	    : strerror(err));
+	ia_note(s, msg);
 }
 
 static void
@@ -351,27 +350,26 @@ ia_stop(struct ia_state *s)
 	fflush(stdout);
 }
 
+static const struct client_loop_ops ia_ops = {
+	.data = ia_data, .error = ia_recv_error, .write = ia_flush,
+	.input = ia_input,
+	.signal = ia_signal,
+};
+
 int
 client_interactive_run(struct client_opts *o, int fd, const struct addr *peer)
 {
-	static const struct client_loop_ops ops = {
-		.sock = ia_sock, .input = ia_input, .signal = ia_signal,
-	};
-	struct ia_state s;
-	char name[ADDR_STRLEN + 8];
+	struct ia_state s = { .o = o };
 	int status;
 
-	memset(&s, 0, sizeof(s));
-	s.o = o;
-	s.fd = fd;
-	client_net_describe(o, peer, name, sizeof(name));
-	snprintf(s.prompt, sizeof(s.prompt), "%s> ", name);
 	s.out = malloc(IA_OUTMAX);
-	if (s.out == NULL || client_loop_init(&s.l, fd, name, &ops, &s) == -1) {
+	if (s.out == NULL ||
+	    client_loop_init(&s.l, o, fd, peer, &ia_ops, &s) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		free(s.out);
 		return EXITCODE_LOSS;
 	}
+	snprintf(s.prompt, sizeof(s.prompt), "%s> ", s.l.peer);
 #ifdef HAVE_LIBEDIT
 	ia_session = &s;
 #endif

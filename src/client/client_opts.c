@@ -31,44 +31,40 @@ enum {
 	OPT_STATEFUL,
 };
 
-static const struct option client_opts_long[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "message", required_argument, NULL, 'm' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "size", required_argument, NULL, 's' },
-	{ "wait", required_argument, NULL, 'W' },
-	{ "bytes", required_argument, NULL, 'n' },
-	{ "hex", no_argument, NULL, OPT_HEX },
-	{ "crlf", no_argument, NULL, OPT_CRLF },
-	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
-	{ "linger", required_argument, NULL, OPT_LINGER },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "csv", no_argument, NULL, OPT_CSV },
-	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "source", required_argument, NULL, OPT_SOURCE },
-	{ "tos", required_argument, NULL, OPT_TOS },
-	{ "ttl", required_argument, NULL, OPT_TTL },
-	{ "stateful", no_argument, NULL, OPT_STATEFUL },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Which commands accept an option: S session, P probe, V verify. */
-struct client_opt_scope {
-	int opt;
+/* Every long option, and which commands take it: S session (tcp, udp),
+ * P probe, V verify.  -4, -6, -v, -t and -h apply everywhere. */
+struct client_opt {
+	const char *name;
+	int has_arg;
+	int val;
 	const char *modes;
 };
 
-static const struct client_opt_scope client_opts_scope[] = {
-	{ 'm', "S" }, { OPT_HEX, "S" }, { OPT_CRLF, "S" },
-	{ OPT_NO_SHUTDOWN, "S" }, { OPT_LINGER, "S" },
-	{ 'c', "PV" }, { 's', "PV" }, { 'i', "P" }, { 'W', "P" },
-	{ OPT_RECONNECT, "P" }, { OPT_STATEFUL, "P" }, { OPT_JSON, "PV" }, { OPT_CSV, "P" },
-	{ 'n', "V" }, { OPT_SEED, "V" },
+static const struct client_opt client_opts_table[] = {
+	{ "help", no_argument, 'h', "SPV" },
+	{ "timeout", required_argument, 't', "SPV" },
+	{ "message", required_argument, 'm', "S" },
+	{ "verbose", no_argument, 'v', "SPV" },
+	{ "count", required_argument, 'c', "PV" },
+	{ "interval", required_argument, 'i', "P" },
+	{ "size", required_argument, 's', "PV" },
+	{ "wait", required_argument, 'W', "P" },
+	{ "bytes", required_argument, 'n', "V" },
+	{ "hex", no_argument, OPT_HEX, "S" },
+	{ "crlf", no_argument, OPT_CRLF, "S" },
+	{ "no-shutdown", no_argument, OPT_NO_SHUTDOWN, "S" },
+	{ "linger", required_argument, OPT_LINGER, "S" },
+	{ "json", no_argument, OPT_JSON, "PV" },
+	{ "csv", no_argument, OPT_CSV, "P" },
+	{ "reconnect", no_argument, OPT_RECONNECT, "P" },
+	{ "stateful", no_argument, OPT_STATEFUL, "P" },
+	{ "seed", required_argument, OPT_SEED, "V" },
+	{ "source", required_argument, OPT_SOURCE, "SPV" },
+	{ "tos", required_argument, OPT_TOS, "SPV" },
+	{ "ttl", required_argument, OPT_TTL, "SPV" },
 };
+
+#define CLIENT_NOPTS (sizeof(client_opts_table) / sizeof(client_opts_table[0]))
 
 static const char *const client_opts_usage_text[] = {
 	[CLIENT_MODE_SESSION] =
@@ -125,32 +121,37 @@ client_opts_usage(enum client_mode mode, FILE *f)
 	fputs(client_opts_usage_text[mode], f);
 }
 
+/* The row of an option, or NULL (-4, -6). */
+static const struct client_opt *
+client_opts_find(int val)
+{
+	size_t i;
+
+	for (i = 0; i < CLIENT_NOPTS; i++)
+		if (client_opts_table[i].val == val)
+			return &client_opts_table[i];
+	return NULL;
+}
+
 /* "-c" or "--json", for messages. */
 static void
 client_opts_name(int c, char *buf, size_t len)
 {
-	const struct option *lo;
+	const struct client_opt *d = client_opts_find(c);
 
-	for (lo = client_opts_long; lo->name != NULL; lo++)
-		if (lo->val == c && c >= 256) {
-			snprintf(buf, len, "--%s", lo->name);
-			return;
-		}
-	snprintf(buf, len, "-%c", c);
+	if (c >= 256 && d != NULL)
+		snprintf(buf, len, "--%s", d->name);
+	else
+		snprintf(buf, len, "-%c", c);
 }
 
 static int
 client_opts_allowed(int opt, enum client_mode mode)
 {
 	static const char letters[] = { 'S', 'P', 'V' };
-	size_t i;
+	const struct client_opt *d = client_opts_find(opt);
 
-	for (i = 0; i < sizeof(client_opts_scope) / sizeof(client_opts_scope[0]);
-	    i++)
-		if (client_opts_scope[i].opt == opt)
-			return strchr(client_opts_scope[i].modes,
-			    letters[mode]) != NULL;
-	return 1;
+	return d == NULL || strchr(d->modes, letters[mode]) != NULL;
 }
 
 static int
@@ -375,14 +376,20 @@ int
 client_opts_parse(int argc, char **argv, enum client_mode mode,
     struct client_opts *o)
 {
+	struct option longopts[CLIENT_NOPTS + 1];
 	const char *cmd = argv[0];
+	size_t i;
 	int c;
 
+	memset(longopts, 0, sizeof(longopts));
+	for (i = 0; i < CLIENT_NOPTS; i++)
+		longopts[i] = (struct option){ client_opts_table[i].name,
+		    client_opts_table[i].has_arg, NULL, client_opts_table[i].val };
 	client_opts_defaults(o, mode);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46hvt:m:c:i:s:W:n:",
-	    client_opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46hvt:m:c:i:s:W:n:", longopts,
+	    NULL)) != -1) {
 		if (c == 'h') {
 			client_opts_usage(mode, stdout);
 			return 1;

@@ -59,7 +59,7 @@ struct probe {
 	int any_replied;
 	struct probe_slot slot[PROBE_SLOTS];
 	unsigned char *tx, *rx;		/* one payload each */
-	size_t rxlen;			/* TCP: bytes of the frame so far */
+	size_t rxlen;			/* TCP: bytes of rx so far */
 	ev_timer tick;
 	ev_signal sigquit;
 	struct probe_conns conns;	/* --reconnect only */
@@ -229,47 +229,64 @@ probe_conn_reply(void *arg, const unsigned char *b, size_t n)
 	probe_sweep(p, 0);
 }
 
+/* The connection ended (or failed): what was in flight is lost. */
 static void
-probe_sock(void *arg, int revents)
+probe_closed(struct probe *p, const char *why)
+{
+	char part[64];
+
+	if (p->rxlen > 0) {
+		/* The close cut a reply short. */
+		snprintf(part, sizeof(part), "%zu of %zu bytes before the "
+		    "close", p->rxlen, p->o->size);
+		p->t.truncated++;
+		probe_out_event(&p->t, PROBE_EV_TRUNCATED, UINT32_MAX, p->rxlen,
+		    0, -1, 0, part);
+	}
+	probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0, why);
+	p->closed = 1;
+	probe_sweep(p, 1);
+	probe_finish(p);
+}
+
+static void
+probe_error(void *arg, int err)
 {
 	struct probe *p = arg;
-	size_t want = p->o->proto == CLIENT_UDP ? 65536 : p->o->size - p->rxlen;
-	ssize_t n = recv(p->fd, p->rx + p->rxlen, want, 0);
-	char detail[128];
 
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1 && errno == ECONNREFUSED && p->o->proto == CLIENT_UDP) {
+	if (err == ECONNREFUSED && p->o->proto == CLIENT_UDP) {
 		p->t.refused++;
-		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0,
-		    "connection refused (ICMP port unreachable)");
+		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1,
+		    0, "connection refused (ICMP port unreachable)");
 		return;
 	}
-	if (n <= 0) {
-		snprintf(detail, sizeof(detail), "%s", n == 0 ? "the server "
-		    "closed the connection" : strerror(errno));
-		if (p->rxlen > 0) {
-			/* The close cut a reply short. */
-			char part[64];
+	probe_closed(p, strerror(err));
+}
 
-			snprintf(part, sizeof(part), "%zu of %zu bytes before "
-			    "the close", p->rxlen, p->o->size);
-			p->t.truncated++;
-			probe_out_event(&p->t, PROBE_EV_TRUNCATED, UINT32_MAX,
-			    p->rxlen, 0, -1, 0, part);
-		}
-		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0,
-		    detail);
-		p->closed = 1;
-		probe_sweep(p, 1);
-		probe_finish(p);
+/* A datagram, or TCP bytes cut into replies of -s bytes. */
+static void
+probe_data(void *arg, const unsigned char *b, size_t n)
+{
+	struct probe *p = arg;
+
+	if (n == 0) {
+		probe_closed(p, "the server closed the connection");
 		return;
 	}
-	if (p->o->proto == CLIENT_UDP) {
-		probe_reply(p, p->rx, (size_t)n);
-	} else if ((p->rxlen += (size_t)n) == p->o->size) {
-		p->rxlen = 0;
-		probe_reply(p, p->rx, p->o->size);
+	if (p->o->proto == CLIENT_UDP)
+		probe_reply(p, b, n);
+	while (p->o->proto == CLIENT_TCP && n > 0) {
+		size_t k = p->o->size - p->rxlen;
+
+		if (k > n)
+			k = n;
+		memcpy(p->rx + p->rxlen, b, k);
+		b += k;
+		n -= k;
+		if ((p->rxlen += k) == p->o->size) {
+			p->rxlen = 0;
+			probe_reply(p, p->rx, p->o->size);
+		}
 	}
 	probe_sweep(p, 0);
 }
@@ -387,17 +404,18 @@ probe_connect(struct probe *p)
 	return 0;
 }
 
+static const struct client_loop_ops probe_ops = {
+	.data = probe_data, .error = probe_error, .timer = probe_check,
+	.signal = probe_signal,
+};
+
 static int
 probe_run(struct probe *p)
 {
-	static const struct client_loop_ops ops = {
-		.sock = probe_sock, .timer = probe_check,
-		.signal = probe_signal,
-	};
-
 	if (probe_connect(p) == -1)
 		return EXITCODE_CONNECT;
-	if (client_loop_init(&p->l, p->fd, p->t.peer, &ops, p) == -1 ||
+	/* The loop needs no name: the probe says what happened itself. */
+	if (client_loop_init(&p->l, p->o, p->fd, NULL, &probe_ops, p) == -1 ||
 	    (p->o->reconnect && probe_conn_init(&p->conns, p->l.loop, p->o,
 	    probe_conn_reply, p) == -1)) {
 		fprintf(stderr, "echoctl: out of memory\n");
@@ -425,7 +443,7 @@ client_probe_run(struct client_opts *o)
 	p->fd = -1;
 	p->sid = (uint32_t)getpid() ^ (uint32_t)clock_mono_ns();
 	p->tx = malloc(o->size);
-	p->rx = malloc(65536);
+	p->rx = malloc(o->size);
 	if (p->tx == NULL || p->rx == NULL ||
 	    client_stats_init(&p->t.rtt, 100000) == -1 ||
 	    client_stats_init(&p->t.conn, 100000) == -1) {

@@ -182,22 +182,28 @@ static void
 probe_out_json_stats(struct json *j, const char *key,
     const struct client_stats_summary *s)
 {
+	const struct json_num_member m[] = {
+		{ "min", s->min }, { "avg", s->avg }, { "max", s->max },
+		{ "mdev", s->mdev }, { "p50", s->p50 }, { "p90", s->p90 },
+		{ "p99", s->p99 },
+	};
+
 	if (s->n == 0)
 		return;
 	json_object_begin(j, key);
-	json_num(j, "min", s->min, 3);
-	json_num(j, "avg", s->avg, 3);
-	json_num(j, "max", s->max, 3);
-	json_num(j, "mdev", s->mdev, 3);
-	json_num(j, "p50", s->p50, 3);
-	json_num(j, "p90", s->p90, 3);
-	json_num(j, "p99", s->p99, 3);
+	json_num_members(j, m, sizeof(m) / sizeof(m[0]), 3);
 	json_object_end(j);
 }
 
 void
 probe_out_summary(const struct probe_tally *t)
 {
+	const struct json_u64_member counts[] = {
+		{ "duplicates", t->dup }, { "reordered", t->reordered },
+		{ "corrupt", t->corrupt }, { "truncated", t->truncated },
+		{ "late", t->late }, { "connect_failures", t->connfail },
+		{ "icmp_unreachable", t->refused },
+	};
 	struct client_stats_summary r, c;
 	struct json j;
 
@@ -216,13 +222,7 @@ probe_out_summary(const struct probe_tally *t)
 	json_u64(&j, "sent", t->sent);
 	json_u64(&j, "received", t->received);
 	json_num(&j, "loss_pct", probe_loss_pct(t), 1);
-	json_u64(&j, "duplicates", t->dup);
-	json_u64(&j, "reordered", t->reordered);
-	json_u64(&j, "corrupt", t->corrupt);
-	json_u64(&j, "truncated", t->truncated);
-	json_u64(&j, "late", t->late);
-	json_u64(&j, "connect_failures", t->connfail);
-	json_u64(&j, "icmp_unreachable", t->refused);
+	json_u64_members(&j, counts, sizeof(counts) / sizeof(counts[0]));
 	json_num(&j, "time_ms", (t->end - t->start) * 1000.0, 0);
 	probe_out_json_stats(&j, "rtt_ms", &r);
 	probe_out_json_stats(&j, "connect_ms", &c);

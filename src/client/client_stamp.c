@@ -254,7 +254,7 @@ stamp_recv(struct stamp_probe *p, size_t *n, struct timespec *t4,
 
 /* Everything waiting: recvmsg, for the kernel's receive timestamps. */
 static void
-stamp_sock(void *arg, int revents)
+stamp_read(void *arg)
 {
 	struct stamp_probe *p = arg;
 	struct timespec t4;
@@ -363,13 +363,13 @@ stamp_status(const struct stamp_probe *p)
 	return EXITCODE_LOSS;
 }
 
+static const struct client_loop_ops stamp_ops = {
+	.read = stamp_read, .timer = stamp_check, .signal = stamp_signal,
+};
+
 static int
 stamp_run(struct stamp_probe *p)
 {
-	static const struct client_loop_ops ops = {
-		.sock = stamp_sock, .timer = stamp_check,
-		.signal = stamp_signal,
-	};
 	struct addr peer;
 	int on = 1;
 
@@ -380,7 +380,8 @@ stamp_run(struct stamp_probe *p)
 	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	addr_format(&peer.u.sa, p->t.peer, sizeof(p->t.peer));
 	clock_wall_sync(&p->t.sync);
-	if (client_loop_init(&p->l, p->fd, p->t.peer, &ops, p) == -1) {
+	/* The loop needs no name: the probe says what happened itself. */
+	if (client_loop_init(&p->l, p->o, p->fd, NULL, &stamp_ops, p) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		close(p->fd);
 		return EXITCODE_LOSS;

@@ -24,12 +24,10 @@
 #include "client/term.h"
 
 #define PIPE_WINDOW	(1u << 20)	/* bytes in flight; a power of two */
-#define PIPE_CHUNK	65536
 
 struct pipe_state {
 	struct client_loop l;
 	struct client_opts *o;
-	int fd;
 	unsigned char *win;	/* ring of sent-not-yet-echoed bytes */
 	uint64_t rd;		/* input bytes taken into the window */
 	uint64_t wr;		/* ... of those written to the socket */
@@ -51,8 +49,6 @@ pipe_fail(struct pipe_state *p, const char *what)
 	snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
 	client_loop_finish(&p->l, EXITCODE_LOSS, why);
 }
-
-static void pipe_update(struct pipe_state *p);
 
 /* How long to wait for progress: -t, or --linger once the input ended. */
 static double
@@ -113,7 +109,7 @@ pipe_send(struct pipe_state *p)
 
 		if (n > PIPE_WINDOW - off)
 			n = PIPE_WINDOW - off;
-		w = send(p->fd, p->win + off, n, MSG_NOSIGNAL);
+		w = send(p->l.fd, p->win + off, n, MSG_NOSIGNAL);
 		if (w == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (w == -1) {
@@ -126,7 +122,7 @@ pipe_send(struct pipe_state *p)
 	if (p->in_eof && !p->fin_sent && !p->o->no_shutdown &&
 	    p->msg == NULL) {
 		/* Half-close: the server sees EOF after our last byte. */
-		shutdown(p->fd, SHUT_WR);
+		shutdown(p->l.fd, SHUT_WR);
 		p->fin_sent = 1;
 	}
 }
@@ -156,18 +152,12 @@ pipe_compare(struct pipe_state *p, const unsigned char *b, size_t n)
 	p->extra += n;
 }
 
+/* An echo chunk, or the server's FIN (n == 0). */
 static void
-pipe_read(struct pipe_state *p)
+pipe_data(void *arg, const unsigned char *b, size_t n)
 {
-	unsigned char buf[PIPE_CHUNK];
-	ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
+	struct pipe_state *p = arg;
 
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1) {
-		pipe_fail(p, "receive");
-		return;
-	}
 	if (n == 0) {
 		p->peer_eof = 1;
 		return;
@@ -176,26 +166,15 @@ pipe_read(struct pipe_state *p)
 		size_t have = (size_t)p->cmp;
 
 		if (have < p->msglen)
-			memcpy(p->echo + have, buf, (size_t)n > p->msglen - have ?
-			    p->msglen - have : (size_t)n);
-	} else if (client_net_write_all(STDOUT_FILENO, buf, (size_t)n, 0) ==
-	    -1) {
+			memcpy(p->echo + have, b, n > p->msglen - have ?
+			    p->msglen - have : n);
+	} else if (client_net_write_all(STDOUT_FILENO, b, n, 0) == -1) {
 		fprintf(stderr, "echoctl: stdout: %s\n", strerror(errno));
 		client_loop_finish(&p->l, EXITCODE_LOSS, NULL);
 		return;
 	}
-	pipe_compare(p, buf, (size_t)n);
+	pipe_compare(p, b, n);
 	pipe_progress(p);
-}
-
-static void
-pipe_sock(void *arg, int revents)
-{
-	struct pipe_state *p = arg;
-
-	if (revents & EV_READ)
-		pipe_read(p);
-	pipe_update(p);
 }
 
 static void
@@ -205,7 +184,6 @@ pipe_input(void *arg)
 
 	pipe_fill(p);
 	pipe_progress(p);
-	pipe_update(p);
 }
 
 static void
@@ -229,13 +207,12 @@ pipe_timer(void *arg)
 
 /* Decide what to wait for next, or finish. */
 static void
-pipe_update(struct pipe_state *p)
+pipe_update(void *arg)
 {
+	struct pipe_state *p = arg;
 	char why[192];
 	int all = p->in_eof && p->cmp == p->rd;
 
-	if (p->l.done)
-		return;
 	if (p->mismatch || p->extra) {
 		if (p->extra)
 			snprintf(why, sizeof(why), "the server sent %llu bytes "
@@ -293,28 +270,24 @@ pipe_report(struct pipe_state *p)
 		    p->l.status == EX_OK ? ", all verified" : "");
 }
 
+static const struct client_loop_ops pipe_ops = {
+	.data = pipe_data, .input = pipe_input, .timer = pipe_timer,
+	.update = pipe_update,
+};
+
 int
 client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
-	static const struct client_loop_ops ops = {
-		.sock = pipe_sock, .input = pipe_input, .timer = pipe_timer,
-	};
-	struct pipe_state p;
-	char name[ADDR_STRLEN + 8];
+	struct pipe_state p = { .o = o, .msg = o->message };
 	int status = EXITCODE_LOSS;
 
-	memset(&p, 0, sizeof(p));
-	p.o = o;
-	p.fd = fd;
-	client_net_describe(o, peer, name, sizeof(name));
 	p.win = malloc(PIPE_WINDOW);
-	if (o->message != NULL) {
-		p.msg = o->message;
-		p.msglen = strlen(o->message);
+	if (p.msg != NULL) {
+		p.msglen = strlen(p.msg);
 		p.echo = malloc(p.msglen + 1);
 	}
 	if (p.win == NULL || (p.msg != NULL && !p.echo) ||
-	    client_loop_init(&p.l, fd, name, &ops, &p) == -1) {
+	    client_loop_init(&p.l, o, fd, peer, &pipe_ops, &p) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		goto out;
 	}

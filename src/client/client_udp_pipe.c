@@ -40,7 +40,6 @@ struct dgram_slot {
 struct dgram_state {
 	struct client_loop l;
 	struct client_opts *o;
-	int fd;
 	size_t maxlen;			/* largest datagram for the family */
 	struct dgram_slot slot[DGRAM_SLOTS];
 	unsigned head, tail;		/* outstanding: [head, tail) */
@@ -50,7 +49,6 @@ struct dgram_state {
 	uint64_t sent, echoed, lost, reordered, unexpected;
 };
 
-static void dgram_update(struct dgram_state *d);
 
 static int
 dgram_queue(struct dgram_state *d, const void *b, size_t n)
@@ -107,7 +105,6 @@ dgram_input(void *arg)
 		d->in_eof = 1;
 	d->linelen += (size_t)n;
 	dgram_cut(d);
-	dgram_update(d);
 }
 
 /* ICMP port unreachable arrives as ECONNREFUSED on a connected socket. */
@@ -137,7 +134,7 @@ dgram_send(struct dgram_state *d)
 
 		if (s->sent != 0 || s->matched)
 			continue;
-		if (send(d->fd, s->data, s->len, 0) == -1) {
+		if (send(d->l.fd, s->data, s->len, 0) == -1) {
 			if (errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
 				dgram_error(d, "send", errno);
 			return;
@@ -194,58 +191,42 @@ dgram_match(struct dgram_state *d, const unsigned char *b, size_t n)
 	    "sent (corrupt, truncated or duplicate)\n", d->l.peer, n);
 }
 
+/* One echo (n == 0: an empty datagram). */
 static void
-dgram_read(struct dgram_state *d)
-{
-	unsigned char buf[DGRAM_MAX];
-	ssize_t n = recv(d->fd, buf, sizeof(buf), 0);
-
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1) {
-		dgram_error(d, "receive", errno);
-		return;
-	}
-	if (d->o->message != NULL) {
-		if (d->o->hex)
-			term_write_hex(stdout, buf, (size_t)n, 0);
-		else {
-			term_write_escaped(stdout, buf, (size_t)n);
-			fputc('\n', stdout);
-		}
-		fflush(stdout);
-	} else if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n ||
-	    fflush(stdout) == EOF) {
-		client_loop_finish(&d->l, EXITCODE_LOSS, "cannot write to stdout");
-		return;
-	}
-	dgram_match(d, buf, (size_t)n);
-}
-
-static void
-dgram_sock(void *arg, int revents)
+dgram_data(void *arg, const unsigned char *b, size_t n)
 {
 	struct dgram_state *d = arg;
 
-	if (revents & EV_READ)
-		dgram_read(d);
-	dgram_update(d);
+	if (d->o->message != NULL) {
+		if (d->o->hex)
+			term_write_hex(stdout, b, n, 0);
+		else {
+			term_write_escaped(stdout, b, n);
+			fputc('\n', stdout);
+		}
+		fflush(stdout);
+	} else if (fwrite(b, 1, n, stdout) != n || fflush(stdout) == EOF) {
+		client_loop_finish(&d->l, EXITCODE_LOSS,
+		    "cannot write to stdout");
+		return;
+	}
+	dgram_match(d, b, n);
 }
 
-/* Expiry is checked every 50 ms: cheap, and simpler than a timer each. */
 static void
-dgram_timer(void *arg)
+dgram_recv_error(void *arg, int err)
 {
-	dgram_update(arg);
+	dgram_error(arg, "receive", err);
 }
 
+/* After each event, and every 50 ms (expiry: cheap, and simpler than a
+ * timer each). */
 static void
-dgram_update(struct dgram_state *d)
+dgram_update(void *arg)
 {
+	struct dgram_state *d = arg;
 	int unsent;
 
-	if (d->l.done)
-		return;
 	dgram_expire(d);
 	dgram_cut(d);	/* lines waiting for a free slot */
 	dgram_send(d);
@@ -279,24 +260,24 @@ dgram_report(struct dgram_state *d)
 		    (unsigned long long)d->unexpected);
 }
 
+static const struct client_loop_ops dgram_ops = {
+	.data = dgram_data, .error = dgram_recv_error, .input = dgram_input,
+	.update = dgram_update,
+};
+
 int
 client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
-	static const struct client_loop_ops ops = {
-		.sock = dgram_sock, .input = dgram_input, .timer = dgram_timer,
-	};
 	struct dgram_state *d = calloc(1, sizeof(*d));
-	char name[ADDR_STRLEN + 8];
 	int status;
 
-	client_net_describe(o, peer, name, sizeof(name));
-	if (d == NULL || client_loop_init(&d->l, fd, name, &ops, d) == -1) {
+	if (d == NULL || client_loop_init(&d->l, o, fd, peer, &dgram_ops, d) ==
+	    -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		free(d);
 		return EXITCODE_LOSS;
 	}
 	d->o = o;
-	d->fd = fd;
 	d->maxlen = peer->u.sa.sa_family == AF_INET6 ? 65527 : 65507;
 	if (o->message != NULL) {
 		d->in_eof = 1;
@@ -307,7 +288,8 @@ client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 			client_loop_finish(&d->l, EXITCODE_LOSS, NULL);
 		}
 	}
-	dgram_update(d);
+	if (!d->l.done)
+		dgram_update(d);
 	status = client_loop_run(&d->l);
 	dgram_report(d);
 	free(d);

@@ -1,5 +1,6 @@
 /*
- * client_verify_out: the report of a verify run (see client_verify_out.h).
+ * client_verify_out: the end and the report of a verify run (see
+ * client_verify_out.h).
  */
 #include "config.h"
 
@@ -8,6 +9,22 @@
 
 #include "client/client_verify_out.h"
 #include "common/json.h"
+
+void
+verify_result_end(struct verify_result *r, struct client_loop *l,
+    const char *result)
+{
+	if (r->result == NULL)
+		r->result = result;
+	client_loop_finish(l, EX_OK, NULL);	/* the status is the result's */
+}
+
+void
+verify_result_interrupt(struct verify_result *r, struct client_loop *l)
+{
+	snprintf(r->why, sizeof(r->why), "interrupted");
+	verify_result_end(r, l, "interrupted");
+}
 
 static void
 verify_report_udp(const struct verify_result *r, FILE *f)
@@ -56,14 +73,15 @@ verify_report_json(const struct verify_result *r)
 		if (strcmp(r->result, "mismatch") == 0)
 			json_u64(&j, "first_mismatch", r->mismatch_at);
 	} else {
+		const struct json_u64_member counts[] = {
+			{ "size", r->o->size }, { "intact", r->ok },
+			{ "lost", r->lost }, { "truncated", r->truncated },
+			{ "corrupt", r->corrupt }, { "duplicated", r->dup },
+			{ "unidentifiable", r->unknown },
+		};
+
 		json_i64(&j, "datagrams", r->o->count);
-		json_u64(&j, "size", r->o->size);
-		json_u64(&j, "intact", r->ok);
-		json_u64(&j, "lost", r->lost);
-		json_u64(&j, "truncated", r->truncated);
-		json_u64(&j, "corrupt", r->corrupt);
-		json_u64(&j, "duplicated", r->dup);
-		json_u64(&j, "unidentifiable", r->unknown);
+		json_u64_members(&j, counts, sizeof(counts) / sizeof(counts[0]));
 		if (r->lost)
 			json_u64(&j, "first_lost", r->first_lost);
 		if (r->corrupt)
@@ -73,7 +91,8 @@ verify_report_json(const struct verify_result *r)
 		json_str(&j, "detail", r->why);
 	json_object_end(&j);
 	if (json_print(&j, stdout) == -1)
-		fprintf(stderr, "echoctl: verify: no memory for the JSON report\n");
+		fprintf(stderr, "echoctl: verify: no memory for the JSON "
+		    "report\n");
 	json_free(&j);
 }
 

@@ -1,7 +1,7 @@
 /*
- * client_verify_out: what one `echoctl verify` run found (filled in by the
- * TCP engine in client_verify.c and the UDP one in client_verify_udp.c) and
- * its report: text for people, or one JSON object with --json.
+ * client_verify_out: what one `echoctl verify` run found (filled in by its
+ * engine, client_verify_tcp.c or client_verify_udp.c), how the run ends,
+ * and its report: text for people, or one JSON object with --json.
  */
 #ifndef ECHOD_CLIENT_VERIFY_OUT_H
 #define ECHOD_CLIENT_VERIFY_OUT_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/client_loop.h"
 #include "client/client_opts.h"
 #include "common/addr.h"
 
@@ -27,6 +28,11 @@ struct verify_result {
 	size_t trunc_len;
 };
 
+/* The first verdict of a run is its result, and ends the run. */
+void verify_result_end(struct verify_result *r, struct client_loop *l,
+    const char *result);
+/* Ctrl-C or SIGTERM: the run ends as "interrupted". */
+void verify_result_interrupt(struct verify_result *r, struct client_loop *l);
 /* To stdout. */
 void verify_report(const struct verify_result *r);
 

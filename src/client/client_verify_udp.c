@@ -42,14 +42,6 @@ verify_udp_build(const struct verify_udp *u, uint64_t i, unsigned char *b)
 	memcpy(b + 8, &lo, 4);
 }
 
-/* The run is over (client_verify.c ends the loop once a result is set). */
-static void
-verify_udp_done(struct verify_udp *u, const char *result)
-{
-	if (u->r->result == NULL)
-		u->r->result = result;
-}
-
 static void
 verify_udp_refused(struct verify_udp *u)
 {
@@ -59,15 +51,15 @@ verify_udp_refused(struct verify_udp *u)
 	if (r->ok == 0) {
 		snprintf(r->why, sizeof(r->why), "connection refused (ICMP port "
 		    "unreachable: nothing listens there)");
-		verify_udp_done(u, "refused");
+		verify_result_end(u->r, u->l, "refused");
 	}
 }
 
 static void
-verify_udp_send(struct verify_udp *u)
+verify_udp_send(void *arg)
 {
+	struct verify_udp *u = arg;
 	unsigned char buf[65536];
-
 	/* In flight: at most VERIFY_WINDOW datagrams and about 128 KiB, which
 	 * the receive buffers on both sides hold even for 64 KiB datagrams. */
 	uint64_t window = 131072 / u->o->size;
@@ -78,7 +70,7 @@ verify_udp_send(struct verify_udp *u)
 		window = 1;
 	while (u->next < (uint64_t)u->o->count && u->inflight < window) {
 		verify_udp_build(u, u->next, buf);
-		if (send(u->fd, buf, u->o->size, 0) == -1) {
+		if (send(u->l->fd, buf, u->o->size, 0) == -1) {
 			if (errno == ECONNREFUSED) {
 				verify_udp_refused(u);
 				if (u->r->result != NULL)
@@ -92,7 +84,7 @@ verify_udp_send(struct verify_udp *u)
 			}
 			snprintf(u->r->why, sizeof(u->r->why), "send: %s",
 			    strerror(errno));
-			verify_udp_done(u, "error");
+			verify_result_end(u->r, u->l, "error");
 			return;
 		}
 		u->state[u->next] = VERIFY_SENT;
@@ -106,9 +98,10 @@ verify_udp_send(struct verify_udp *u)
 }
 
 /* Declare overdue datagrams lost, send more, finish when all resolved. */
-void
-verify_udp_sweep(struct verify_udp *u)
+static void
+verify_udp_sweep(void *arg)
 {
+	struct verify_udp *u = arg;
 	double now = clock_mono();
 
 	for (; u->oldest < u->next; u->oldest++) {
@@ -123,7 +116,7 @@ verify_udp_sweep(struct verify_udp *u)
 	}
 	verify_udp_send(u);
 	if (u->next == (uint64_t)u->o->count && u->inflight == 0)
-		verify_udp_done(u, "done");
+		verify_result_end(u->r, u->l, "done");
 }
 
 static void
@@ -184,29 +177,27 @@ verify_udp_check(struct verify_udp *u, const unsigned char *b, size_t n,
 }
 
 static void
-verify_udp_read(struct verify_udp *u)
+verify_udp_data(void *arg, const unsigned char *b, size_t n)
 {
-	unsigned char buf[65536], want[65536];
-	ssize_t n = recv(u->fd, buf, sizeof(buf), 0);
+	struct verify_udp *u = arg;
+	unsigned char want[CLIENT_LOOP_CHUNK];
 
-	if (n == -1 && errno == ECONNREFUSED) {
-		verify_udp_refused(u);
-		return;
-	}
-	if (n == -1)
-		return;
-	verify_udp_check(u, buf, (size_t)n, want);
+	verify_udp_check(u, b, n, want);
 	verify_udp_sweep(u);
 }
 
-void
-verify_udp_sock(struct verify_udp *u, int revents)
+/* ICMP port unreachable; other errors leave the datagrams to time out. */
+static void
+verify_udp_error(void *arg, int err)
 {
-	if (revents & EV_READ)
-		verify_udp_read(u);
-	if ((revents & EV_WRITE) && u->r->result == NULL)
-		verify_udp_send(u);
+	if (err == ECONNREFUSED)
+		verify_udp_refused(arg);
 }
+
+const struct client_loop_ops verify_udp_ops = {
+	.data = verify_udp_data, .error = verify_udp_error,
+	.write = verify_udp_send, .timer = verify_udp_sweep,
+};
 
 int
 verify_udp_start(struct verify_udp *u)
@@ -224,6 +215,7 @@ verify_udp_start(struct verify_udp *u)
 		fprintf(stderr, "echoctl: out of memory\n");
 		return -1;
 	}
+	client_loop_timer(u->l, 0.02);		/* the loss sweep */
 	verify_udp_send(u);
 	return 0;
 }

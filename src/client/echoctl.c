@@ -1,9 +1,9 @@
 /*
- * echoctl: main() and the command table.  Each command is one row: the
- * network commands (tcp, udp, probe, verify) name their client_opts mode
- * and a run function that gets the parsed command line; the others (the
- * control verbs, bench) a handler that gets argv starting at its own name.
- * Either returns the exit status.
+ * echoctl: main() and the command table.  Each command is one row: its
+ * name and usage line, then for the network commands (tcp, udp, probe,
+ * verify) their client_opts mode and a run function that gets the parsed
+ * command line, for the others (the control verbs, bench) a handler that
+ * gets argv starting at its own name.  Either returns the exit status.
  */
 #include "config.h"
 
@@ -25,10 +25,10 @@
 
 struct echoctl_cmd {
 	const char *name;
+	const char *synopsis, *summary;		/* for the usage */
 	int (*run)(struct client_opts *o);	/* network commands ... */
 	enum client_mode mode;
 	int (*handler)(int argc, char **argv);	/* ... or the others */
-	const char *usage;
 };
 
 /* tcp|udp: interactive when stdin is a terminal, else pipe; -m one-shot. */
@@ -59,32 +59,32 @@ echoctl_probe(struct client_opts *o)
 }
 
 static const struct echoctl_cmd echoctl_cmds[] = {
-	{ "tcp", echoctl_session, CLIENT_MODE_SESSION, NULL,
-	    "tcp [options] HOST PORT             "
-	    "interactive, pipe or -m one-shot" },
-	{ "udp", echoctl_session, CLIENT_MODE_SESSION, NULL,
-	    "udp [options] HOST PORT             "
-	    "the same over UDP" },
-	{ "probe", echoctl_probe, CLIENT_MODE_PROBE, NULL,
-	    "probe tcp|udp|stamp [opts] HOST PORT "
-	    "ping for echo services; STAMP delays" },
-	{ "verify", client_verify_run, CLIENT_MODE_VERIFY, NULL,
-	    "verify tcp|udp [options] HOST PORT  "
-	    "check a seeded pattern end to end" },
+	{ "tcp", "tcp [options] HOST PORT", "interactive, pipe or -m one-shot",
+	    .run = echoctl_session, .mode = CLIENT_MODE_SESSION },
+	{ "udp", "udp [options] HOST PORT", "the same over UDP",
+	    .run = echoctl_session, .mode = CLIENT_MODE_SESSION },
+	{ "probe", "probe tcp|udp|stamp [opts] HOST PORT",
+	    "ping for echo services; STAMP delays",
+	    .run = echoctl_probe, .mode = CLIENT_MODE_PROBE },
+	{ "verify", "verify tcp|udp [options] HOST PORT",
+	    "check a seeded pattern end to end",
+	    .run = client_verify_run, .mode = CLIENT_MODE_VERIFY },
 	/* The control channel (src/client/ctlclient.c). */
-	{ "ping", NULL, 0, ctlclient_main, "ping [--socket PATH]                "
-	    "check that echod answers" },
-	{ "status", NULL, 0, ctlclient_main, "status [--socket PATH] [--json]     "
-	    "phase, listeners, connections, counters" },
-	{ "stats", NULL, 0, ctlclient_main, "stats [--socket PATH] [--json]      "
-	    "counters, total and per listener" },
-	{ "reload", NULL, 0, ctlclient_main, "reload [--socket PATH]              "
-	    "reload the configuration, wait for it" },
-	{ "metrics", NULL, 0, ctlclient_main, "metrics [--socket PATH]             "
-	    "the counters as Prometheus text" },
+	{ "ping", "ping [--socket PATH]", "check that echod answers",
+	    .handler = ctlclient_main },
+	{ "status", "status [--socket PATH] [--json]",
+	    "phase, listeners, connections, counters",
+	    .handler = ctlclient_main },
+	{ "stats", "stats [--socket PATH] [--json]",
+	    "counters, total and per listener", .handler = ctlclient_main },
+	{ "reload", "reload [--socket PATH]",
+	    "reload the configuration, wait for it",
+	    .handler = ctlclient_main },
+	{ "metrics", "metrics [--socket PATH]",
+	    "the counters as Prometheus text", .handler = ctlclient_main },
 	/* The load generator (src/client/bench/). */
-	{ "bench", NULL, 0, bench_main, "bench [options] MODE                "
-	    "load generator (bench --help)" },
+	{ "bench", "bench [options] MODE", "load generator (bench --help)",
+	    .handler = bench_main },
 };
 
 #define ECHOCTL_NCMDS (sizeof(echoctl_cmds) / sizeof(echoctl_cmds[0]))
@@ -98,7 +98,8 @@ echoctl_usage(FILE *f)
 	    "       echoctl --help | --version\n"
 	    "commands:\n", f);
 	for (i = 0; i < ECHOCTL_NCMDS; i++)
-		fprintf(f, "  %s\n", echoctl_cmds[i].usage);
+		fprintf(f, "  %-35s %s\n", echoctl_cmds[i].synopsis,
+		    echoctl_cmds[i].summary);
 	fputs("\"echoctl COMMAND --help\" shows a command's options.\n"
 	    "exit: 0 all verified, 1 loss or mismatch, 2 connection failed, "
 	    "64 usage;\n"
@@ -138,9 +139,12 @@ main(int argc, char **argv)
 		printf("echoctl %s %s\n", version_string(), version_features());
 		return EX_OK;
 	}
-	for (i = 0; i < ECHOCTL_NCMDS; i++)
-		if (strcmp(argv[1], echoctl_cmds[i].name) == 0)
-			return echoctl_run(&echoctl_cmds[i], argc - 1, argv + 1);
+	for (i = 0; i < ECHOCTL_NCMDS; i++) {
+		const struct echoctl_cmd *c = &echoctl_cmds[i];
+
+		if (strcmp(argv[1], c->name) == 0)
+			return echoctl_run(c, argc - 1, argv + 1);
+	}
 	fprintf(stderr, "echoctl: unknown command '%s'\n", argv[1]);
 	echoctl_usage(stderr);
 	return EX_USAGE;
