@@ -31,8 +31,8 @@ enum {
 	OPT_STATEFUL,
 };
 
-/* Every long option, and which commands take it: S session (tcp, udp),
- * P probe, V verify.  -4, -6, -v, -t and -h apply everywhere. */
+/* Every long option, grouped by the commands that take it: S session
+ * (tcp, udp), P probe, V verify.  -4 and -6 apply everywhere too. */
 struct client_opt {
 	const char *name;
 	int has_arg;
@@ -43,25 +43,25 @@ struct client_opt {
 static const struct client_opt client_opts_table[] = {
 	{ "help", no_argument, 'h', "SPV" },
 	{ "timeout", required_argument, 't', "SPV" },
-	{ "message", required_argument, 'm', "S" },
 	{ "verbose", no_argument, 'v', "SPV" },
-	{ "count", required_argument, 'c', "PV" },
-	{ "interval", required_argument, 'i', "P" },
-	{ "size", required_argument, 's', "PV" },
-	{ "wait", required_argument, 'W', "P" },
-	{ "bytes", required_argument, 'n', "V" },
+	{ "source", required_argument, OPT_SOURCE, "SPV" },
+	{ "tos", required_argument, OPT_TOS, "SPV" },
+	{ "ttl", required_argument, OPT_TTL, "SPV" },
+	{ "message", required_argument, 'm', "S" },
 	{ "hex", no_argument, OPT_HEX, "S" },
 	{ "crlf", no_argument, OPT_CRLF, "S" },
 	{ "no-shutdown", no_argument, OPT_NO_SHUTDOWN, "S" },
 	{ "linger", required_argument, OPT_LINGER, "S" },
+	{ "count", required_argument, 'c', "PV" },
+	{ "size", required_argument, 's', "PV" },
 	{ "json", no_argument, OPT_JSON, "PV" },
-	{ "csv", no_argument, OPT_CSV, "P" },
+	{ "interval", required_argument, 'i', "P" },
+	{ "wait", required_argument, 'W', "P" },
 	{ "reconnect", no_argument, OPT_RECONNECT, "P" },
 	{ "stateful", no_argument, OPT_STATEFUL, "P" },
+	{ "csv", no_argument, OPT_CSV, "P" },
+	{ "bytes", required_argument, 'n', "V" },
 	{ "seed", required_argument, OPT_SEED, "V" },
-	{ "source", required_argument, OPT_SOURCE, "SPV" },
-	{ "tos", required_argument, OPT_TOS, "SPV" },
-	{ "ttl", required_argument, OPT_TTL, "SPV" },
 };
 
 #define CLIENT_NOPTS (sizeof(client_opts_table) / sizeof(client_opts_table[0]))

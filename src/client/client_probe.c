@@ -9,13 +9,13 @@
  * truncated or corrupt (first differing byte offset).  No reply within -W is
  * loss.  TCP uses one connection and frames replies by size, or, with
  * --reconnect, a new connection per probe whose connect time is measured.
- * Ctrl-C ends with the summary; SIGQUIT prints an interim one.
+ * Ctrl-C ends with the summary; SIGQUIT prints an interim one (the
+ * schedule is client_series.c's).
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,41 +27,25 @@
 #include "client/client_probe.h"
 #include "client/client_probe_conn.h"
 #include "client/client_probe_out.h"
+#include "client/client_series.h"
 #include "common/clock.h"
 
-#define PROBE_SLOTS	4096	/* probes remembered for matching replies */
 #define PROBE_HDR	24	/* magic, seq, timestamp, session, pattern... */
 
-enum probe_slot_state {
-	PROBE_FREE,
-	PROBE_PENDING,
-	PROBE_REPLIED,
-	PROBE_BAD,		/* answered with a corrupt or truncated reply */
-	PROBE_LOST,
-};
-
-struct probe_slot {
-	uint32_t seq;
-	uint64_t sent_ns;
-	double deadline;
-	double connect_ms;	/* --reconnect; < 0 when not measured */
-	enum probe_slot_state state;
-};
-
 struct probe {
-	struct client_loop l;		/* its timer: the loss sweep */
+	struct client_loop l;
+	struct client_series series;
 	struct probe_tally t;
 	const struct client_opts *o;
 	int fd;				/* the connection or UDP socket */
 	uint32_t sid;			/* tells our replies from strays */
-	uint32_t oldest;		/* no pending probe before this seq */
 	uint32_t max_replied;
 	int any_replied;
-	struct probe_slot slot[PROBE_SLOTS];
+	/* --reconnect: each probe's connect time (ms; < 0: not measured),
+	 * by slot. */
+	double connect_ms[CLIENT_SERIES_SLOTS];
 	unsigned char *tx, *rx;		/* one payload each */
 	size_t rxlen;			/* TCP: bytes of rx so far */
-	ev_timer tick;
-	ev_signal sigquit;
 	struct probe_conns conns;	/* --reconnect only */
 	int closed;
 };
@@ -92,47 +76,25 @@ probe_fill(const struct probe *p, uint32_t seq, uint64_t ns, unsigned char *b)
 		b[i] = (unsigned char)(seq * 131u + i * 7u + p->sid);
 }
 
-static void
-probe_finish(struct probe *p)
+static double
+probe_connect_ms(const struct probe *p, const struct client_series_slot *s)
 {
-	if (!p->l.done)
-		p->t.end = clock_mono();
-	client_loop_finish(&p->l, EX_OK, NULL);
+	return p->connect_ms[s->seq % CLIENT_SERIES_SLOTS];
 }
 
 static void
-probe_lose(struct probe *p, struct probe_slot *s)
+probe_lost(void *arg, struct client_series_slot *s)
 {
-	s->state = PROBE_LOST;
+	struct probe *p = arg;
+
 	p->t.lost++;
 	probe_conn_drop(&p->conns, s->seq);
-	probe_out_event(&p->t, PROBE_EV_TIMEOUT, s->seq, 0, 0, s->connect_ms, 0,
-	    NULL);
-}
-
-/* Expire overdue probes; finish when -c probes are all resolved. */
-static void
-probe_sweep(struct probe *p, int all)
-{
-	double now = clock_mono();
-
-	while (p->oldest != p->t.sent) {
-		struct probe_slot *s = &p->slot[p->oldest % PROBE_SLOTS];
-
-		if (s->state == PROBE_PENDING) {
-			if (!all && now < s->deadline)
-				break;
-			probe_lose(p, s);
-		}
-		p->oldest++;
-	}
-	if (p->o->count > 0 && p->t.sent >= (uint32_t)p->o->count &&
-	    p->oldest == p->t.sent)
-		probe_finish(p);
+	probe_out_event(&p->t, PROBE_EV_TIMEOUT, s->seq, 0, 0,
+	    probe_connect_ms(p, s), 0, NULL);
 }
 
 /* The probe a reply claims to answer, or NULL when its header is not ours. */
-static struct probe_slot *
+static struct client_series_slot *
 probe_match(struct probe *p, const unsigned char *b, size_t n)
 {
 	uint32_t seq, sid;
@@ -141,17 +103,15 @@ probe_match(struct probe *p, const unsigned char *b, size_t n)
 		return NULL;
 	memcpy(&seq, b + 4, 4);
 	memcpy(&sid, b + 16, 4);
-	seq = ntohl(seq);
-	if (ntohl(sid) != p->sid || seq >= p->t.sent ||
-	    p->slot[seq % PROBE_SLOTS].seq != seq)
+	if (ntohl(sid) != p->sid)
 		return NULL;
-	return &p->slot[seq % PROBE_SLOTS];
+	return client_series_find(&p->series, ntohl(seq));
 }
 
 /* Compare with what was sent: 0 intact, else report and return -1. */
 static int
-probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
-    size_t n)
+probe_intact(struct probe *p, struct client_series_slot *s,
+    const unsigned char *b, size_t n)
 {
 	size_t i, m = n < p->o->size ? n : p->o->size;
 	char detail[96];
@@ -161,20 +121,21 @@ probe_intact(struct probe *p, struct probe_slot *s, const unsigned char *b,
 		;
 	if (i == m && n == p->o->size)
 		return 0;
-	if (s->state == PROBE_PENDING)
-		s->state = PROBE_BAD;
+	/* Answered, though not intact: a later intact copy is a duplicate. */
+	if (s->state == CLIENT_SERIES_PENDING)
+		s->state = CLIENT_SERIES_ANSWERED;
 	if (i < m || n > p->o->size) {
 		snprintf(detail, sizeof(detail), "first difference at byte %zu",
 		    i);
 		p->t.corrupt++;
 		probe_out_event(&p->t, PROBE_EV_CORRUPT, s->seq, n, 0,
-		    s->connect_ms, 0, detail);
+		    probe_connect_ms(p, s), 0, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "%zu of %zu bytes", n,
 		    p->o->size);
 		p->t.truncated++;
 		probe_out_event(&p->t, PROBE_EV_TRUNCATED, s->seq, n, 0,
-		    s->connect_ms, 0, detail);
+		    probe_connect_ms(p, s), 0, detail);
 	}
 	return -1;
 }
@@ -184,7 +145,7 @@ static void
 probe_reply(struct probe *p, const unsigned char *b, size_t n)
 {
 	uint64_t now = clock_mono_ns();
-	struct probe_slot *s = probe_match(p, b, n);
+	struct client_series_slot *s = probe_match(p, b, n);
 	int flags = 0;
 	double rtt;
 
@@ -197,14 +158,14 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 	rtt = (double)(now - s->sent_ns) / 1e6;
 	if (probe_intact(p, s, b, n) == -1)
 		return;
-	if (s->state == PROBE_REPLIED || s->state == PROBE_BAD) {
+	if (s->state == CLIENT_SERIES_ANSWERED) {
 		flags |= PROBE_F_DUP;
 		p->t.dup++;
-	} else if (s->state == PROBE_LOST) {
+	} else if (s->state == CLIENT_SERIES_LOST) {
 		flags |= PROBE_F_LATE;
 		p->t.late++;
 	} else {
-		s->state = PROBE_REPLIED;
+		s->state = CLIENT_SERIES_ANSWERED;
 		p->t.received++;
 		client_stats_add(&p->t.rtt, rtt);
 		if (p->any_replied && s->seq < p->max_replied) {
@@ -215,8 +176,8 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 			p->max_replied = s->seq;
 		p->any_replied = 1;
 	}
-	probe_out_event(&p->t, PROBE_EV_REPLY, s->seq, n, rtt, s->connect_ms,
-	    flags, NULL);
+	probe_out_event(&p->t, PROBE_EV_REPLY, s->seq, n, rtt,
+	    probe_connect_ms(p, s), flags, NULL);
 }
 
 /* A whole reply on a --reconnect connection. */
@@ -226,7 +187,7 @@ probe_conn_reply(void *arg, const unsigned char *b, size_t n)
 	struct probe *p = arg;
 
 	probe_reply(p, b, n);
-	probe_sweep(p, 0);
+	client_series_sweep(&p->series, 0);
 }
 
 /* The connection ended (or failed): what was in flight is lost. */
@@ -243,10 +204,11 @@ probe_closed(struct probe *p, const char *why)
 		probe_out_event(&p->t, PROBE_EV_TRUNCATED, UINT32_MAX, p->rxlen,
 		    0, -1, 0, part);
 	}
-	probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1, 0, why);
+	probe_out_event(&p->t, PROBE_EV_ERROR, p->series.sent - 1, 0, 0, -1, 0,
+	    why);
 	p->closed = 1;
-	probe_sweep(p, 1);
-	probe_finish(p);
+	client_series_sweep(&p->series, 1);
+	client_series_finish(&p->series);
 }
 
 static void
@@ -256,8 +218,8 @@ probe_error(void *arg, int err)
 
 	if (err == ECONNREFUSED && p->o->proto == CLIENT_UDP) {
 		p->t.refused++;
-		probe_out_event(&p->t, PROBE_EV_ERROR, p->t.sent - 1, 0, 0, -1,
-		    0, "connection refused (ICMP port unreachable)");
+		probe_out_event(&p->t, PROBE_EV_ERROR, p->series.sent - 1, 0, 0,
+		    -1, 0, "connection refused (ICMP port unreachable)");
 		return;
 	}
 	probe_closed(p, strerror(err));
@@ -288,102 +250,59 @@ probe_data(void *arg, const unsigned char *b, size_t n)
 			probe_reply(p, p->rx, p->o->size);
 		}
 	}
-	probe_sweep(p, 0);
+	client_series_sweep(&p->series, 0);
 }
 
-static void
-probe_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* --reconnect: the probe's own connection, its connect time apart from
+ * the round trip.  The socket, or -1 (the probe is lost). */
+static int
+probe_reconnect(struct probe *p, struct client_series_slot *s)
 {
-	struct probe *p = w->data;
-	uint32_t seq = p->t.sent;
-	struct probe_slot *s = &p->slot[seq % PROBE_SLOTS];
-	int fd = p->fd;
+	double *ms = &p->connect_ms[s->seq % CLIENT_SERIES_SLOTS];
+	int fd = probe_conn_open(&p->conns, s->seq, ms);
 
-	if (p->o->count > 0 && seq >= (uint32_t)p->o->count) {
-		ev_timer_stop(loop, w);
-		return;
+	if (fd == -1) {
+		p->t.connfail++;
+		p->t.lost++;
+		s->state = CLIENT_SERIES_LOST;
+		probe_out_event(&p->t, PROBE_EV_ERROR, s->seq, 0, 0, -1, 0,
+		    "connect failed");
+		return -1;
 	}
-	if (s->state == PROBE_PENDING)
-		probe_lose(p, s);	/* remembered too long: recycle */
-	memset(s, 0, sizeof(*s));
-	s->seq = seq;
-	s->connect_ms = -1;
+	client_stats_add(&p->t.conn, *ms);
 	s->sent_ns = clock_mono_ns();
 	s->deadline = clock_mono() + p->o->wait;
-	s->state = PROBE_PENDING;
-	p->t.sent++;
-	if (p->o->reconnect &&
-	    (fd = probe_conn_open(&p->conns, seq, &s->connect_ms)) == -1) {
-		p->t.connfail++;
-		s->state = PROBE_LOST;
-		p->t.lost++;
-		probe_out_event(&p->t, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
-		    "connect failed");
-	} else {
-		if (p->o->reconnect) {
-			/* The RTT is the echo's; connect time is reported apart. */
-			client_stats_add(&p->t.conn, s->connect_ms);
-			s->sent_ns = clock_mono_ns();
-			s->deadline = clock_mono() + p->o->wait;
-		}
-		probe_fill(p, seq, s->sent_ns, p->tx);
-		/* A stalled socket is given up to -W. */
-		if (client_net_write_all(fd, p->tx, p->o->size, clock_mono() +
-		    p->o->wait) == -1) {
-			int refused = errno == ECONNREFUSED;
+	return fd;
+}
 
-			p->t.refused += refused;
-			probe_out_event(&p->t, PROBE_EV_ERROR, seq, 0, 0, -1, 0,
-			    refused ? "connection refused (ICMP port "
-			    "unreachable)" : strerror(errno));
-		}
+static void
+probe_send(void *arg, struct client_series_slot *s)
+{
+	struct probe *p = arg;
+	int fd = p->fd;
+
+	p->connect_ms[s->seq % CLIENT_SERIES_SLOTS] = -1;
+	if (p->o->reconnect && (fd = probe_reconnect(p, s)) == -1)
+		return;
+	probe_fill(p, s->seq, s->sent_ns, p->tx);
+	/* A stalled socket is given up to -W. */
+	if (client_net_write_all(fd, p->tx, p->o->size, clock_mono() +
+	    p->o->wait) == -1) {
+		int refused = errno == ECONNREFUSED;
+
+		p->t.refused += refused;
+		probe_out_event(&p->t, PROBE_EV_ERROR, s->seq, 0, 0, -1, 0,
+		    refused ? "connection refused (ICMP port unreachable)" :
+		    strerror(errno));
 	}
-	probe_sweep(p, 0);
 }
 
 static void
-probe_check(void *arg)
+probe_interim(void *arg)
 {
-	probe_sweep(arg, 0);
-}
-
-static void
-probe_signal(void *arg, int signum)
-{
-	probe_finish(arg);
-}
-
-static void
-probe_sigquit_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct probe *p = w->data;
+	struct probe *p = arg;
 
 	probe_out_interim(&p->t);
-}
-
-/* Exit code: 0 all answered intact, 2 never connected, 1 otherwise. */
-static int
-probe_status(const struct probe *p)
-{
-	if (p->t.sent > 0 && p->t.connfail == p->t.sent)
-		return EXITCODE_CONNECT;
-	if (p->t.received == 0 && p->t.refused > 0)
-		return EXITCODE_CONNECT;
-	if (p->t.sent > 0 && p->t.received == p->t.sent && !p->t.dup &&
-	    !p->t.corrupt && !p->t.truncated && !p->t.late && !p->closed)
-		return EX_OK;
-	return EXITCODE_LOSS;
-}
-
-static void
-probe_watchers(struct probe *p)
-{
-	ev_timer_init(&p->tick, probe_tick_cb, 0., p->o->interval);
-	ev_signal_init(&p->sigquit, probe_sigquit_cb, SIGQUIT);
-	p->tick.data = p->sigquit.data = p;
-	ev_timer_start(p->l.loop, &p->tick);
-	ev_signal_start(p->l.loop, &p->sigquit);
-	client_loop_timer(&p->l, 0.02);
 }
 
 /* "127.0.0.1:8888"; with --reconnect, the name as given. */
@@ -405,8 +324,11 @@ probe_connect(struct probe *p)
 }
 
 static const struct client_loop_ops probe_ops = {
-	.data = probe_data, .error = probe_error, .timer = probe_check,
-	.signal = probe_signal,
+	.data = probe_data, .error = probe_error,
+};
+
+static const struct client_series_ops probe_series_ops = {
+	.send = probe_send, .lost = probe_lost, .interim = probe_interim,
 };
 
 static int
@@ -421,12 +343,11 @@ probe_run(struct probe *p)
 		fprintf(stderr, "echoctl: out of memory\n");
 		return EXITCODE_LOSS;
 	}
-	p->t.start = clock_mono();
 	probe_out_start(&p->t);
-	probe_watchers(p);
-	(void)client_loop_run(&p->l);
-	probe_sweep(p, 1);	/* on Ctrl-C, unanswered probes count as lost */
-	p->t.status = probe_status(p);
+	client_series_run(&p->series, &p->l, p->o, &probe_series_ops, p);
+	p->t.status = client_series_status(&p->series, p->t.received,
+	    p->t.refused, p->t.connfail, p->t.dup || p->t.corrupt ||
+	    p->t.truncated || p->t.late || p->closed);
 	probe_out_summary(&p->t);
 	return p->t.status;
 }
@@ -440,6 +361,7 @@ client_probe_run(struct client_opts *o)
 	if (p == NULL)
 		return EXITCODE_LOSS;
 	p->o = p->t.o = o;
+	p->t.series = &p->series;
 	p->fd = -1;
 	p->sid = (uint32_t)getpid() ^ (uint32_t)clock_mono_ns();
 	p->tx = malloc(o->size);

@@ -47,15 +47,6 @@ probe_flag_text(int flags)
 	return "";
 }
 
-/* One NDJSON line, or a complaint on stderr when it could not be built. */
-static void
-probe_out_json_line(struct json *j)
-{
-	if (json_print(j, stdout) == -1)
-		fprintf(stderr, "echoctl: probe: no memory for a JSON line\n");
-	json_free(j);
-}
-
 static void
 probe_out_json(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
     size_t bytes, double rtt_ms, double connect_ms, int flags,
@@ -81,7 +72,7 @@ probe_out_json(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
 	if (detail != NULL)
 		json_str(&j, "detail", detail);
 	json_object_end(&j);
-	probe_out_json_line(&j);
+	json_print_free(&j, stdout, "echoctl: probe");
 }
 
 void
@@ -139,10 +130,7 @@ probe_out_event(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
 static double
 probe_loss_pct(const struct probe_tally *t)
 {
-	if (t->sent == 0)
-		return 0;
-	return 100.0 * (double)(t->sent - t->received) /
-	    (double)t->sent;
+	return client_series_loss_pct(t->series, t->received);
 }
 
 static void
@@ -156,11 +144,11 @@ probe_out_text_summary(const struct probe_tally *t, FILE *f)
 	    t->o->proto == CLIENT_TCP ? "tcp" : "udp");
 	fprintf(f, "%u probes sent, %llu replies, %.1f%% loss, %llu duplicates, "
 	    "%llu reordered, %llu corrupt, %llu truncated, %llu late, "
-	    "time %.0fms\n", t->sent, (unsigned long long)t->received,
+	    "time %.0fms\n", t->series->sent, (unsigned long long)t->received,
 	    probe_loss_pct(t), (unsigned long long)t->dup,
 	    (unsigned long long)t->reordered, (unsigned long long)t->corrupt,
 	    (unsigned long long)t->truncated, (unsigned long long)t->late,
-	    (t->end - t->start) * 1000.0);
+	    (t->series->end - t->series->start) * 1000.0);
 	if (r.n > 0) {
 		fprintf(f, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
 		    r.min, r.avg, r.max, r.mdev);
@@ -177,26 +165,8 @@ probe_out_text_summary(const struct probe_tally *t, FILE *f)
 		    (unsigned long long)t->refused);
 }
 
-/* {"min":..,"avg":..,...} in milliseconds, when there are samples. */
 static void
-probe_out_json_stats(struct json *j, const char *key,
-    const struct client_stats_summary *s)
-{
-	const struct json_num_member m[] = {
-		{ "min", s->min }, { "avg", s->avg }, { "max", s->max },
-		{ "mdev", s->mdev }, { "p50", s->p50 }, { "p90", s->p90 },
-		{ "p99", s->p99 },
-	};
-
-	if (s->n == 0)
-		return;
-	json_object_begin(j, key);
-	json_num_members(j, m, sizeof(m) / sizeof(m[0]), 3);
-	json_object_end(j);
-}
-
-void
-probe_out_summary(const struct probe_tally *t)
+probe_out_json_summary(const struct probe_tally *t)
 {
 	const struct json_u64_member counts[] = {
 		{ "duplicates", t->dup }, { "reordered", t->reordered },
@@ -204,31 +174,25 @@ probe_out_summary(const struct probe_tally *t)
 		{ "late", t->late }, { "connect_failures", t->connfail },
 		{ "icmp_unreachable", t->refused },
 	};
-	struct client_stats_summary r, c;
 	struct json j;
 
-	if (!t->o->json) {
-		probe_out_text_summary(t, t->o->csv ? stderr : stdout);
-		fflush(stdout);
-		return;
-	}
-	(void)client_stats_summary(&t->rtt, &r);
-	(void)client_stats_summary(&t->conn, &c);
-	json_init(&j, PROBE_JSON_MAX);
-	json_object_begin(&j, NULL);
-	json_str(&j, "type", "summary");
-	json_str(&j, "peer", t->peer);
-	json_str(&j, "proto", t->o->proto == CLIENT_TCP ? "tcp" : "udp");
-	json_u64(&j, "sent", t->sent);
-	json_u64(&j, "received", t->received);
-	json_num(&j, "loss_pct", probe_loss_pct(t), 1);
-	json_u64_members(&j, counts, sizeof(counts) / sizeof(counts[0]));
-	json_num(&j, "time_ms", (t->end - t->start) * 1000.0, 0);
-	probe_out_json_stats(&j, "rtt_ms", &r);
-	probe_out_json_stats(&j, "connect_ms", &c);
+	client_series_json_summary(t->series, &j, PROBE_JSON_MAX, t->peer,
+	    t->o->proto == CLIENT_TCP ? "tcp" : "udp", t->received, counts,
+	    sizeof(counts) / sizeof(counts[0]));
+	client_stats_json(&t->rtt, &j, "rtt_ms");
+	client_stats_json(&t->conn, &j, "connect_ms");
 	json_i64(&j, "exit", t->status);
 	json_object_end(&j);
-	probe_out_json_line(&j);
+	json_print_free(&j, stdout, "echoctl: probe");
+}
+
+void
+probe_out_summary(const struct probe_tally *t)
+{
+	if (t->o->json)
+		probe_out_json_summary(t);
+	else
+		probe_out_text_summary(t, t->o->csv ? stderr : stdout);
 	fflush(stdout);
 }
 
@@ -241,5 +205,5 @@ probe_out_interim(const struct probe_tally *t)
 	(void)client_stats_summary(&t->rtt, &r);
 	fprintf(stderr, "%llu/%u replies, %.1f%% loss, min/avg/max/mdev = "
 	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)t->received,
-	    t->sent, probe_loss_pct(t), r.min, r.avg, r.max, r.mdev);
+	    t->series->sent, probe_loss_pct(t), r.min, r.avg, r.max, r.mdev);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "client/client_opts.h"
+#include "client/client_series.h"
 #include "client/client_stats.h"
 #include "common/addr.h"
 
@@ -28,12 +29,11 @@ enum probe_event {
 
 struct probe_tally {
 	const struct client_opts *o;
+	const struct client_series *series;	/* sent; start, end */
 	char peer[ADDR_STRLEN];		/* "127.0.0.1:8888" */
-	uint32_t sent;			/* = the next sequence number */
 	uint64_t received, dup, reordered, corrupt, truncated, late, lost;
 	uint64_t connfail, refused;
 	struct client_stats rtt, conn;	/* milliseconds */
-	double start, end;
 	int status;			/* the exit status, for the summary */
 };
 

@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,70 +29,35 @@
 
 #include "client/client_loop.h"
 #include "client/client_net.h"
+#include "client/client_series.h"
 #include "client/client_stamp.h"
 #include "client/client_stamp_out.h"
 #include "common/clock.h"
 #include "common/stamp.h"
 
-#define STAMP_PROBE_SLOTS	4096	/* test packets remembered */
-
-enum stamp_slot_state {
-	STAMP_SLOT_FREE,
-	STAMP_SLOT_PENDING,
-	STAMP_SLOT_ANSWERED,
-	STAMP_SLOT_LOST,
-};
-
-struct stamp_slot {
-	uint32_t seq;
-	uint64_t sent_ns;		/* monotonic, for the round trip */
+/* What a test packet carried, by series slot, to time its answer. */
+struct stamp_sent {
 	struct timespec t1;		/* wall clock, for the one-way delays */
 	uint64_t t1_ts;			/* T1 as sent */
-	double deadline;
-	enum stamp_slot_state state;
 };
 
 struct stamp_probe {
-	struct client_loop l;		/* its timer: the loss sweep */
+	struct client_loop l;
+	struct client_series series;
 	struct stamp_tally t;
 	const struct client_opts *o;
 	int fd;
-	uint32_t oldest;		/* no pending packet before this seq */
-	struct stamp_slot slot[STAMP_PROBE_SLOTS];
+	struct stamp_sent sent[CLIENT_SERIES_SLOTS];
 	unsigned char *tx, *rx;
-	ev_timer tick;
-	ev_signal sigquit;
 };
 
 static void
-stamp_finish(struct stamp_probe *p)
+stamp_lost(void *arg, struct client_series_slot *s)
 {
-	if (!p->l.done)
-		p->t.end = clock_mono();
-	client_loop_finish(&p->l, EX_OK, NULL);
-}
+	struct stamp_probe *p = arg;
 
-/* Expire overdue packets; finish when -c packets are all resolved. */
-static void
-stamp_sweep(struct stamp_probe *p, int all)
-{
-	double now = clock_mono();
-
-	while (p->oldest != p->t.sent) {
-		struct stamp_slot *s = &p->slot[p->oldest % STAMP_PROBE_SLOTS];
-
-		if (s->state == STAMP_SLOT_PENDING) {
-			if (!all && now < s->deadline)
-				break;
-			s->state = STAMP_SLOT_LOST;
-			p->t.lost++;
-			stamp_out_timeout(&p->t, s->seq);
-		}
-		p->oldest++;
-	}
-	if (p->o->count > 0 && p->t.sent >= (uint32_t)p->o->count &&
-	    p->oldest == p->t.sent)
-		stamp_finish(p);
+	p->t.lost++;
+	stamp_out_timeout(&p->t, s->seq);
 }
 
 static void
@@ -108,13 +72,14 @@ ipdv_add(struct stamp_ipdv *j, double v)
 }
 
 /* The answer's slot, or NULL when it answers none of our packets. */
-static struct stamp_slot *
+static struct client_series_slot *
 stamp_match(struct stamp_probe *p, const struct stamp_reply *r)
 {
-	struct stamp_slot *s = &p->slot[r->sender_seq % STAMP_PROBE_SLOTS];
+	struct client_series_slot *s = client_series_find(&p->series,
+	    r->sender_seq);
 
-	if (r->sender_seq >= p->t.sent || s->seq != r->sender_seq ||
-	    s->state == STAMP_SLOT_FREE || s->t1_ts != r->sender_ts)
+	if (s == NULL ||
+	    p->sent[s->seq % CLIENT_SERIES_SLOTS].t1_ts != r->sender_ts)
 		return NULL;
 	return s;
 }
@@ -132,12 +97,13 @@ stamp_our_ts(const struct stamp_probe *p, const struct timespec *t,
 }
 
 static void
-stamp_measure(struct stamp_probe *p, struct stamp_slot *s,
+stamp_measure(struct stamp_probe *p, struct client_series_slot *s,
     const struct stamp_reply *r, const struct timespec *t4,
     uint64_t recv_ns, struct stamp_result *res)
 {
 	enum stamp_tsfmt fmt = stamp_err_format(r->err);
-	uint64_t t1 = stamp_our_ts(p, &s->t1, fmt);
+	uint64_t t1 = stamp_our_ts(p, &p->sent[s->seq % CLIENT_SERIES_SLOTS].t1,
+	    fmt);
 	uint64_t t4ts = stamp_our_ts(p, t4, fmt);
 
 	res->residence = stamp_ts_diff(r->tx_ts, r->rx_ts, fmt) * 1e3;
@@ -148,20 +114,20 @@ stamp_measure(struct stamp_probe *p, struct stamp_slot *s,
 
 /* Sequence numbers: duplicates, late answers, reordering, loss direction. */
 static void
-stamp_account(struct stamp_probe *p, struct stamp_slot *s,
+stamp_account(struct stamp_probe *p, struct client_series_slot *s,
     const struct stamp_reply *r, struct stamp_result *res)
 {
-	if (s->state == STAMP_SLOT_ANSWERED) {
+	if (s->state == CLIENT_SERIES_ANSWERED) {
 		res->dup = true;
 		p->t.dup++;
 		return;
 	}
-	if (s->state == STAMP_SLOT_LOST) {
+	if (s->state == CLIENT_SERIES_LOST) {
 		res->late = true;
 		p->t.late++;
 		return;
 	}
-	s->state = STAMP_SLOT_ANSWERED;
+	s->state = CLIENT_SERIES_ANSWERED;
 	p->t.received++;
 	if (r->seq != r->sender_seq)
 		p->t.numbering_own = true;
@@ -190,7 +156,7 @@ stamp_answer(struct stamp_probe *p, const unsigned char *b, size_t n,
 {
 	struct stamp_result res = { .bytes = n };
 	struct stamp_reply r;
-	struct stamp_slot *s;
+	struct client_series_slot *s;
 
 	if (stamp_reply_parse(b, n, &r) == -1 || !r.mbz_ok ||
 	    n != p->o->size) {
@@ -266,105 +232,51 @@ stamp_read(void *arg)
 		stamp_answer(p, p->rx, n, &t4, mono);
 	if (rc == -1 && errno == ECONNREFUSED) {
 		p->t.refused++;
-		stamp_out_error(&p->t, p->t.sent - 1, "connection refused (ICMP "
-		    "port unreachable)");
+		stamp_out_error(&p->t, p->series.sent - 1, "connection refused "
+		    "(ICMP port unreachable)");
 	} else if (rc == -1) {
-		stamp_out_error(&p->t, p->t.sent - 1, strerror(errno));
+		stamp_out_error(&p->t, p->series.sent - 1, strerror(errno));
 	}
-	stamp_sweep(p, 0);
+	client_series_sweep(&p->series, 0);
 }
 
 static void
-stamp_send_one(struct stamp_probe *p, struct stamp_slot *s)
+stamp_send(void *arg, struct client_series_slot *s)
 {
+	struct stamp_probe *p = arg;
+	struct stamp_sent *sent = &p->sent[s->seq % CLIENT_SERIES_SLOTS];
 	struct stamp_test t = { .seq = s->seq };
 	struct clock_sync cs;
 
 	clock_wall_sync(&cs);
 	t.err = stamp_err_encode(cs.synced, STAMP_TS_NTP, cs.error);
-	s->deadline = clock_mono() + p->o->wait;
 	s->sent_ns = clock_mono_ns();
-	clock_wall(&s->t1);
-	s->t1_ts = t.ts = stamp_ts_from_timespec(&s->t1, STAMP_TS_NTP);
+	clock_wall(&sent->t1);
+	sent->t1_ts = t.ts = stamp_ts_from_timespec(&sent->t1, STAMP_TS_NTP);
 	(void)stamp_test_build(p->tx, p->o->size, &t);
 	if (send(p->fd, p->tx, p->o->size, 0) == -1) {
 		int refused = errno == ECONNREFUSED;
 
 		p->t.refused += refused;
-		stamp_out_error(&p->t, s->seq, refused ? "connection refused (ICMP "
-		    "port unreachable)" : strerror(errno));
+		stamp_out_error(&p->t, s->seq, refused ? "connection refused "
+		    "(ICMP port unreachable)" : strerror(errno));
 	}
 }
 
 static void
-stamp_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+stamp_interim(void *arg)
 {
-	struct stamp_probe *p = w->data;
-	uint32_t seq = p->t.sent;
-	struct stamp_slot *s = &p->slot[seq % STAMP_PROBE_SLOTS];
-
-	if (p->o->count > 0 && seq >= (uint32_t)p->o->count) {
-		ev_timer_stop(loop, w);
-		return;
-	}
-	if (s->state == STAMP_SLOT_PENDING) {	/* remembered too long */
-		s->state = STAMP_SLOT_LOST;
-		p->t.lost++;
-		stamp_out_timeout(&p->t, s->seq);
-	}
-	memset(s, 0, sizeof(*s));
-	s->seq = seq;
-	s->state = STAMP_SLOT_PENDING;
-	p->t.sent++;
-	stamp_send_one(p, s);
-	stamp_sweep(p, 0);
-}
-
-static void
-stamp_check(void *arg)
-{
-	stamp_sweep(arg, 0);
-}
-
-static void
-stamp_signal(void *arg, int signum)
-{
-	stamp_finish(arg);
-}
-
-static void
-stamp_sigquit_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct stamp_probe *p = w->data;
+	struct stamp_probe *p = arg;
 
 	stamp_out_interim(&p->t);
 }
 
-static void
-stamp_watchers(struct stamp_probe *p)
-{
-	ev_timer_init(&p->tick, stamp_tick_cb, 0., p->o->interval);
-	ev_signal_init(&p->sigquit, stamp_sigquit_cb, SIGQUIT);
-	p->tick.data = p->sigquit.data = p;
-	ev_timer_start(p->l.loop, &p->tick);
-	ev_signal_start(p->l.loop, &p->sigquit);
-	client_loop_timer(&p->l, 0.02);
-}
-
-/* Exit code: 0 every packet answered intact, 2 unreachable, 1 otherwise. */
-static int
-stamp_status(const struct stamp_probe *p)
-{
-	if (p->t.received == 0 && p->t.refused > 0)
-		return EXITCODE_CONNECT;
-	if (p->t.sent > 0 && p->t.received == p->t.sent && !p->t.dup &&
-	    !p->t.malformed && !p->t.late)
-		return EX_OK;
-	return EXITCODE_LOSS;
-}
-
 static const struct client_loop_ops stamp_ops = {
-	.read = stamp_read, .timer = stamp_check, .signal = stamp_signal,
+	.read = stamp_read,
+};
+
+static const struct client_series_ops stamp_series_ops = {
+	.send = stamp_send, .lost = stamp_lost, .interim = stamp_interim,
 };
 
 static int
@@ -386,12 +298,10 @@ stamp_run(struct stamp_probe *p)
 		close(p->fd);
 		return EXITCODE_LOSS;
 	}
-	p->t.start = clock_mono();
 	stamp_out_start(&p->t);
-	stamp_watchers(p);
-	(void)client_loop_run(&p->l);
-	stamp_sweep(p, 1);	/* on Ctrl-C, unanswered packets are lost */
-	p->t.status = stamp_status(p);
+	client_series_run(&p->series, &p->l, p->o, &stamp_series_ops, p);
+	p->t.status = client_series_status(&p->series, p->t.received,
+	    p->t.refused, 0, p->t.dup || p->t.malformed || p->t.late);
 	stamp_out_summary(&p->t);
 	close(p->fd);
 	return p->t.status;
@@ -411,6 +321,7 @@ client_stamp_run(struct client_opts *o)
 		fprintf(stderr, "echoctl: out of memory\n");
 	else {
 		p->o = p->t.o = o;
+		p->t.series = &p->series;
 		rc = stamp_run(p);
 	}
 	if (p != NULL) {

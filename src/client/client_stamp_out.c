@@ -21,13 +21,11 @@ static const char stamp_caveat[] =
     "reflector's: they are only as accurate as the two clocks' "
     "synchronization; the round trip does not depend on it";
 
-/* Print and free one JSON document (a line). */
+/* One NDJSON line, at once. */
 static void
 stamp_json_emit(struct json *j)
 {
-	if (json_failed(j) || json_print(j, stdout) == -1)
-		fprintf(stderr, "echoctl: could not write the JSON output\n");
-	json_free(j);
+	json_print_free(j, stdout, "echoctl: probe stamp");
 	fflush(stdout);
 }
 
@@ -43,6 +41,10 @@ stamp_out_start(const struct stamp_tally *t)
 void
 stamp_out_answer(const struct stamp_tally *t, const struct stamp_result *r)
 {
+	const struct json_num_member delays[] = {
+		{ "rtt_ms", r->rtt }, { "forward_ms", r->fwd },
+		{ "backward_ms", r->bwd }, { "reflector_ms", r->residence },
+	};
 	struct json j;
 
 	if (!t->o->json) {
@@ -60,10 +62,7 @@ stamp_out_answer(const struct stamp_tally *t, const struct stamp_result *r)
 	json_u64(&j, "seq", r->seq);
 	json_u64(&j, "reflector_seq", r->refl_seq);
 	json_u64(&j, "bytes", r->bytes);
-	json_num(&j, "rtt_ms", r->rtt, 3);
-	json_num(&j, "forward_ms", r->fwd, 3);
-	json_num(&j, "backward_ms", r->bwd, 3);
-	json_num(&j, "reflector_ms", r->residence, 3);
+	json_num_members(&j, delays, sizeof(delays) / sizeof(delays[0]), 3);
 	json_u64(&j, "ttl", r->ttl);
 	json_bool(&j, "dup", r->dup);
 	json_bool(&j, "late", r->late);
@@ -134,14 +133,13 @@ stamp_out_loss(const struct stamp_tally *t, struct stamp_loss *l)
 	 * of those, `received` came back; later ones: no answer says. */
 	l->forward = (uint64_t)t->max_sseq - t->max_rseq;
 	l->backward = (uint64_t)t->max_rseq + 1 - t->received;
-	l->unknown = (uint64_t)t->sent - t->max_sseq - 1;
+	l->unknown = (uint64_t)t->series->sent - t->max_sseq - 1;
 }
 
 static double
 stamp_loss_pct(const struct stamp_tally *t)
 {
-	return t->sent == 0 ? 0 : 100.0 * (double)(t->sent -
-	    t->received) / (double)t->sent;
+	return client_series_loss_pct(t->series, t->received);
 }
 
 static double
@@ -185,7 +183,7 @@ stamp_text_loss(const struct stamp_tally *t, FILE *f)
 	else if (t->numbering_bad)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "did not start at zero for this session)\n");
-	else if (t->any_answer && t->received < t->sent)
+	else if (t->any_answer && t->received < t->series->sent)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "equal ours: stateless, or stateful and nothing was lost "
 		    "on the way there; --stateful says which)\n");
@@ -197,10 +195,11 @@ stamp_text_summary(const struct stamp_tally *t, FILE *f)
 	fprintf(f, "\n--- %s stamp statistics ---\n", t->peer);
 	fprintf(f, "%u packets sent, %llu answers, %.1f%% loss, %llu "
 	    "duplicates, %llu reordered, %llu late, %llu malformed, time "
-	    "%.0fms\n", t->sent, (unsigned long long)t->received,
+	    "%.0fms\n", t->series->sent, (unsigned long long)t->received,
 	    stamp_loss_pct(t), (unsigned long long)t->dup,
 	    (unsigned long long)t->reordered, (unsigned long long)t->late,
-	    (unsigned long long)t->malformed, (t->end - t->start) * 1000.0);
+	    (unsigned long long)t->malformed,
+	    (t->series->end - t->series->start) * 1000.0);
 	stamp_text_loss(t, f);
 	stamp_text_delays(f, "round trip", &t->rtt);
 	stamp_text_delays(f, "forward", &t->fwd);
@@ -221,26 +220,6 @@ stamp_text_summary(const struct stamp_tally *t, FILE *f)
 		fprintf(f, "%llu ICMP port unreachable, %llu answers to no "
 		    "packet of ours\n", (unsigned long long)t->refused,
 		    (unsigned long long)t->stray);
-}
-
-static void
-stamp_json_delays(struct json *j, const char *key,
-    const struct client_stats *st)
-{
-	struct client_stats_summary s;
-
-	(void)client_stats_summary(st, &s);
-	if (s.n == 0)
-		return;
-	json_object_begin(j, key);
-	json_num(j, "min", s.min, 3);
-	json_num(j, "avg", s.avg, 3);
-	json_num(j, "max", s.max, 3);
-	json_num(j, "mdev", s.mdev, 3);
-	json_num(j, "p50", s.p50, 3);
-	json_num(j, "p90", s.p90, 3);
-	json_num(j, "p99", s.p99, 3);
-	json_object_end(j);
 }
 
 static void
@@ -277,35 +256,22 @@ stamp_json_clocks(const struct stamp_tally *t, struct json *j)
 	json_object_end(j);
 }
 
-void
-stamp_out_summary(const struct stamp_tally *t)
+static void
+stamp_json_summary(const struct stamp_tally *t)
 {
+	const struct json_u64_member counts[] = {
+		{ "duplicates", t->dup }, { "reordered", t->reordered },
+		{ "late", t->late }, { "malformed", t->malformed },
+		{ "stray", t->stray }, { "icmp_unreachable", t->refused },
+	};
 	struct json j;
 
-	if (!t->o->json) {
-		stamp_text_summary(t, stdout);
-		fflush(stdout);
-		return;
-	}
-	json_init(&j, STAMP_JSON_MAX);
-	json_object_begin(&j, NULL);
-	json_str(&j, "type", "summary");
-	json_str(&j, "peer", t->peer);
-	json_str(&j, "proto", "stamp");
-	json_u64(&j, "sent", t->sent);
-	json_u64(&j, "received", t->received);
-	json_num(&j, "loss_pct", stamp_loss_pct(t), 1);
-	json_u64(&j, "duplicates", t->dup);
-	json_u64(&j, "reordered", t->reordered);
-	json_u64(&j, "late", t->late);
-	json_u64(&j, "malformed", t->malformed);
-	json_u64(&j, "stray", t->stray);
-	json_u64(&j, "icmp_unreachable", t->refused);
-	json_num(&j, "time_ms", (t->end - t->start) * 1000.0, 0);
+	client_series_json_summary(t->series, &j, STAMP_JSON_MAX, t->peer,
+	    "stamp", t->received, counts, sizeof(counts) / sizeof(counts[0]));
 	stamp_json_loss(t, &j);
-	stamp_json_delays(&j, "rtt_ms", &t->rtt);
-	stamp_json_delays(&j, "forward_ms", &t->fwd);
-	stamp_json_delays(&j, "backward_ms", &t->bwd);
+	client_stats_json(&t->rtt, &j, "rtt_ms");
+	client_stats_json(&t->fwd, &j, "forward_ms");
+	client_stats_json(&t->bwd, &j, "backward_ms");
 	if (t->j_rtt.n > 0) {
 		json_object_begin(&j, "jitter_ms");
 		json_num(&j, "rtt", ipdv_mean(&t->j_rtt), 3);
@@ -319,6 +285,16 @@ stamp_out_summary(const struct stamp_tally *t)
 	stamp_json_emit(&j);
 }
 
+void
+stamp_out_summary(const struct stamp_tally *t)
+{
+	if (t->o->json)
+		stamp_json_summary(t);
+	else
+		stamp_text_summary(t, stdout);
+	fflush(stdout);
+}
+
 /* SIGQUIT, like ping: one line on stderr, the run goes on. */
 void
 stamp_out_interim(const struct stamp_tally *t)
@@ -328,6 +304,6 @@ stamp_out_interim(const struct stamp_tally *t)
 	(void)client_stats_summary(&t->rtt, &r);
 	fprintf(stderr, "%llu/%u answers, %.1f%% loss, round trip "
 	    "min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
-	    (unsigned long long)t->received, t->sent, stamp_loss_pct(t),
+	    (unsigned long long)t->received, t->series->sent, stamp_loss_pct(t),
 	    r.min, r.avg, r.max, r.mdev);
 }

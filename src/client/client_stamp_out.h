@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "client/client_opts.h"
+#include "client/client_series.h"
 #include "client/client_stats.h"
 #include "common/addr.h"
 #include "common/clock.h"
@@ -34,8 +35,8 @@ struct stamp_ipdv {
 
 struct stamp_tally {
 	const struct client_opts *o;
+	const struct client_series *series;	/* sent; start, end */
 	char peer[ADDR_STRLEN];
-	uint32_t sent;			/* = the next sequence number */
 	uint64_t received, dup, late, lost, reordered, malformed, stray;
 	uint64_t refused;
 	/* Loss direction (stateful reflector): the highest sender and
@@ -46,7 +47,6 @@ struct stamp_tally {
 	struct client_stats rtt, fwd, bwd;
 	struct stamp_ipdv j_rtt, j_fwd, j_bwd;
 	struct clock_sync sync;		/* ours, at the start */
-	double start, end;
 	int status;			/* the exit status, for the summary */
 };
 

@@ -95,6 +95,25 @@ client_stats_summary(const struct client_stats *st,
 }
 
 void
+client_stats_json(const struct client_stats *st, struct json *j,
+    const char *key)
+{
+	struct client_stats_summary s;
+
+	if (client_stats_summary(st, &s) == -1 || s.n == 0)
+		return;
+	const struct json_num_member m[] = {
+		{ "min", s.min }, { "avg", s.avg }, { "max", s.max },
+		{ "mdev", s.mdev }, { "p50", s.p50 }, { "p90", s.p90 },
+		{ "p99", s.p99 },
+	};
+
+	json_object_begin(j, key);
+	json_num_members(j, m, sizeof(m) / sizeof(m[0]), 3);
+	json_object_end(j);
+}
+
+void
 client_stats_free(struct client_stats *st)
 {
 	free(st->samples);

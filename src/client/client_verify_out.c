@@ -90,10 +90,7 @@ verify_report_json(const struct verify_result *r)
 	if (r->why[0] != '\0')
 		json_str(&j, "detail", r->why);
 	json_object_end(&j);
-	if (json_print(&j, stdout) == -1)
-		fprintf(stderr, "echoctl: verify: no memory for the JSON "
-		    "report\n");
-	json_free(&j);
+	json_print_free(&j, stdout, "echoctl: verify");
 }
 
 void

@@ -324,3 +324,11 @@ json_print(const struct json *j, FILE *out)
 		return -1;
 	return 0;
 }
+
+void
+json_print_free(struct json *j, FILE *out, const char *who)
+{
+	if (json_print(j, out) == -1)
+		fprintf(stderr, "%s: cannot write the JSON output\n", who);
+	json_free(j);
+}

@@ -74,5 +74,8 @@ void json_newline(struct json *j);
 /* Write the text and a newline.  0, or -1 when the writer failed or the
  * write did. */
 int json_print(const struct json *j, FILE *out);
+/* json_print, then json_free; a failure is said on stderr as
+ * "WHO: cannot write the JSON output" (for one-shot outputs). */
+void json_print_free(struct json *j, FILE *out, const char *who);
 
 #endif

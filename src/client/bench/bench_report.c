@@ -93,9 +93,7 @@ bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
 	json_num(&j, "client_cpu_s", f->cpu_s, 3);
 	json_num(&j, "client_cpu_pct", f->cpu_pct, 1);
 	json_object_end(&j);
-	if (json_print(&j, out) == -1)
-		fprintf(stderr, "bench: no memory for the JSON report\n");
-	json_free(&j);
+	json_print_free(&j, out, "bench");
 }
 
 static void
