@@ -34,7 +34,7 @@ listeners = (
 );
 CONF
 
-plan 20
+plan 21
 start_echod "$T/echod.conf" "stamp:127.0.0.1:$P" "stamp:127.0.0.1:$Q" \
     "stamp:127.0.0.1:$R" || bail "echod did not start"
 
@@ -78,6 +78,8 @@ check "packets of 43, 41, 14 and 0 octets: no answer" \
     peer short short 127.0.0.1 "$P" 43 41 14 0
 check "... dropped and counted as drop_stamp_short (4)" \
     wait_until 10 drops_are stamp_short 4
+check "... and logged with protocol=stamp and drop_reason=stamp_short" \
+    log_wait 'event=dgram_drop .* listener=stamp-sl protocol=stamp .*drop_reason=stamp_short'
 
 # The UDP guard applies: source port 7 (echo) would make a loop.
 if "$GUARDPROBE" flood 127.0.0.1 "$P" --count 10 --size 44 --src-port 7 \
