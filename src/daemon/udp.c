@@ -6,7 +6,8 @@
  * means it was larger than max_datagram: dropped, counted.  Otherwise a
  * reply pointing at the same bytes is queued, with an IP(V6)_PKTINFO
  * carrying the address it was sent to when the socket is a wildcard; the
- * queue goes out with sendmmsg(); a reply the kernel will not take now is
+ * queue goes out with sendmmsg(), runs of equal replies to one peer as one
+ * UDP GSO train each (udp_reply.c); a reply the kernel will not take now is
  * dropped and counted, never retried (UDP has no backpressure).
  *
  * A stamp listener takes the same path, guard and limits included; once a
@@ -27,9 +28,10 @@
 #include "daemon/protect.h"
 #include "daemon/stamp_reflect.h"
 #include "daemon/udp.h"
+#include "daemon/udp_reply.h"
 #include "daemon/worker.h"
 
-#define UDP_BATCH 32
+#define UDP_BATCH UDP_REPLY_MAX
 #define UDP_BATCHES_PER_CB 4	/* then let other watchers run */
 #define UDP_SLOT 65536		/* > the largest UDP payload (65527) */
 
@@ -51,12 +53,10 @@ struct udp_wl {
 
 struct udp_batch {
 	struct mmsghdr in[UDP_BATCH];
-	struct mmsghdr out[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
-	struct iovec oiov[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
 	union cmsgbuf cin[UDP_BATCH];
-	union cmsgbuf cout[UDP_BATCH];
+	struct udp_replies replies;
 	unsigned char *data;
 };
 
@@ -72,6 +72,7 @@ udp_worker_init(struct worker *w, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for the UDP batch");
 		return -1;
 	}
+	udp_replies_init(&b->replies);
 	w->state[CONF_UDP] = b;
 	return 0;
 }
@@ -173,55 +174,21 @@ udp_dst(const struct wlistener *wl, const struct msghdr *h,
 /* A STAMP listener: T3 into the answers, the session counts into the
  * listener's counters. */
 static void
-udp_stamp_send(struct wlistener *wl, struct udp_batch *b, int n)
+udp_stamp_send(struct wlistener *wl, struct udp_batch *b)
 {
 	struct udp_wl *u = wl->state;
 	unsigned char *bufs[UDP_BATCH];
 	struct stamp_reflect_counts now;
+	int n = b->replies.nreply;
 
 	for (int i = 0; i < n; i++)
-		bufs[i] = b->oiov[i].iov_base;
+		bufs[i] = b->replies.data[i].iov_base;
 	stamp_reflect_transmit(u->stamp, bufs, (size_t)n);
 	stamp_reflect_counts(u->stamp, &now);
 	stat_add(wl->st, ST_STAMP_SESSIONS, now.sessions - u->counted.sessions);
 	stat_add(wl->st, ST_STAMP_EVICTIONS,
 	    now.evictions - u->counted.evictions);
 	u->counted = now;
-}
-
-/* Turn the received destination (pktinfo) into the reply's source. */
-static socklen_t
-reply_pktinfo(const struct msghdr *in, union cmsgbuf *out)
-{
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(in); cm != NULL;
-	    cm = CMSG_NXTHDR((struct msghdr *)in, cm)) {
-		struct cmsghdr *o = &out->align;
-
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi, reply;
-
-			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			memset(&reply, 0, sizeof(reply));
-			reply.ipi_spec_dst = pi.ipi_addr;
-			o->cmsg_level = IPPROTO_IP;
-			o->cmsg_type = IP_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(reply));
-			memcpy(CMSG_DATA(o), &reply, sizeof(reply));
-			return CMSG_SPACE(sizeof(reply));
-		}
-		if (cm->cmsg_level == IPPROTO_IPV6 &&
-		    cm->cmsg_type == IPV6_PKTINFO) {
-			o->cmsg_level = IPPROTO_IPV6;
-			o->cmsg_type = IPV6_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-			memcpy(CMSG_DATA(o), CMSG_DATA(cm),
-			    sizeof(struct in6_pktinfo));
-			return CMSG_SPACE(sizeof(struct in6_pktinfo));
-		}
-	}
-	return 0;
 }
 
 static void
@@ -242,32 +209,23 @@ batch_prepare(struct udp_batch *b, size_t maxlen, bool pktinfo)
 	}
 }
 
-/* Send replies [0, n); drop what the kernel refuses. */
+/* Send the queued replies; drop and count what the kernel refuses. */
 static void
-batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b, int n)
+batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b)
 {
-	uint64_t sent = 0, bytes = 0;
-	int k = 0;
+	struct udp_reply_result res;
 
-	while (k < n) {
-		int r = sendmmsg(wl->io.fd, &b->out[k], (unsigned)(n - k),
-		    MSG_DONTWAIT);
-
-		if (r > 0) {
-			for (int i = k; i < k + r; i++)
-				bytes += b->oiov[i].iov_len;
-			sent += (uint64_t)r;
-			k += r;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		stat_add(wl->st, errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS ? ST_DROP_WOULD_BLOCK : ST_DROP_SEND_ERROR, 1);
-		k++;
-	}
-	stat_add(wl->st, ST_DGRAMS_OUT, sent);
-	stat_add(wl->st, ST_DGRAM_BYTES_OUT, bytes);
+	udp_replies_send(&b->replies, wl->io.fd, &res);
+	stat_add(wl->st, ST_DGRAMS_OUT, res.sent);
+	stat_add(wl->st, ST_DGRAM_BYTES_OUT, res.bytes);
+	if (res.would_block != 0)
+		stat_add(wl->st, ST_DROP_WOULD_BLOCK, res.would_block);
+	if (res.send_error != 0)
+		stat_add(wl->st, ST_DROP_SEND_ERROR, res.send_error);
+	if (res.gso_refused != 0)
+		log_notice(w->log, "worker %u: %s: UDP GSO refused (%s); replies "
+		    "go one datagram per send from now on", w->index,
+		    wl->l->conf.name, strerror(res.gso_refused));
 }
 
 /* One recvmmsg() worth; returns the number received, or -1 when the socket
@@ -283,7 +241,7 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 	uint64_t bytes = 0, toobig = 0;
 	double now = w->now;
 	enum stat_id why;
-	int n, nout = 0;
+	int n;
 
 	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
 	    wl->l->conf.max_datagram : UDP_SLOT, cmsg);
@@ -292,7 +250,6 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
-		struct msghdr *o = &b->out[nout].msg_hdr;
 
 		bytes += b->in[i].msg_len;
 		if (h->msg_flags & MSG_TRUNC) {
@@ -313,30 +270,17 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 			    "dropped a datagram");
 			continue;
 		}
-		b->oiov[nout].iov_base = b->iov[i].iov_base;
-		b->oiov[nout].iov_len = b->in[i].msg_len;
-		o->msg_name = h->msg_name;
-		o->msg_namelen = h->msg_namelen;
-		o->msg_iov = &b->oiov[nout];
-		o->msg_iovlen = 1;
-		o->msg_control = NULL;
-		o->msg_controllen = 0;
-		o->msg_flags = 0;
-		if (pktinfo) {
-			o->msg_controllen = reply_pktinfo(h, &b->cout[nout]);
-			o->msg_control = o->msg_controllen ?
-			    b->cout[nout].buf : NULL;
-		}
-		nout++;
+		udp_replies_add(&b->replies, h, b->iov[i].iov_base,
+		    b->in[i].msg_len, pktinfo);
 	}
 	stat_add(wl->st, ST_DGRAMS_IN, (uint64_t)n);
 	stat_add(wl->st, ST_DGRAM_BYTES_IN, bytes);
 	if (toobig != 0)
 		stat_add(wl->st, ST_DROP_TOO_BIG, toobig);
-	if (nout > 0 && u->stamp != NULL)
-		udp_stamp_send(wl, b, nout);
-	if (nout > 0)
-		batch_send(w, wl, b, nout);
+	if (b->replies.nreply > 0 && u->stamp != NULL)
+		udp_stamp_send(wl, b);
+	if (b->replies.nreply > 0)
+		batch_send(w, wl, b);
 	return n;
 }
 

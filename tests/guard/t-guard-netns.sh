@@ -17,24 +17,8 @@ fi
 . "$(dirname "$0")/guard-lib.sh"
 need_cmd ip nsenter sysctl
 
-ip link set lo up || skip_all "cannot configure lo in the namespace"
-sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-	2>/dev/null || true
-bg peer unshare -n sleep 120
-peer=$BG_PID
-in_peer() { nsenter -t "$peer" -n "$@"; }
-wait_until 5 in_peer true || bail "peer namespace not ready"
-ip link add v0 type veth peer name v1 netns "$peer" ||
-	skip_all "cannot create a veth pair"
-ip addr add 10.9.0.1/24 dev v0 && ip addr add fd09::1/64 dev v0 nodad &&
-	ip link set v0 up || bail "cannot configure v0"
-in_peer sh -c 'ip link set lo up && ip addr add 10.9.0.2/24 dev v1 &&
-	ip addr add fd09::2/64 dev v1 nodad && ip link set v1 up' ||
-	bail "cannot configure v1"
-# /sys still shows the parent namespace: ask ip for the MAC and state.
+veth_peer
 mac0=$(ip -o link show v0 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/')
-v0_up() { ip -o link show v0 | grep -q 'state UP'; }
-wait_until 10 v0_up || bail "veth did not come up"
 
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF

@@ -251,6 +251,43 @@ need_cmd() {
 	done
 }
 
+# ---- network namespaces -------------------------------------------------
+
+# veth_peer [MTU]: a second network namespace, the other host, joined to
+# the test's own (made with unshare -n) by a veth pair: v0 here with
+# 10.9.0.1/24 and fd09::1/64, v1 there with 10.9.0.2/24 and fd09::2/64 (no
+# IPv6 below its minimum MTU, 1280).  Sets $peer (a process in it); in_peer
+# CMD... runs CMD there.
+veth_peer() {
+	ip link set lo up || skip_all "cannot configure lo in the namespace"
+	sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
+	bg peer unshare -n sleep 120
+	peer=$BG_PID
+	wait_until 5 in_peer true || bail "peer namespace not ready"
+	# shellcheck disable=SC2086
+	ip link add v0 ${1:+mtu $1} type veth peer name v1 ${1:+mtu $1} \
+		netns "$peer" || skip_all "cannot create a veth pair"
+	_v6=true
+	[ "${1:-1500}" -ge 1280 ] || _v6=false
+	ip addr add 10.9.0.1/24 dev v0 &&
+		{ ! $_v6 || ip addr add fd09::1/64 dev v0 nodad; } &&
+		ip link set v0 up || bail "cannot configure v0"
+	in_peer sh -c "ip link set lo up && ip addr add 10.9.0.2/24 dev v1 &&
+		{ ! $_v6 || ip addr add fd09::2/64 dev v1 nodad; } &&
+		ip link set v1 up" || bail "cannot configure v1"
+	wait_until 10 v0_up || bail "veth did not come up"
+}
+
+in_peer() {
+	nsenter -t "$peer" -n "$@"
+}
+
+# /sys still shows the parent namespace: ask ip for the state.
+v0_up() {
+	ip -o link show v0 | grep -q 'state UP'
+}
+
 # ---- echod --------------------------------------------------------------
 
 # start_echod CONF ENDPOINT...: run echod in the foreground (in the
