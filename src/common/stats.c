@@ -37,6 +37,9 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_MAX_BYTES] = "drop_max_bytes",
 	[ST_DROP_STALL] = "drop_stall",
 	[ST_DROP_STAMP_SHORT] = "drop_stamp_short",
+	[ST_DROP_PROXY_HEADER] = "drop_proxy_header",
+	[ST_DROP_PROXY_FROM] = "drop_proxy_from",
+	[ST_DROP_PROXY_TIMEOUT] = "drop_proxy_timeout",
 };
 
 void

@@ -50,6 +50,10 @@ enum stat_id {
 	ST_DROP_MAX_BYTES,	/* connection reached max_bytes */
 	ST_DROP_STALL,		/* buffer full, no write progress */
 	ST_DROP_STAMP_SHORT,	/* STAMP: shorter than a 44-octet test packet */
+	/* PROXY protocol listeners (proxy_header.h) */
+	ST_DROP_PROXY_HEADER,	/* no valid PROXY header first */
+	ST_DROP_PROXY_FROM,	/* header sender not in proxy_protocol_from */
+	ST_DROP_PROXY_TIMEOUT,	/* no complete header in proxy_header_timeout */
 	ST_COUNT
 };
 

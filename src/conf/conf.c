@@ -312,6 +312,15 @@ load_listener(struct loader *ld, struct conf *c, const config_setting_t *g,
 	}
 	if (ok_proto)
 		check_protocols(ld, g, l, prefix);
+	/* A PROXY header is believed only from the balancers: without their
+	 * addresses anyone could claim any client address. */
+	if (ok_proto && l->proto == CONF_TCP && l->proxy_protocol != 0 &&
+	    l->guard.proxy_protocol_from.n == 0) {
+		snprintf(path, sizeof(path), "%s.proxy_protocol_from", prefix);
+		ld_err(ld, g, path, "missing while proxy_protocol is on (allowed: "
+		    "the addresses or CIDR prefixes of the balancers that send "
+		    "the header)");
+	}
 	if (ok_addr && ok_port && addr_parse(l->address, l->port, &l->bind,
 	    &l->dualstack, err, sizeof(err)) == 0) {
 		addr_unmap(&l->bind);

@@ -52,6 +52,8 @@ struct lconf {
 	uint32_t max_datagram;		/* UDP bytes; larger ones are dropped */
 	bool oneshot;			/* TCP: echo the first read, then close */
 	uint32_t oneshot_size;		/* TCP oneshot: bytes of that first read */
+	int proxy_protocol;		/* TCP: PROXY_V1|PROXY_V2 accepted, 0 = off */
+	double proxy_header_timeout;	/* TCP: seconds to receive that header */
 	struct guard_lconf guard;	/* ACLs, loop guard, limits (settings_guard.c) */
 	struct stamp_lconf stamp;	/* STAMP listeners (settings_stamp.c) */
 };
@@ -93,6 +95,8 @@ void conf_check_duplicates(const struct conf *c, const struct conf_lstate *st,
     struct diags *d);
 /* conf_listener.c: "tcp", "udp". */
 const char *conf_proto_name(enum conf_proto p);
+/* proxy_protocol as written: "off", "v1", "v2", "any". */
+const char *conf_proxy_name(int versions);
 /* Find a listener by name; NULL if absent. */
 const struct lconf *conf_listener(const struct conf *c, const char *name);
 /* Two listeners bind the same socket (protocol, address, port, and both or

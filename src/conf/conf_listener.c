@@ -20,6 +20,14 @@ conf_proto_name(enum conf_proto p)
 	return p == CONF_UDP ? "udp" : p == CONF_STAMP ? "stamp" : "tcp";
 }
 
+const char *
+conf_proxy_name(int versions)
+{
+	static const char *const names[] = { "off", "v1", "v2", "any" };
+
+	return versions >= 0 && versions <= 3 ? names[versions] : "?";
+}
+
 bool
 conf_same_socket(const struct lconf *a, const struct lconf *b)
 {

@@ -13,6 +13,7 @@
 #include "common/addr.h"
 #include "conf/conf.h"
 #include "common/log.h"
+#include "common/proxy_header.h"
 #include "conf/settings.h"
 
 static int
@@ -81,6 +82,11 @@ static const struct setting_choice level_choices[] = {
 static const struct setting_choice target_choices[] = {
 	{ "auto", CONF_LOG_AUTO }, { "stderr", CONF_LOG_STDERR },
 	{ "journal", CONF_LOG_JOURNAL }, { NULL, 0 },
+};
+
+static const struct setting_choice proxy_choices[] = {
+	{ "off", 0 }, { "v1", PROXY_V1 }, { "v2", PROXY_V2 },
+	{ "any", PROXY_ANY }, { NULL, 0 },
 };
 
 static const struct setting_choice proto_choices[] = {
@@ -177,6 +183,20 @@ const struct setting settings_echod[] = {
 	  SETTING_AT(struct lconf, oneshot_size), .min = 1,
 	  .max = 16 * 1048576, .def = "\"4k\"",
 	  .help = "with oneshot: bytes read for that first echo" },
+	{ .name = "proxy_protocol", .scope = SETTING_LISTENER,
+	  .type = SETTING_ENUM, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, proxy_protocol), .def = "\"off\"",
+	  .choices = proxy_choices,
+	  .help = "behind a load balancer: every connection starts with a PROXY "
+	  "protocol header (HAProxy's v1 text, v2 binary, or either) naming the "
+	  "client, which then counts as the peer for access lists, limits and "
+	  "logs; connections without one are refused" },
+	{ .name = "proxy_header_timeout", .scope = SETTING_LISTENER,
+	  .type = SETTING_DURATION, .protos = SETTING_TCP,
+	  SETTING_AT(struct lconf, proxy_header_timeout), .min = 0.1,
+	  .max = 60, .def = "\"3s\"",
+	  .help = "with proxy_protocol: a connection whose header is not complete "
+	  "by then is refused (3s covers a TCP retransmit)" },
 	SETTING_END
 };
 

@@ -35,6 +35,14 @@ const struct setting settings_guard[] = {
 	  .max_items = ACL_MAX_ENTRIES, .def = "[]", .check = check_cidr,
 	  .allowed = "IPv4/IPv6 addresses or CIDR prefixes; deny wins over allow",
 	  .help = "these sources may never use the listener" },
+	{ .name = "proxy_protocol_from", LISTENER(SETTING_STR_LIST, SETTING_TCP),
+	  L(proxy_protocol_from), .max_items = ACL_MAX_ENTRIES, .def = "[]",
+	  .check = check_cidr,
+	  .allowed = "IPv4/IPv6 addresses or CIDR prefixes of the balancers; "
+	  "needed with proxy_protocol",
+	  .help = "with proxy_protocol: the only sources whose PROXY header is "
+	  "believed; a connection from anywhere else is refused, since its "
+	  "header could claim any client address" },
 	{ .name = "source_prefix4", LISTENER(SETTING_INT, SETTING_ANY),
 	  L(source_prefix4), .min = 0, .max = 32, .def = "32",
 	  .help = "IPv4 sources within one prefix of this length share their "

@@ -16,6 +16,7 @@ struct guard_lconf {
 	/* both protocols */
 	struct setting_strs allow;	/* CIDRs; empty = all not denied */
 	struct setting_strs deny;	/* CIDRs */
+	struct setting_strs proxy_protocol_from;	/* TCP: balancers' CIDRs */
 	uint32_t source_prefix4;	/* sources in one /N share limits */
 	uint32_t source_prefix6;
 	bool limit_loopback;		/* false: 127/8 and ::1 are exempt */

@@ -40,6 +40,11 @@ kv_listener(struct proto_out *o, const struct listener_status *l, bool full)
 		proto_out_kv(o, key, "%s", l->address);
 		snprintf(key, sizeof(key), "%sinherited", prefix);
 		proto_out_kv(o, key, "%s", l->inherited ? "yes" : "no");
+		if (l->proto == CONF_TCP) {
+			snprintf(key, sizeof(key), "%sproxy_protocol", prefix);
+			proto_out_kv(o, key, "%s",
+			    conf_proxy_name(l->proxy_protocol));
+		}
 		snprintf(key, sizeof(key), "%sopen_conns", prefix);
 		proto_out_kv(o, key, "%" PRIu32, l->open_conns);
 	}
@@ -106,6 +111,9 @@ json_listener(struct json *j, const struct listener_status *l, bool full)
 		json_str(j, "protocol", conf_proto_name(l->proto));
 		json_str(j, "address", l->address);
 		json_bool(j, "inherited", l->inherited);
+		if (l->proto == CONF_TCP)
+			json_str(j, "proxy_protocol",
+			    conf_proxy_name(l->proxy_protocol));
 		json_u64(j, "open_conns", l->open_conns);
 	}
 	json_stats(j, "stats", &l->st);

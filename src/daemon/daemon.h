@@ -82,6 +82,7 @@ struct listener_status {
 	enum conf_proto proto;
 	char address[ADDR_STRLEN];	/* bound address: "127.0.0.1:8888" */
 	bool inherited;			/* socket came from systemd */
+	int proxy_protocol;		/* TCP: PROXY versions accepted, 0 = off */
 	uint32_t open_conns;
 	struct stats st;		/* summed over workers */
 };

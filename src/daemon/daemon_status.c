@@ -69,6 +69,7 @@ daemon_status_snapshot(struct echod *d, struct daemon_status *st)
 		ls->proto = l->conf.proto;
 		snprintf(ls->address, sizeof(ls->address), "%s", l->bound);
 		ls->inherited = l->inherited;
+		ls->proxy_protocol = l->conf.proxy_protocol;
 		ls->open_conns = __atomic_load_n(&l->counters->conns,
 		    __ATOMIC_RELAXED);
 		lcounters_sum(l->counters, &ls->st);

@@ -82,6 +82,9 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_MAX_BYTES] = T,
 	[ST_DROP_STALL] = T,
 	[ST_DROP_STAMP_SHORT] = U,
+	[ST_DROP_PROXY_HEADER] = T,
+	[ST_DROP_PROXY_FROM] = T,
+	[ST_DROP_PROXY_TIMEOUT] = T,
 #undef T
 #undef U
 };

@@ -24,6 +24,10 @@ build_acl(struct protect *p, const struct guard_lconf *g, char *err,
 		if (acl_list_add(&p->acl.deny, g->deny.v[i], err, errlen) < 0)
 			return -1;
 	p->any_acl = !acl_is_empty(&p->acl);
+	for (size_t i = 0; i < g->proxy_protocol_from.n; i++)
+		if (acl_list_add(&p->proxy_from.allow, g->proxy_protocol_from.v[i],
+		    err, errlen) < 0)
+			return -1;
 	return 0;
 }
 
@@ -84,6 +88,7 @@ protect_new(const struct lconf *lc, char *err, size_t errlen)
 		return NULL;
 	}
 	acl_init(&p->acl);
+	acl_init(&p->proxy_from);
 	if (build_acl(p, &lc->guard, err, errlen) < 0 ||
 	    build_guard(p, &lc->guard, err, errlen) < 0) {
 		protect_free(p);
@@ -99,6 +104,7 @@ protect_free(struct protect *p)
 	if (p == NULL)
 		return;
 	acl_free(&p->acl);
+	acl_free(&p->proxy_from);
 	free(p);
 }
 

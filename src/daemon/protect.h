@@ -29,6 +29,7 @@ struct lconf;
 
 struct protect {
 	struct acl acl;
+	struct acl proxy_from;		/* allow list only: proxy_protocol_from */
 	struct udp_guard guard;
 	struct ratelimit_conf udp;	/* template for each worker's table */
 	struct connlimit_conf tcp;
@@ -44,6 +45,14 @@ static inline bool
 protect_permits(const struct protect *p, const struct sockaddr *src)
 {
 	return !p->any_acl || acl_permits(&p->acl, src);
+}
+
+/* May this source send a PROXY header (proxy_protocol_from)?  An empty
+ * list believes nobody. */
+static inline bool
+protect_proxy_from(const struct protect *p, const struct sockaddr *src)
+{
+	return acl_list_match(&p->proxy_from.allow, src);
 }
 
 /* UDP: does the guard need each datagram's destination (pktinfo)? */

@@ -132,23 +132,43 @@ idleq_arm(struct idleq *q)
 	ev_timer_start(loop, &q->timer);
 }
 
-static void
-conn_fields(const struct conn *c, struct log_field *f, char *host,
-    size_t hostlen, char *port, size_t portlen)
+/* A connection's addresses as text, for its log lines. */
+struct conn_names {
+	char host[ADDR_STRLEN], port[8];
+	char phost[ADDR_STRLEN], pport[8];	/* the balancer, if any */
+	char via[ADDR_STRLEN + 24];		/* " via HOST port N" or "" */
+};
+
+/* The journal fields of a connection (4, or 6 with its balancer); f has
+ * room for CONN_FIELDS_MAX. */
+#define CONN_FIELDS_MAX 6
+static size_t
+conn_fields(const struct conn *c, struct log_field *f, struct conn_names *n)
 {
-	addr_format_host(&c->peer.sa, host, hostlen);
-	snprintf(port, portlen, "%u", addr_port(&c->peer.sa));
+	const struct sockaddr *proxy = conn_proxy_addr(c);
+
+	addr_format_host(&c->peer.sa, n->host, sizeof(n->host));
+	snprintf(n->port, sizeof(n->port), "%u", addr_port(&c->peer.sa));
 	f[0] = (struct log_field){ "listener", c->l->conf.name };
 	f[1] = (struct log_field){ "protocol", "tcp" };
-	f[2] = (struct log_field){ "peer_address", host };
-	f[3] = (struct log_field){ "peer_port", port };
+	f[2] = (struct log_field){ "peer_address", n->host };
+	f[3] = (struct log_field){ "peer_port", n->port };
+	n->via[0] = '\0';
+	if (proxy == NULL)
+		return 4;
+	addr_format_host(proxy, n->phost, sizeof(n->phost));
+	snprintf(n->pport, sizeof(n->pport), "%u", addr_port(proxy));
+	snprintf(n->via, sizeof(n->via), " via %s port %s", n->phost, n->pport);
+	f[4] = (struct log_field){ "proxy_address", n->phost };
+	f[5] = (struct log_field){ "proxy_port", n->pport };
+	return 6;
 }
 
 struct wlistener *
-conn_wl(struct worker *w, const struct conn *c)
+tcp_wl_for(struct worker *w, const struct listener *l)
 {
 	for (size_t i = 0; i < w->nwls; i++)
-		if (w->wls[i]->l->counters == c->l->counters)
+		if (w->wls[i]->l->counters == l->counters)
 			return w->wls[i];
 	return NULL;
 }
@@ -156,37 +176,41 @@ conn_wl(struct worker *w, const struct conn *c)
 void
 conn_log_open(struct worker *w, const struct conn *c)
 {
-	char host[ADDR_STRLEN], port[8];
-	struct log_field f[4];
+	struct log_field f[CONN_FIELDS_MAX];
+	struct conn_names n;
+	size_t nf;
 
 	if (!log_enabled(w->log, LOG_LVL_INFO))
 		return;
-	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
-	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_OPEN, f, 4,
-	    "connection from %s port %s on %s", host, port, c->l->conf.name);
+	nf = conn_fields(c, f, &n);
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_OPEN, f, nf,
+	    "connection from %s port %s%s on %s", n.host, n.port, n.via,
+	    c->l->conf.name);
 }
 
 static void
 conn_log_close(struct worker *w, const struct conn *c, enum close_reason why)
 {
-	char host[ADDR_STRLEN], port[8], in[24], out[24], dur[24];
-	struct log_field f[8];
+	char in[24], out[24], dur[24];
+	struct log_field f[CONN_FIELDS_MAX + 4];
 	double secs = w->now - c->created;
+	struct conn_names n;
+	size_t nf;
 
 	if (!log_enabled(w->log, LOG_LVL_INFO))
 		return;
-	conn_fields(c, f, host, sizeof(host), port, sizeof(port));
+	nf = conn_fields(c, f, &n);
 	snprintf(in, sizeof(in), "%llu", (unsigned long long)c->bytes_in);
 	snprintf(out, sizeof(out), "%llu", (unsigned long long)conn_bytes_out(c));
 	snprintf(dur, sizeof(dur), "%llu", (unsigned long long)(secs * 1e6));
-	f[4] = (struct log_field){ "bytes_in", in };
-	f[5] = (struct log_field){ "bytes_out", out };
-	f[6] = (struct log_field){ "duration_usec", dur };
-	f[7] = (struct log_field){ "reason", close_reason_names[why] };
-	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_CLOSE, f, 8,
-	    "connection from %s port %s closed (%s): %s bytes in, %s out, %.3fs%s%s",
-	    host, port, close_reason_names[why], in, out, secs,
-	    c->err ? ": " : "", c->err ? strerror(c->err) : "");
+	f[nf++] = (struct log_field){ "bytes_in", in };
+	f[nf++] = (struct log_field){ "bytes_out", out };
+	f[nf++] = (struct log_field){ "duration_usec", dur };
+	f[nf++] = (struct log_field){ "reason", close_reason_names[why] };
+	log_event(w->log, LOG_LVL_INFO, LOG_EV_CONN_CLOSE, f, nf,
+	    "connection from %s port %s%s closed (%s): %s bytes in, %s out, "
+	    "%.3fs%s%s", n.host, n.port, n.via, close_reason_names[why], in, out,
+	    secs, c->err ? ": " : "", c->err ? strerror(c->err) : "");
 }
 
 void
@@ -245,13 +269,13 @@ conn_peer_error(struct worker *w, struct conn *c, int err)
 	c->err = (uint8_t)err;
 	if (log_enabled(w->log, LOG_LVL_INFO) &&
 	    log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
-		char host[ADDR_STRLEN], port[8];
-		struct log_field f[4];
+		struct log_field f[CONN_FIELDS_MAX];
+		struct conn_names n;
+		size_t nf = conn_fields(c, f, &n);
 
-		conn_fields(c, f, host, sizeof(host), port, sizeof(port));
-		log_event(w->log, LOG_LVL_INFO, LOG_EV_PEER_ERROR, f, 4,
-		    "peer %s port %s: %s (%llu similar messages suppressed)",
-		    host, port, strerror(c->err),
+		log_event(w->log, LOG_LVL_INFO, LOG_EV_PEER_ERROR, f, nf,
+		    "peer %s port %s%s: %s (%llu similar messages suppressed)",
+		    n.host, n.port, n.via, strerror(c->err),
 		    (unsigned long long)suppressed);
 	}
 	return CLOSE_PEER_ERROR;
@@ -496,13 +520,21 @@ conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 struct conn *
 conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
-    const struct connlimit_ticket *ticket)
+    const struct connlimit_ticket *ticket, const struct sockaddr *proxy)
 {
 	struct idleq *q = tcp_wl_of(wl)->q;
 	struct conn *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c) + (proxy != NULL ?
+	    sizeof(struct conn_proxy) : 0))) == NULL)
 		return NULL;
+	if (proxy != NULL) {
+		struct conn_proxy *cp = (struct conn_proxy *)(c + 1);
+
+		memcpy(&cp->balancer, proxy, proxy->sa_family == AF_INET6 ?
+		    sizeof(cp->balancer.in6) : sizeof(cp->balancer.in4));
+		c->proxied = 1;
+	}
 	c->q = q;
 	q->refs++;
 	if (peerlen > sizeof(c->peer))

@@ -2,7 +2,8 @@
  * tcp_accept: admission of TCP connections.  A slot under max_connections
  * and max_connections_total is reserved before accept4 (several workers
  * share those limits), then the guard's per-source limits and access list
- * decide; a full listener or a lack of descriptors pauses accepting for a
+ * decide, at once or (proxy_protocol) for the client the PROXY header
+ * names once it is complete (tcp_proxy.c); a full listener or a lack of descriptors pauses accepting for a
  * while instead of spinning on a readable listening socket.
  */
 #include "config.h"
@@ -115,23 +116,53 @@ accept_error(struct worker *w, struct wlistener *wl, int err)
 	}
 }
 
-static void
-accept_unreserve(struct wlistener *wl)
+void
+tcp_unreserve(struct worker *w, struct listener *l)
 {
-	__atomic_sub_fetch(&wl->w->env->tcp_totals->open, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&wl->l->counters->conns, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&w->env->tcp_totals->open, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&l->counters->conns, 1, __ATOMIC_RELAXED);
 }
 
 /* Over a per-source limit or denied: close at once (the peer sees EOF
  * before any echo), count, and say so now and then. */
-static void
-accept_refuse(struct worker *w, struct wlistener *wl, int fd,
-    const struct sockaddr *peer, enum stat_id why)
+void
+tcp_refuse(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, const struct sockaddr *proxy,
+    enum stat_id why, const char *detail)
 {
 	close(fd);
-	accept_unreserve(wl);
+	tcp_unreserve(w, wl->l);
 	stat_add(wl->st, why, 1);
-	worker_log_drop(wl, peer, why, LOG_EV_LIMIT, "refused a connection");
+	worker_log_drop_via(wl, peer, proxy, why, LOG_EV_LIMIT,
+	    "refused a connection", detail);
+}
+
+void
+tcp_admit(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy)
+{
+	struct connlimit_ticket ticket;
+	enum stat_id why;
+	struct conn *c;
+
+	why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source, peer,
+	    w->now, &ticket);
+	if (why != ST_COUNT) {
+		tcp_refuse(w, wl, fd, peer, proxy, why, NULL);
+		return;
+	}
+	c = conn_new(w, wl, fd, peer, len, &ticket, proxy);
+	if (c == NULL) {
+		close(fd);
+		if (wl->l->counters->by_source != NULL)
+			connlimit_release(wl->l->counters->by_source, peer,
+			    &ticket);
+		tcp_unreserve(w, wl->l);
+		return;
+	}
+	tcp_wl_of(wl)->at_limit = 0;
+	stat_add(wl->st, ST_CONN_ACCEPTED, 1);
+	conn_log_open(w, c);
 }
 
 /* Reserve a slot under max_connections and max_connections_total before
@@ -152,7 +183,7 @@ accept_reserve(struct wlistener *wl)
 	}
 	n = __atomic_add_fetch(&totals->open, 1, __ATOMIC_RELAXED);
 	if (tmax != 0 && n > tmax) {
-		accept_unreserve(wl);
+		tcp_unreserve(wl->w, wl->l);
 		return -2;
 	}
 	return 0;
@@ -164,10 +195,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct wlistener *wl = (struct wlistener *)io;
 	struct worker *w = wl->w;
 	struct sockaddr_storage ss;
-	struct connlimit_ticket ticket;
-	enum stat_id why;
 	socklen_t len;
-	struct conn *c;
 	int fd, rc;
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -181,7 +209,7 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (fd < 0) {
 			int err = errno;
 
-			accept_unreserve(wl);
+			tcp_unreserve(w, wl->l);
 			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
 			    err == ENOMEM)
 				accept_error(w, wl, err);
@@ -190,23 +218,9 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 				continue;
 			return;	/* EAGAIN: the backlog is empty */
 		}
-		why = protect_tcp_admit(wl->l->prot, wl->l->counters->by_source,
-		    (struct sockaddr *)&ss, w->now, &ticket);
-		if (why != ST_COUNT) {
-			accept_refuse(w, wl, fd, (struct sockaddr *)&ss, why);
-			continue;
-		}
-		c = conn_new(w, wl, fd, (struct sockaddr *)&ss, len, &ticket);
-		if (c == NULL) {
-			close(fd);
-			if (wl->l->counters->by_source != NULL)
-				connlimit_release(wl->l->counters->by_source,
-				    (struct sockaddr *)&ss, &ticket);
-			accept_unreserve(wl);
-			continue;
-		}
-		tcp_wl_of(wl)->at_limit = 0;
-		stat_add(wl->st, ST_CONN_ACCEPTED, 1);
-		conn_log_open(w, c);
+		if (wl->l->conf.proxy_protocol != 0)
+			tcp_proxy_start(w, wl, fd, (struct sockaddr *)&ss, len);
+		else
+			tcp_admit(w, wl, fd, (struct sockaddr *)&ss, len, NULL);
 	}
 }

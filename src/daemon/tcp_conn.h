@@ -1,7 +1,8 @@
 /*
  * tcp_conn: what the TCP modules share (tcp.c: the echo state machine,
  * tcp_worker.c: a worker's TCP state and idle queues, tcp_accept.c:
- * admission and accept pausing, tcp_batch.c: io_uring batches).  Private
+ * admission and accept pausing, tcp_proxy.c: the PROXY header phase,
+ * tcp_batch.c: io_uring batches).  Private
  * to them: nothing else includes this.
  */
 #ifndef ECHOD_TCP_CONN_H
@@ -21,6 +22,13 @@
 #include "daemon/worker.h"
 
 struct iobatch;
+struct pconn;
+
+union conn_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
 
 enum conn_state { CONN_OPEN, CONN_PEER_EOF, CONN_DRAINING, CONN_LINGER };
 
@@ -72,6 +80,7 @@ struct tcp_worker {
 	 * plain read-and-echo (tcp_batch_add), so tcp.c needs no batch. */
 	void (*queue_read)(struct worker *w, struct conn *c);
 	ev_timer sweep;			/* max_lifetime, stall_timeout */
+	LIST_HEAD(, pconn) pending;	/* waiting for their PROXY header */
 };
 
 /* A listener's TCP state in one worker (wl->state): accept pausing. */
@@ -96,16 +105,19 @@ struct conn {
 	struct buf *buf;		/* NULL unless an echo is pending */
 	uint64_t bytes_in;
 	double created, last_active;	/* the worker's monotonic now */
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in4;
-		struct sockaddr_in6 in6;
-	} peer;
+	union conn_addr peer;		/* the client (named by a PROXY header) */
 	uint8_t state;
 	uint8_t oneshot_done;
 	uint8_t err;			/* errno of a peer error */
 	uint8_t batched;		/* queued in the worker's TCP batch */
 	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
+	uint8_t proxied;		/* a struct conn_proxy follows */
+};
+
+/* After the struct conn of a connection that came through a balancer (in
+ * the same allocation), so the others pay nothing for it. */
+struct conn_proxy {
+	union conn_addr balancer;	/* the socket's real peer */
 };
 
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -124,6 +136,14 @@ static inline struct tcp_wl *
 tcp_wl_of(const struct wlistener *wl)
 {
 	return wl->state;
+}
+
+/* The balancer a connection came through, or NULL. */
+static inline const struct sockaddr *
+conn_proxy_addr(const struct conn *c)
+{
+	return c->proxied ? &((const struct conn_proxy *)(c + 1))->balancer.sa :
+	    NULL;
 }
 
 static inline uint64_t
@@ -166,16 +186,22 @@ tcp_batch_forget(struct tcp_worker *tw, struct conn *c)
 	c->batched = 0;
 }
 
-/* tcp.c: admit an accepted socket: NULL when out of memory (the caller
- * closes fd and gives back what it reserved). */
+/* tcp.c: admit an accepted socket (proxy: the balancer it came through,
+ * or NULL): NULL when out of memory (the caller closes fd and gives back
+ * what it reserved). */
 struct conn *conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
-    const struct connlimit_ticket *ticket);
+    const struct connlimit_ticket *ticket, const struct sockaddr *proxy);
 void conn_log_open(struct worker *w, const struct conn *c);
 void conn_close(struct worker *w, struct conn *c, enum close_reason why);
-/* The worker's wlistener for the counters a connection belongs to (the
- * listener it was accepted on, or that listener's successor), or NULL. */
-struct wlistener *conn_wl(struct worker *w, const struct conn *c);
+/* The worker's wlistener for the counters of listener l (l itself, or its
+ * successor after a reload), or NULL if it was removed. */
+struct wlistener *tcp_wl_for(struct worker *w, const struct listener *l);
+static inline struct wlistener *
+conn_wl(struct worker *w, const struct conn *c)
+{
+	return tcp_wl_for(w, c->l);
+}
 /* Handle revents (EV_READ, EV_WRITE or 0: re-evaluate). */
 void conn_step(struct worker *w, struct conn *c, int revents);
 /* Activity: the connection moves to the end of its idle queue. */
@@ -210,9 +236,27 @@ void idleq_arm(struct idleq *q);
 
 /* tcp_accept.c: the listening socket's callback and accept pausing. */
 void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
+/* Admission of an accepted socket whose peer is known (at accept, or after
+ * its PROXY header: proxy is then the balancer): the access list and the
+ * per-source limits decide, then it becomes a connection. */
+void tcp_admit(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy);
+/* Close an accepted socket before any echo, count why, log (rate-limited)
+ * with the balancer (or NULL) and a detail (or NULL); gives its slot back. */
+void tcp_refuse(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, const struct sockaddr *proxy,
+    enum stat_id why, const char *detail);
+/* Give back the slot reserved under max_connections(_total) for l. */
+void tcp_unreserve(struct worker *w, struct listener *l);
 int tcp_wl_init(struct wlistener *wl, char *err, size_t errlen);
 void tcp_wl_fini(struct wlistener *wl);
 void tcp_wl_drain(struct wlistener *wl);
+
+/* tcp_proxy.c: an accepted socket on a proxy_protocol listener waits for
+ * its PROXY header (then tcp_admit); close_all ends every such wait. */
+void tcp_proxy_start(struct worker *w, struct wlistener *wl, int fd,
+    const struct sockaddr *peer, socklen_t len);
+void tcp_proxy_close_all(struct worker *w);
 
 /* tcp_batch.c: see there. */
 int tcp_batch_init(struct tcp_worker *tw, bool want, char *err,

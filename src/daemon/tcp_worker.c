@@ -85,6 +85,7 @@ tcp_drain(struct worker *w)
 	for (size_t i = 0; i < w->nwls; i++)
 		if (w->wls[i]->l->conf.proto == CONF_TCP)
 			tcp_wl_drain(w->wls[i]);
+	tcp_proxy_close_all(w);
 	tcp_each_conn(tcp_worker_of(w), drain_one, NULL);
 }
 
@@ -97,6 +98,7 @@ close_one(struct worker *w, struct conn *c, void *arg)
 static void
 tcp_stop(struct worker *w)
 {
+	tcp_proxy_close_all(w);
 	tcp_each_conn(tcp_worker_of(w), close_one, NULL);
 }
 
@@ -131,6 +133,7 @@ tcp_worker_init(struct worker *w, char *err, size_t errlen)
 	tw->w = w;
 	tw->scratch_size = SCRATCH_SIZE;
 	LIST_INIT(&tw->idleqs);
+	LIST_INIT(&tw->pending);
 	/* -1: no batching (said at start through tcp_batch_off_reason). */
 	if (tcp_batch_init(tw, w->env->io_uring, tw->iob_why,
 	    sizeof(tw->iob_why)) == 0)

@@ -348,26 +348,40 @@ void
 worker_log_drop(struct wlistener *wl, const struct sockaddr *peer,
     enum stat_id why, enum log_event ev, const char *what)
 {
+	worker_log_drop_via(wl, peer, NULL, why, ev, what, NULL);
+}
+
+void
+worker_log_drop_via(struct wlistener *wl, const struct sockaddr *peer,
+    const struct sockaddr *proxy, enum stat_id why, enum log_event ev,
+    const char *what, const char *detail)
+{
 	struct worker *w = wl->w;
-	char host[ADDR_STRLEN], port[8];
+	char host[ADDR_STRLEN], port[8], phost[ADDR_STRLEN], pport[8];
 	uint64_t suppressed;
+	struct log_field f[7];
+	size_t nf = 5;
 
 	if (!log_enabled(w->log, LOG_LVL_INFO) ||
 	    !log_ratelimit_ok(&w->peer_rl, w->now, &suppressed))
 		return;
 	addr_format_host(peer, host, sizeof(host));
 	snprintf(port, sizeof(port), "%u", addr_port(peer));
-	{
-		struct log_field f[5] = {
-			{ "listener", wl->l->conf.name },
-			{ "protocol", conf_proto_name(wl->l->conf.proto) },
-			{ "peer_address", host }, { "peer_port", port },
-			{ "drop_reason", stat_drop_reason(why) },
-		};
-
-		log_event(w->log, LOG_LVL_INFO, ev, f, 5,
-		    "%s from %s port %s on %s: %s (%llu similar messages "
-		    "suppressed)", what, host, port, wl->l->conf.name,
-		    stat_drop_reason(why), (unsigned long long)suppressed);
+	f[0] = (struct log_field){ "listener", wl->l->conf.name };
+	f[1] = (struct log_field){ "protocol", conf_proto_name(wl->l->conf.proto) };
+	f[2] = (struct log_field){ "peer_address", host };
+	f[3] = (struct log_field){ "peer_port", port };
+	f[4] = (struct log_field){ "drop_reason", stat_drop_reason(why) };
+	if (proxy != NULL) {
+		addr_format_host(proxy, phost, sizeof(phost));
+		snprintf(pport, sizeof(pport), "%u", addr_port(proxy));
+		f[nf++] = (struct log_field){ "proxy_address", phost };
+		f[nf++] = (struct log_field){ "proxy_port", pport };
 	}
+	log_event(w->log, LOG_LVL_INFO, ev, f, nf, "%s from %s port %s%s%s%s%s "
+	    "on %s: %s%s%s (%llu similar messages suppressed)", what, host, port,
+	    proxy != NULL ? " via " : "", proxy != NULL ? phost : "",
+	    proxy != NULL ? " port " : "", proxy != NULL ? pport : "",
+	    wl->l->conf.name, stat_drop_reason(why), detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "", (unsigned long long)suppressed);
 }

@@ -131,6 +131,12 @@ void worker_watch(struct wlistener *wl, bool on);
 /* A peer refused or a datagram dropped, at info and rate-limited per
  * worker (the counters see every one): "WHAT from HOST port N on
  * LISTENER: REASON", with the journal fields of a peer. */
+/* The same for a connection that came through a balancer (proxy: its
+ * address, in the journal as PROXY_ADDRESS; NULL: none), with a detail
+ * after the reason (NULL: none). */
+void worker_log_drop_via(struct wlistener *wl, const struct sockaddr *peer,
+    const struct sockaddr *proxy, enum stat_id why, enum log_event ev,
+    const char *what, const char *detail);
 void worker_log_drop(struct wlistener *wl, const struct sockaddr *peer,
     enum stat_id why, enum log_event ev, const char *what);
 
