@@ -31,7 +31,7 @@ bail() { echo "Bail out! $*"; exit 99; }
 
 # Dump every log of this test (after a failure).
 ec_dump() {
-	for f in "$T"/*.log "$T"/*.out "$T"/*.err; do
+	for f in "$T"/*.log "$T"/*.out "$T"/*.err "$T"/*.pane; do
 		[ -f "$f" ] || continue
 		grep -Iq . "$f" || continue	# empty or binary
 		echo "# ---- $f"
@@ -125,6 +125,36 @@ start_badecho() {
 }
 
 grep_q() { grep -q -- "$1" "$2"; }
+
+# A terminal (tmux, on this test's own server; t-echoctl-interactive,
+# t-echoctl-terminal).  term NAME CMD: run the shell command CMD in a
+# fresh 160x40 window, with $TERM_ENV (e.g. a locale) in its environment;
+# its exit status lands in $T/NAME.exit.
+TM="tmux -u -S $T/tmux.sock"
+TERM_ENV=""
+term() {
+	name=$1
+	shift
+	$TM new-session -d -s "$name" -x 160 -y 40 \
+	    "env $TERM_ENV TERM=xterm XDG_STATE_HOME='${XDG_STATE_HOME:-}' $*; echo \$? >'$T/$name.exit'; sleep 600" ||
+	    bail "tmux new-session failed"
+}
+# session NAME ARGS...: echoctl interactive in a window, ready to type.
+session() {
+	name=$1
+	shift
+	term "$name" "'$ECHOCTL' $*"
+	wait_until 10 pane_has "$name" "type lines to send" ||
+	    bail "echoctl $name did not start"
+}
+pane() { $TM capture-pane -p -t "$1" >"$T/$1.pane"; cat "$T/$1.pane"; }
+pane_has() { pane "$1" | grep -q -- "$2"; }
+pane_lacks() { ! pane "$1" | grep -q -- "$2"; }
+pane_count() { pane "$1" | grep -c -- "$2" || true; }
+exited() { test -s "$T/$1.exit"; }
+# exit_is NAME CODE: wait for the window's command to end, compare its status.
+exit_is() { wait_until 10 exited "$1" && [ "$(cat "$T/$1.exit")" = "$2" ]; }
+keys() { s=$1; shift; $TM send-keys -t "$s" "$@"; }
 
 finish() {
 	[ "$tap_failed" -eq 0 ]

@@ -10,27 +10,7 @@ command -v socat >/dev/null || skip_all "socat not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 plan 14
 
-TM="tmux -S $T/tmux.sock"
 export XDG_STATE_HOME="$T/state"
-
-# session NAME ARGS...: run echoctl in a fresh tmux window; its exit status
-# lands in $T/NAME.exit.
-session() {
-	name=$1
-	shift
-	$TM new-session -d -s "$name" -x 160 -y 40 \
-	    "XDG_STATE_HOME='$XDG_STATE_HOME' TERM=xterm '$ECHOCTL' $*; echo \$? >'$T/$name.exit'; sleep 600" ||
-	    bail "tmux new-session failed"
-	wait_until 10 pane_has "$name" "type lines to send" ||
-	    bail "echoctl $name did not start"
-}
-pane() { $TM capture-pane -p -t "$1" >"$T/$1.pane"; cat "$T/$1.pane"; }
-pane_has() { pane "$1" | grep -q -- "$2"; }
-pane_count() { pane "$1" | grep -c -- "$2" || true; }
-exited() { test -s "$T/$1.exit"; }
-# exit_is NAME CODE: wait for the session to end, compare its status.
-exit_is() { wait_until 10 exited "$1" && [ "$(cat "$T/$1.exit")" = "$2" ]; }
-keys() { s=$1; shift; $TM send-keys -t "$s" "$@"; }
 # Line editing, history and redraw need libedit (see echoctl --version).
 editline() {
 	if "$ECHOCTL" --version | grep -q -- "-libedit"; then

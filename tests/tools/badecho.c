@@ -13,6 +13,12 @@
  *   -m delay      delay every reply by -d milliseconds
  *   -m duplicate  UDP: send every Nth datagram twice; TCP: repeat the -l
  *                 bytes at offset -o
+ *   -m title      a hostile server: before its echo (TCP: of a
+ *                 connection's first chunk; UDP: of every Nth datagram)
+ *                 it sends ESC ] 2 ; badecho-title BEL, which sets a
+ *                 terminal's window title
+ *   -m split      TCP: echo each chunk in pieces of -l bytes, -d ms apart
+ *                 (as a slow path cuts a line into segments)
  * Defaults: -n 3 -o 1000 -l 10 -d 500.  Ends on SIGTERM (the test's trap).
  */
 #include "config.h"
@@ -29,7 +35,12 @@
 #include <getopt.h>
 #include <unistd.h>
 
-enum badecho_mode { M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP };
+enum badecho_mode {
+	M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP, M_TITLE, M_SPLIT
+};
+
+/* OSC 2: "set the window title" to badecho-title. */
+static const char badecho_osc[] = "\033]2;badecho-title\007";
 
 struct badecho {
 	enum badecho_mode mode;
@@ -43,7 +54,7 @@ badecho_sleep(const struct badecho *b)
 {
 	struct timespec ts;
 
-	if (b->mode != M_DELAY)
+	if (b->mode != M_DELAY && b->mode != M_SPLIT)
 		return;
 	ts.tv_sec = (time_t)(b->delay_ms / 1000);
 	ts.tv_nsec = (long)(b->delay_ms % 1000) * 1000000L;
@@ -95,6 +106,20 @@ badecho_tcp_chunk(const struct badecho *b, int fd, unsigned char *p, size_t n,
 {
 	unsigned long long lo = b->offset, hi = b->offset + b->len, end = off + n;
 
+	if (b->mode == M_TITLE && off == 0 &&
+	    badecho_write(fd, (const unsigned char *)badecho_osc,
+	    sizeof(badecho_osc) - 1) == -1)
+		return -1;
+	if (b->mode == M_SPLIT) {
+		for (size_t i = 0; i < n; i += b->len) {
+			if (i > 0)
+				badecho_sleep(b);
+			if (badecho_write(fd, p + i, n - i < b->len ? n - i :
+			    b->len) == -1)
+				return -1;
+		}
+		return 0;
+	}
 	badecho_sleep(b);
 	if (b->mode == M_CORRUPT && lo >= off && lo < end)
 		p[lo - off] ^= 0xff;
@@ -213,6 +238,15 @@ badecho_udp(const struct badecho *b, int fd)
 			len /= 2;
 		if (hit && b->mode == M_CORRUPT && len > 0)
 			buf[b->offset < len ? b->offset : len - 1] ^= 0xff;
+		if (hit && b->mode == M_TITLE) {
+			size_t osc = sizeof(badecho_osc) - 1;
+
+			if (len + osc > sizeof(buf))
+				len = sizeof(buf) - osc;
+			memmove(buf + osc, buf, len);
+			memcpy(buf, badecho_osc, osc);
+			len += osc;
+		}
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss,
 		    mh.msg_namelen);
 		if (hit && b->mode == M_DUP)
@@ -276,7 +310,7 @@ static int
 badecho_mode(const char *s, enum badecho_mode *m)
 {
 	static const char *const names[] = { "ok", "drop", "truncate",
-	    "corrupt", "delay", "duplicate" };
+	    "corrupt", "delay", "duplicate", "title", "split" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -308,13 +342,15 @@ main(int argc, char **argv)
 			/* FALLTHROUGH */
 		default:
 			fprintf(stderr, "usage: badecho -f PORTFILE [-u] [-6] "
-			    "[-m ok|drop|truncate|corrupt|delay|duplicate] "
+			    "[-m ok|drop|truncate|corrupt|delay|duplicate|"
+			    "title|split] "
 			    "[-n N] [-o OFFSET] [-l LEN] [-d MS]\n");
 			return 64;
 		}
 	}
-	if (b.portfile == NULL || b.nth == 0) {
-		fprintf(stderr, "badecho: -f PORTFILE is required, -n >= 1\n");
+	if (b.portfile == NULL || b.nth == 0 || b.len == 0) {
+		fprintf(stderr, "badecho: -f PORTFILE is required, -n and -l "
+		    ">= 1\n");
 		return 64;
 	}
 	fd = badecho_open(&b);
