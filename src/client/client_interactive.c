@@ -2,10 +2,14 @@
  * client_interactive: the terminal session (stdin is a tty).  A prompt; each
  * line typed is sent (TCP: with "\n", or "\r\n" with --crlf, like nc; UDP:
  * one datagram holding the line without a terminator, like the seed client);
- * each echo is printed as "< text" when it arrives, control characters
- * escaped (--hex: a hex dump).  "q" or Ctrl-D quits (exit 0); a server close
- * or reset ends the session with exit 1; ICMP errors on UDP are reported and
- * the session goes on, as in the seed's client.
+ * each echo is printed as "< text", control characters escaped and text in
+ * the terminal's character set shown as such (term.c), or with --hex as a
+ * hex dump whose offsets count the whole stream.  A TCP echo is shown a line
+ * at a time however the server cuts it; a line without its newline is shown
+ * when IA_PARTIAL_S pass without more (or IA_LINEMAX bytes wait).  "q" or
+ * Ctrl-D quits (exit 0); a server close or reset ends the session with exit
+ * 1; ICMP errors on UDP are reported and the session goes on, as in the
+ * seed's client.
  *
  * Line editing and history come from libedit's readline-compatible callback
  * interface, driven by an ev_io on stdin, so the loop never blocks in the
@@ -33,6 +37,8 @@
 #include "client/term.h"
 
 #define IA_OUTMAX	(1u << 20)	/* typed bytes the server has not taken */
+#define IA_LINEMAX	4096		/* an echoed line waiting for its end */
+#define IA_PARTIAL_S	0.5		/* ... shown anyway after this long */
 
 struct ia_state {
 	struct client_loop l;
@@ -40,6 +46,9 @@ struct ia_state {
 	char prompt[ADDR_STRLEN + 16];
 	unsigned char *out;		/* TCP bytes waiting for the socket */
 	size_t outlen;
+	unsigned char echo[IA_LINEMAX];	/* TCP: an echoed line so far */
+	size_t echolen;
+	uint64_t hex_off;		/* TCP --hex: bytes shown so far */
 	char history[PATH_MAX];
 #ifndef HAVE_LIBEDIT
 	char line[4096];		/* plain line reading without libedit */
@@ -87,37 +96,91 @@ ia_note(struct ia_state *s, const char *msg)
 	ia_end_output(s);
 }
 
-/* One TCP chunk or datagram: "< line" per line, terminators not shown. */
+/* "< text" (between ia_begin_output and ia_end_output). */
 static void
-ia_print_echo(struct ia_state *s, const unsigned char *b, size_t n,
-    uint64_t *offset)
+ia_show(const unsigned char *b, size_t n)
 {
-	size_t i = 0;
+	fputs("< ", stdout);
+	term_write_escaped(stdout, b, n);
+	fputc('\n', stdout);
+}
 
+/* The echoed line waiting for its newline, shown as it is. */
+static void
+ia_show_partial(struct ia_state *s)
+{
+	if (s->echolen == 0)
+		return;
+	ia_begin_output();
+	ia_show(s->echo, s->echolen);
+	s->echolen = 0;
+	ia_end_output(s);
+	client_loop_timer(&s->l, 0);
+}
+
+/* TCP bytes: each complete line shown, terminator not; the rest waits. */
+static void
+ia_take_lines(struct ia_state *s, const unsigned char *b, size_t n)
+{
+	int shown = 0;
+
+	while (n > 0) {
+		const unsigned char *nl = memchr(b, '\n', n);
+		size_t k = nl != NULL ? (size_t)(nl - b) : n;
+		size_t room = sizeof(s->echo) - s->echolen;
+		int ended;
+
+		if (k > room)
+			k = room;
+		memcpy(s->echo + s->echolen, b, k);
+		s->echolen += k;
+		b += k;
+		n -= k;
+		ended = n > 0 && *b == '\n';
+		if (ended) {
+			b++;
+			n--;
+		} else if (s->echolen < sizeof(s->echo)) {
+			break;		/* the line goes on in a later read */
+		}
+		if (!shown++)
+			ia_begin_output();
+		if (ended && s->o->crlf && s->echolen > 0 &&
+		    s->echo[s->echolen - 1] == '\r')
+			s->echolen--;
+		ia_show(s->echo, s->echolen);
+		s->echolen = 0;
+	}
+	if (shown)
+		ia_end_output(s);
+	client_loop_timer(&s->l, s->echolen > 0 ? IA_PARTIAL_S : 0);
+}
+
+/* One echo: a TCP read or a datagram. */
+static void
+ia_print_echo(struct ia_state *s, const unsigned char *b, size_t n)
+{
+	if (s->o->proto == CLIENT_TCP && !s->o->hex) {
+		ia_take_lines(s, b, n);
+		return;
+	}
 	ia_begin_output();
 	if (s->o->hex) {
-		term_write_hex(stdout, b, n, *offset);
-		*offset += n;
-	} else if (s->o->proto == CLIENT_UDP) {
-		fputs("< ", stdout);
-		term_write_escaped(stdout, b, n);
-		fputc('\n', stdout);
+		/* A datagram is a message of its own: offsets from 0. */
+		term_write_hex(stdout, b, n, s->hex_off);
+		if (s->o->proto == CLIENT_TCP)
+			s->hex_off += n;
 	} else {
-		while (i < n) {
-			const unsigned char *nl = memchr(b + i, '\n', n - i);
-			size_t end = nl != NULL ? (size_t)(nl - b) : n;
-			size_t len = end - i;
-
-			if (nl != NULL && s->o->crlf && len > 0 &&
-			    b[end - 1] == '\r')
-				len--;
-			fputs("< ", stdout);
-			term_write_escaped(stdout, b + i, len);
-			fputc('\n', stdout);
-			i = end + 1;
-		}
+		ia_show(b, n);
 	}
 	ia_end_output(s);
+}
+
+/* IA_PARTIAL_S without the rest of a line. */
+static void
+ia_timer(void *arg)
+{
+	ia_show_partial(arg);
 }
 
 static void
@@ -243,21 +306,22 @@ ia_input(void *arg)
 static void
 ia_end(struct ia_state *s, const char *why)
 {
+	ia_show_partial(s);	/* what came before the end */
 	client_loop_finish(&s->l, EXITCODE_LOSS, NULL);
 	ia_note(s, why);
 }
 
+/* n == 0: over TCP the server closed; over UDP an empty echo. */
 static void
 ia_data(void *arg, const unsigned char *b, size_t n)
 {
 	struct ia_state *s = arg;
-	uint64_t offset = 0;
 
-	if (n == 0) {
+	if (n == 0 && s->o->proto == CLIENT_TCP) {
 		ia_end(s, "the server closed the connection");
 		return;
 	}
-	ia_print_echo(s, b, n, &offset);
+	ia_print_echo(s, b, n);
 }
 
 static void
@@ -352,7 +416,7 @@ ia_stop(struct ia_state *s)
 
 static const struct client_loop_ops ia_ops = {
 	.data = ia_data, .error = ia_recv_error, .write = ia_flush,
-	.input = ia_input,
+	.input = ia_input, .timer = ia_timer,
 	.signal = ia_signal,
 };
 

@@ -7,7 +7,9 @@
  *
  * End of input: FIN (unless --no-shutdown), then read until the server
  * closes or --linger passes without progress.  Exit 0 only when everything
- * sent came back byte-exact and nothing more.
+ * sent came back byte-exact and nothing more.  The echo goes to stdout
+ * byte-exact, unless stdout is a terminal: then it is escaped (term.c),
+ * lines staying lines, so that a server cannot drive the terminal.
  */
 #include "config.h"
 
@@ -38,6 +40,8 @@ struct pipe_state {
 	unsigned char *echo;	/* -m: the echo, printed at the end */
 	int in_eof, fin_sent, peer_eof, mismatch;
 	uint64_t mismatch_at;
+	int tty;		/* stdout is a terminal: escape the echo */
+	struct term_stream ts;
 };
 
 /* A system call failed: say which, with its reason, and end (exit 1). */
@@ -168,6 +172,9 @@ pipe_data(void *arg, const unsigned char *b, size_t n)
 		if (have < p->msglen)
 			memcpy(p->echo + have, b, n > p->msglen - have ?
 			    p->msglen - have : n);
+	} else if (p->tty) {
+		term_stream_write(&p->ts, stdout, b, n);
+		fflush(stdout);
 	} else if (client_net_write_all(STDOUT_FILENO, b, n, 0) == -1) {
 		fprintf(stderr, "echoctl: stdout: %s\n", strerror(errno));
 		client_loop_finish(&p->l, EXITCODE_LOSS, NULL);
@@ -252,6 +259,10 @@ pipe_update(void *arg)
 static void
 pipe_report(struct pipe_state *p)
 {
+	if (p->tty) {
+		term_stream_end(&p->ts, stdout);
+		fflush(stdout);
+	}
 	if (p->echo != NULL) {
 		size_t n = p->cmp < p->msglen ? (size_t)p->cmp : p->msglen;
 
@@ -278,7 +289,8 @@ static const struct client_loop_ops pipe_ops = {
 int
 client_tcp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 {
-	struct pipe_state p = { .o = o, .msg = o->message };
+	struct pipe_state p = { .o = o, .msg = o->message,
+	    .tty = isatty(STDOUT_FILENO) };
 	int status = EXITCODE_LOSS;
 
 	p.win = malloc(PIPE_WINDOW);

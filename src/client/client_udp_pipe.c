@@ -6,7 +6,8 @@
  * the datagrams still outstanding (oldest first; a later match counts as
  * reordered); a datagram without an echo within -t (--linger once stdin has
  * ended) is lost.  At most DGRAM_SLOTS datagrams are outstanding: when the
- * window is full stdin is not read, which bounds memory.
+ * window is full stdin is not read, which bounds memory.  When stdout is a
+ * terminal each echo is escaped (term.c), its line break kept.
  */
 #include "config.h"
 
@@ -46,6 +47,7 @@ struct dgram_state {
 	unsigned char line[DGRAM_MAX];	/* the datagram being assembled */
 	size_t linelen;
 	int in_eof;
+	int tty;			/* stdout is a terminal: escape */
 	uint64_t sent, echoed, lost, reordered, unexpected;
 };
 
@@ -205,6 +207,12 @@ dgram_data(void *arg, const unsigned char *b, size_t n)
 			fputc('\n', stdout);
 		}
 		fflush(stdout);
+	} else if (d->tty) {
+		struct term_stream ts = { .nheld = 0 };
+
+		term_stream_write(&ts, stdout, b, n);
+		term_stream_end(&ts, stdout);
+		fflush(stdout);
 	} else if (fwrite(b, 1, n, stdout) != n || fflush(stdout) == EOF) {
 		client_loop_finish(&d->l, EXITCODE_LOSS,
 		    "cannot write to stdout");
@@ -278,6 +286,7 @@ client_udp_pipe_run(struct client_opts *o, int fd, const struct addr *peer)
 		return EXITCODE_LOSS;
 	}
 	d->o = o;
+	d->tty = isatty(STDOUT_FILENO);
 	d->maxlen = peer->u.sa.sa_family == AF_INET6 ? 65527 : 65507;
 	if (o->message != NULL) {
 		d->in_eof = 1;

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,6 +128,10 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* The terminal's character set, for typing and showing text
+	 * (libedit, term.c).  Only LC_CTYPE: numbers and JSON keep their
+	 * '.' whatever the locale says. */
+	(void)setlocale(LC_CTYPE, "");
 	if (argc < 2) {
 		echoctl_usage(stderr);
 		return EX_USAGE;

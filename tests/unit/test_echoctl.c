@@ -1,7 +1,8 @@
 /*
  * test_echoctl: unit tests of echoctl's pure modules: RTT statistics
  * (client_stats), the verify pattern (client_pattern), escaping and hex
- * dumps (term) and the command line (client_opts).
+ * dumps (term, in the C locale and in a UTF-8 one) and the command line
+ * (client_opts).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <locale.h>
 
 #include "client/client_opts.h"
 #include "client/client_pattern.h"
@@ -139,6 +141,85 @@ test_term_escape(void **state)
 	assert_string_equal(term_render(0, "plain text", 10), "plain text");
 }
 
+/* The stream form: pieces written one by one, then the end. */
+static char *
+term_render_stream(const char *const *pieces, size_t n)
+{
+	static char out[1024];
+	struct term_stream ts = { .nheld = 0 };
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	size_t i;
+
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		term_stream_write(&ts, f, pieces[i], strlen(pieces[i]));
+	term_stream_end(&ts, f);
+	fclose(f);
+	return out;
+}
+
+/* A UTF-8 locale for the test, or skip. */
+static int
+utf8_locale(void)
+{
+	return setlocale(LC_CTYPE, "C.UTF-8") != NULL ||
+	    setlocale(LC_CTYPE, "C.utf8") != NULL ||
+	    setlocale(LC_CTYPE, "en_US.UTF-8") != NULL;
+}
+
+static void
+test_term_utf8(void **state)
+{
+	if (!utf8_locale())
+		skip();
+	/* Text shows as text... */
+	assert_string_equal(term_render(0, "你好 café", strlen("你好 café")),
+	    "你好 café");
+	/* ... controls, in C0, DEL and C1 (U+009B is CSI), do not. */
+	assert_string_equal(term_render(0, "\x1b]2;t\x07\x7f\xc2\x9b", 9),
+	    "\\x1b]2;t\\x07\\x7f\\xc2\\x9b");
+	/* Not UTF-8: a stray byte, an overlong '/', a surrogate, beyond
+	 * U+10FFFF; and a right-to-left override. */
+	assert_string_equal(term_render(0, "\xff\xc0\xaf", 3),
+	    "\\xff\\xc0\\xaf");
+	assert_string_equal(term_render(0, "\xed\xa0\x80", 3),
+	    "\\xed\\xa0\\x80");
+	assert_string_equal(term_render(0, "\xf4\x90\x80\x80", 4),
+	    "\\xf4\\x90\\x80\\x80");
+	assert_string_equal(term_render(0, "a\xe2\x80\xae" "b", 5),
+	    "a\\xe2\\x80\\xaeb");
+	/* A character cut at the end of the bytes is not a character. */
+	assert_string_equal(term_render(0, "caf\xc3", 4), "caf\\xc3");
+	setlocale(LC_CTYPE, "C");
+	/* In the C locale every byte above 0x7f is escaped. */
+	assert_string_equal(term_render(0, "café", strlen("café")),
+	    "caf\\xc3\\xa9");
+}
+
+static void
+test_term_stream(void **state)
+{
+	static const char *const cut[] = {
+		"caf\xc3", "\xa9 a\xe4\xbd", "\240b\n",
+	};
+	static const char *const c1[] = { "x\xc2", "\x9by" };
+	static const char *const end[] = { "ok \xe4\xbd" };
+	static const char *const esc[] = { "\x1b", "]2;t\x07\r\n" };
+
+	if (!utf8_locale())
+		skip();
+	/* A character cut between two reads is shown whole; '\n' stays a
+	 * line break. */
+	assert_string_equal(term_render_stream(cut, 3), "café a你b\n");
+	/* A C1 control cut in two is still escaped. */
+	assert_string_equal(term_render_stream(c1, 2), "x\\xc2\\x9by");
+	/* The stream ends inside a character: its bytes, escaped. */
+	assert_string_equal(term_render_stream(end, 1), "ok \\xe4\\xbd");
+	assert_string_equal(term_render_stream(esc, 2),
+	    "\\x1b]2;t\\x07\\r\n");
+	setlocale(LC_CTYPE, "C");
+}
+
 static void
 test_term_hex(void **state)
 {
@@ -203,6 +284,8 @@ main(void)
 		cmocka_unit_test(test_pattern_seekable),
 		cmocka_unit_test(test_pattern_mismatch_and_seed),
 		cmocka_unit_test(test_term_escape),
+		cmocka_unit_test(test_term_utf8),
+		cmocka_unit_test(test_term_stream),
 		cmocka_unit_test(test_term_hex),
 		cmocka_unit_test(test_opts),
 	};
