@@ -165,9 +165,7 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 		flags |= PROBE_F_LATE;
 		p->t.late++;
 	} else {
-		s->state = CLIENT_SERIES_ANSWERED;
-		p->t.received++;
-		client_stats_add(&p->t.rtt, rtt);
+		client_series_answer(&p->series, s, rtt);
 		if (p->any_replied && s->seq < p->max_replied) {
 			flags |= PROBE_F_REORDERED;
 			p->t.reordered++;
@@ -297,14 +295,6 @@ probe_send(void *arg, struct client_series_slot *s)
 	}
 }
 
-static void
-probe_interim(void *arg)
-{
-	struct probe *p = arg;
-
-	probe_out_interim(&p->t);
-}
-
 /* "127.0.0.1:8888"; with --reconnect, the name as given. */
 static int
 probe_connect(struct probe *p)
@@ -328,7 +318,8 @@ static const struct client_loop_ops probe_ops = {
 };
 
 static const struct client_series_ops probe_series_ops = {
-	.send = probe_send, .lost = probe_lost, .interim = probe_interim,
+	.send = probe_send, .lost = probe_lost,
+	.answers = "replies", .rtt = "",
 };
 
 static int
@@ -345,8 +336,8 @@ probe_run(struct probe *p)
 	}
 	probe_out_start(&p->t);
 	client_series_run(&p->series, &p->l, p->o, &probe_series_ops, p);
-	p->t.status = client_series_status(&p->series, p->t.received,
-	    p->t.refused, p->t.connfail, p->t.dup || p->t.corrupt ||
+	p->t.status = client_series_status(&p->series, p->t.refused,
+	    p->t.connfail, p->t.dup || p->t.corrupt ||
 	    p->t.truncated || p->t.late || p->closed);
 	probe_out_summary(&p->t);
 	return p->t.status;
@@ -367,7 +358,7 @@ client_probe_run(struct client_opts *o)
 	p->tx = malloc(o->size);
 	p->rx = malloc(o->size);
 	if (p->tx == NULL || p->rx == NULL ||
-	    client_stats_init(&p->t.rtt, 100000) == -1 ||
+	    client_series_init(&p->series) == -1 ||
 	    client_stats_init(&p->t.conn, 100000) == -1) {
 		fprintf(stderr, "echoctl: out of memory\n");
 		rc = EXITCODE_LOSS;
@@ -376,7 +367,7 @@ client_probe_run(struct client_opts *o)
 	if (p->fd != -1)
 		close(p->fd);
 	probe_conn_free(&p->conns);
-	client_stats_free(&p->t.rtt);
+	client_series_free(&p->series);
 	client_stats_free(&p->t.conn);
 	free(p->tx);
 	free(p->rx);

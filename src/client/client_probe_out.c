@@ -130,7 +130,7 @@ probe_out_event(const struct probe_tally *t, enum probe_event ev, uint32_t seq,
 static double
 probe_loss_pct(const struct probe_tally *t)
 {
-	return client_series_loss_pct(t->series, t->received);
+	return client_series_loss_pct(t->series);
 }
 
 static void
@@ -138,13 +138,13 @@ probe_out_text_summary(const struct probe_tally *t, FILE *f)
 {
 	struct client_stats_summary r, c;
 
-	(void)client_stats_summary(&t->rtt, &r);
+	(void)client_stats_summary(&t->series->rtt, &r);
 	(void)client_stats_summary(&t->conn, &c);
 	fprintf(f, "\n--- %s %s echo probe statistics ---\n", t->peer,
 	    t->o->proto == CLIENT_TCP ? "tcp" : "udp");
 	fprintf(f, "%u probes sent, %llu replies, %.1f%% loss, %llu duplicates, "
 	    "%llu reordered, %llu corrupt, %llu truncated, %llu late, "
-	    "time %.0fms\n", t->series->sent, (unsigned long long)t->received,
+	    "time %.0fms\n", t->series->sent, (unsigned long long)t->series->answered,
 	    probe_loss_pct(t), (unsigned long long)t->dup,
 	    (unsigned long long)t->reordered, (unsigned long long)t->corrupt,
 	    (unsigned long long)t->truncated, (unsigned long long)t->late,
@@ -177,9 +177,9 @@ probe_out_json_summary(const struct probe_tally *t)
 	struct json j;
 
 	client_series_json_summary(t->series, &j, PROBE_JSON_MAX, t->peer,
-	    t->o->proto == CLIENT_TCP ? "tcp" : "udp", t->received, counts,
+	    t->o->proto == CLIENT_TCP ? "tcp" : "udp", counts,
 	    sizeof(counts) / sizeof(counts[0]));
-	client_stats_json(&t->rtt, &j, "rtt_ms");
+	client_stats_json(&t->series->rtt, &j, "rtt_ms");
 	client_stats_json(&t->conn, &j, "connect_ms");
 	json_i64(&j, "exit", t->status);
 	json_object_end(&j);
@@ -194,16 +194,4 @@ probe_out_summary(const struct probe_tally *t)
 	else
 		probe_out_text_summary(t, t->o->csv ? stderr : stdout);
 	fflush(stdout);
-}
-
-/* SIGQUIT, like ping: one line on stderr, the run goes on. */
-void
-probe_out_interim(const struct probe_tally *t)
-{
-	struct client_stats_summary r;
-
-	(void)client_stats_summary(&t->rtt, &r);
-	fprintf(stderr, "%llu/%u replies, %.1f%% loss, min/avg/max/mdev = "
-	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)t->received,
-	    t->series->sent, probe_loss_pct(t), r.min, r.avg, r.max, r.mdev);
 }

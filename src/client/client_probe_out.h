@@ -29,11 +29,12 @@ enum probe_event {
 
 struct probe_tally {
 	const struct client_opts *o;
-	const struct client_series *series;	/* sent; start, end */
+	/* sent, answered and their round trips; start, end */
+	const struct client_series *series;
 	char peer[ADDR_STRLEN];		/* "127.0.0.1:8888" */
-	uint64_t received, dup, reordered, corrupt, truncated, late, lost;
+	uint64_t dup, reordered, corrupt, truncated, late, lost;
 	uint64_t connfail, refused;
-	struct client_stats rtt, conn;	/* milliseconds */
+	struct client_stats conn;	/* connect times, ms */
 	int status;			/* the exit status, for the summary */
 };
 
@@ -44,7 +45,5 @@ void probe_out_event(const struct probe_tally *t, enum probe_event ev,
     uint32_t seq, size_t bytes, double rtt_ms, double connect_ms, int flags,
     const char *detail);
 void probe_out_summary(const struct probe_tally *t);
-/* SIGQUIT, like ping: one line on stderr. */
-void probe_out_interim(const struct probe_tally *t);
 
 #endif

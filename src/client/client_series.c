@@ -4,10 +4,34 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "client/client_series.h"
 #include "common/clock.h"
+
+#define CLIENT_SERIES_RTTS	100000	/* round trips kept exactly */
+
+int
+client_series_init(struct client_series *s)
+{
+	return client_stats_init(&s->rtt, CLIENT_SERIES_RTTS);
+}
+
+void
+client_series_free(struct client_series *s)
+{
+	client_stats_free(&s->rtt);
+}
+
+void
+client_series_answer(struct client_series *s, struct client_series_slot *sl,
+    double rtt_ms)
+{
+	sl->state = CLIENT_SERIES_ANSWERED;
+	s->answered++;
+	client_stats_add(&s->rtt, rtt_ms);
+}
 
 void
 client_series_finish(struct client_series *s)
@@ -84,12 +108,18 @@ client_series_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	client_series_sweep(w->data, 0);
 }
 
+/* SIGQUIT, like ping: one line on stderr, the run goes on. */
 static void
 client_series_sigquit_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct client_series *s = w->data;
+	struct client_stats_summary r;
 
-	s->ops->interim(s->arg);
+	(void)client_stats_summary(&s->rtt, &r);
+	fprintf(stderr, "%llu/%u %s, %.1f%% loss, %smin/avg/max/mdev = "
+	    "%.3f/%.3f/%.3f/%.3f ms\n", (unsigned long long)s->answered,
+	    s->sent, s->ops->answers, client_series_loss_pct(s), s->ops->rtt,
+	    r.min, r.avg, r.max, r.mdev);
 }
 
 void
@@ -116,16 +146,16 @@ client_series_run(struct client_series *s, struct client_loop *l,
 }
 
 double
-client_series_loss_pct(const struct client_series *s, uint64_t answered)
+client_series_loss_pct(const struct client_series *s)
 {
 	if (s->sent == 0)
 		return 0;
-	return 100.0 * (double)(s->sent - answered) / (double)s->sent;
+	return 100.0 * (double)(s->sent - s->answered) / (double)s->sent;
 }
 
 void
 client_series_json_summary(const struct client_series *s, struct json *j,
-    size_t max, const char *peer, const char *proto, uint64_t answered,
+    size_t max, const char *peer, const char *proto,
     const struct json_u64_member *counts, size_t n)
 {
 	json_init(j, max);
@@ -134,21 +164,21 @@ client_series_json_summary(const struct client_series *s, struct json *j,
 	json_str(j, "peer", peer);
 	json_str(j, "proto", proto);
 	json_u64(j, "sent", s->sent);
-	json_u64(j, "received", answered);
-	json_num(j, "loss_pct", client_series_loss_pct(s, answered), 1);
+	json_u64(j, "received", s->answered);
+	json_num(j, "loss_pct", client_series_loss_pct(s), 1);
 	json_u64_members(j, counts, n);
 	json_num(j, "time_ms", (s->end - s->start) * 1000.0, 0);
 }
 
 int
-client_series_status(const struct client_series *s, uint64_t answered,
-    uint64_t refused, uint64_t connfail, int faults)
+client_series_status(const struct client_series *s, uint64_t refused,
+    uint64_t connfail, int faults)
 {
 	if (s->sent > 0 && connfail == s->sent)
 		return EXITCODE_CONNECT;
-	if (answered == 0 && refused > 0)
+	if (s->answered == 0 && refused > 0)
 		return EXITCODE_CONNECT;
-	if (s->sent > 0 && answered == s->sent && !faults)
+	if (s->sent > 0 && s->answered == s->sent && !faults)
 		return EX_OK;
 	return EXITCODE_LOSS;
 }

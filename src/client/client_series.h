@@ -4,8 +4,9 @@
  * -c were sent (or until Ctrl-C), each remembered in a ring of slots and
  * given -W for its answer; SIGQUIT asks for an interim summary.  The run
  * ends once the last of -c is answered or lost.  The probe kind says how
- * to send one, and counts and reports a loss; it marks answers itself.
- * Also what both summaries say of the series.
+ * to send one and reports a loss, and it judges answers: a first intact
+ * one goes to client_series_answer (counted, its round trip kept).  Also
+ * what both summaries say of the series.
  */
 #ifndef ECHOD_CLIENT_SERIES_H
 #define ECHOD_CLIENT_SERIES_H
@@ -15,6 +16,7 @@
 
 #include "client/client_loop.h"
 #include "client/client_opts.h"
+#include "client/client_stats.h"
 #include "common/json.h"
 
 #define CLIENT_SERIES_SLOTS	4096	/* probes remembered for answers */
@@ -40,7 +42,8 @@ struct client_series_ops {
 	/* This slot's probe had no answer in time (state now LOST): a
 	 * timeout, an old probe's slot reused, or the end of the run. */
 	void (*lost)(void *arg, struct client_series_slot *s);
-	void (*interim)(void *arg);	/* SIGQUIT */
+	/* SIGQUIT's line says "N/M <answers>, L% loss, <rtt> min/avg/...". */
+	const char *answers, *rtt;
 };
 
 struct client_series {
@@ -50,12 +53,20 @@ struct client_series {
 	void *arg;
 	uint32_t sent;			/* = the next sequence number */
 	uint32_t oldest;		/* no pending probe before this seq */
+	uint64_t answered;		/* first intact answers */
+	struct client_stats rtt;	/* their round trips, ms */
 	double start, end;		/* clock_mono() */
 	struct client_series_slot slot[CLIENT_SERIES_SLOTS];
 	ev_timer tick, sweep;
 	ev_signal sigquit;
 };
 
+/* 0/-1 (no memory); client_series_free() after either. */
+int client_series_init(struct client_series *s);
+void client_series_free(struct client_series *s);
+/* The first intact answer to this slot's probe, rtt_ms after it left. */
+void client_series_answer(struct client_series *s,
+    struct client_series_slot *sl, double rtt_ms);
 /* Send probes on the loop l (the first at once) and run it to the end of
  * the series; then what is still pending is lost, and the series has an
  * end time (also when a signal ended it). */
@@ -75,16 +86,15 @@ void client_series_finish(struct client_series *s);
  * at most `max` bytes in *j): "type":"summary", peer, proto, sent,
  * received (= answered), loss_pct, the probe's own counters, time_ms.  The
  * caller adds the rest and ends the object. */
-double client_series_loss_pct(const struct client_series *s,
-    uint64_t answered);
+double client_series_loss_pct(const struct client_series *s);
 void client_series_json_summary(const struct client_series *s,
     struct json *j, size_t max, const char *peer, const char *proto,
-    uint64_t answered, const struct json_u64_member *counts, size_t n);
+    const struct json_u64_member *counts, size_t n);
 /* The exit status of a probe run: EXITCODE_CONNECT when every connect
  * failed, or nothing was answered and the port refused; EX_OK when every
  * probe sent was answered and there were no `faults` (duplicates, bad or
  * late answers...); else EXITCODE_LOSS. */
-int client_series_status(const struct client_series *s, uint64_t answered,
-    uint64_t refused, uint64_t connfail, int faults);
+int client_series_status(const struct client_series *s, uint64_t refused,
+    uint64_t connfail, int faults);
 
 #endif

@@ -127,8 +127,7 @@ stamp_account(struct stamp_probe *p, struct client_series_slot *s,
 		p->t.late++;
 		return;
 	}
-	s->state = CLIENT_SERIES_ANSWERED;
-	p->t.received++;
+	client_series_answer(&p->series, s, res->rtt);
 	if (r->seq != r->sender_seq)
 		p->t.numbering_own = true;
 	if (p->t.any_answer && r->sender_seq < p->t.max_sseq) {
@@ -142,7 +141,6 @@ stamp_account(struct stamp_probe *p, struct client_series_slot *s,
 	if (p->t.max_rseq > p->t.max_sseq)	/* not numbered from zero for us */
 		p->t.numbering_bad = true;
 	p->t.any_answer = true;
-	client_stats_add(&p->t.rtt, res->rtt);
 	client_stats_add(&p->t.fwd, res->fwd);
 	client_stats_add(&p->t.bwd, res->bwd);
 	ipdv_add(&p->t.j_rtt, res->rtt);
@@ -263,20 +261,13 @@ stamp_send(void *arg, struct client_series_slot *s)
 	}
 }
 
-static void
-stamp_interim(void *arg)
-{
-	struct stamp_probe *p = arg;
-
-	stamp_out_interim(&p->t);
-}
-
 static const struct client_loop_ops stamp_ops = {
 	.read = stamp_read,
 };
 
 static const struct client_series_ops stamp_series_ops = {
-	.send = stamp_send, .lost = stamp_lost, .interim = stamp_interim,
+	.send = stamp_send, .lost = stamp_lost,
+	.answers = "answers", .rtt = "round trip ",
 };
 
 static int
@@ -300,8 +291,7 @@ stamp_run(struct stamp_probe *p)
 	}
 	stamp_out_start(&p->t);
 	client_series_run(&p->series, &p->l, p->o, &stamp_series_ops, p);
-	p->t.status = client_series_status(&p->series, p->t.received,
-	    p->t.refused, 0, p->t.dup || p->t.malformed || p->t.late);
+	p->t.status = client_series_status(&p->series, p->t.refused, 0, p->t.dup || p->t.malformed || p->t.late);
 	stamp_out_summary(&p->t);
 	close(p->fd);
 	return p->t.status;
@@ -315,7 +305,7 @@ client_stamp_run(struct client_opts *o)
 
 	if (p == NULL || (p->tx = malloc(o->size)) == NULL ||
 	    (p->rx = malloc(65536)) == NULL ||
-	    client_stats_init(&p->t.rtt, 100000) == -1 ||
+	    client_series_init(&p->series) == -1 ||
 	    client_stats_init(&p->t.fwd, 100000) == -1 ||
 	    client_stats_init(&p->t.bwd, 100000) == -1)
 		fprintf(stderr, "echoctl: out of memory\n");
@@ -325,7 +315,7 @@ client_stamp_run(struct client_opts *o)
 		rc = stamp_run(p);
 	}
 	if (p != NULL) {
-		client_stats_free(&p->t.rtt);
+		client_series_free(&p->series);
 		client_stats_free(&p->t.fwd);
 		client_stats_free(&p->t.bwd);
 		free(p->tx);

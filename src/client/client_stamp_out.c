@@ -132,14 +132,14 @@ stamp_out_loss(const struct stamp_tally *t, struct stamp_loss *l)
 	/* Of our first max_sseq + 1 packets the reflector saw max_rseq + 1;
 	 * of those, `received` came back; later ones: no answer says. */
 	l->forward = (uint64_t)t->max_sseq - t->max_rseq;
-	l->backward = (uint64_t)t->max_rseq + 1 - t->received;
+	l->backward = (uint64_t)t->max_rseq + 1 - t->series->answered;
 	l->unknown = (uint64_t)t->series->sent - t->max_sseq - 1;
 }
 
 static double
 stamp_loss_pct(const struct stamp_tally *t)
 {
-	return client_series_loss_pct(t->series, t->received);
+	return client_series_loss_pct(t->series);
 }
 
 static double
@@ -183,7 +183,7 @@ stamp_text_loss(const struct stamp_tally *t, FILE *f)
 	else if (t->numbering_bad)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "did not start at zero for this session)\n");
-	else if (t->any_answer && t->received < t->series->sent)
+	else if (t->any_answer && t->series->answered < t->series->sent)
 		fprintf(f, "loss by direction: unknown (the reflector's numbers "
 		    "equal ours: stateless, or stateful and nothing was lost "
 		    "on the way there; --stateful says which)\n");
@@ -195,13 +195,13 @@ stamp_text_summary(const struct stamp_tally *t, FILE *f)
 	fprintf(f, "\n--- %s stamp statistics ---\n", t->peer);
 	fprintf(f, "%u packets sent, %llu answers, %.1f%% loss, %llu "
 	    "duplicates, %llu reordered, %llu late, %llu malformed, time "
-	    "%.0fms\n", t->series->sent, (unsigned long long)t->received,
+	    "%.0fms\n", t->series->sent, (unsigned long long)t->series->answered,
 	    stamp_loss_pct(t), (unsigned long long)t->dup,
 	    (unsigned long long)t->reordered, (unsigned long long)t->late,
 	    (unsigned long long)t->malformed,
 	    (t->series->end - t->series->start) * 1000.0);
 	stamp_text_loss(t, f);
-	stamp_text_delays(f, "round trip", &t->rtt);
+	stamp_text_delays(f, "round trip", &t->series->rtt);
 	stamp_text_delays(f, "forward", &t->fwd);
 	stamp_text_delays(f, "backward", &t->bwd);
 	if (t->j_rtt.n > 0)
@@ -267,9 +267,9 @@ stamp_json_summary(const struct stamp_tally *t)
 	struct json j;
 
 	client_series_json_summary(t->series, &j, STAMP_JSON_MAX, t->peer,
-	    "stamp", t->received, counts, sizeof(counts) / sizeof(counts[0]));
+	    "stamp", counts, sizeof(counts) / sizeof(counts[0]));
 	stamp_json_loss(t, &j);
-	client_stats_json(&t->rtt, &j, "rtt_ms");
+	client_stats_json(&t->series->rtt, &j, "rtt_ms");
 	client_stats_json(&t->fwd, &j, "forward_ms");
 	client_stats_json(&t->bwd, &j, "backward_ms");
 	if (t->j_rtt.n > 0) {
@@ -293,17 +293,4 @@ stamp_out_summary(const struct stamp_tally *t)
 	else
 		stamp_text_summary(t, stdout);
 	fflush(stdout);
-}
-
-/* SIGQUIT, like ping: one line on stderr, the run goes on. */
-void
-stamp_out_interim(const struct stamp_tally *t)
-{
-	struct client_stats_summary r;
-
-	(void)client_stats_summary(&t->rtt, &r);
-	fprintf(stderr, "%llu/%u answers, %.1f%% loss, round trip "
-	    "min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
-	    (unsigned long long)t->received, t->series->sent, stamp_loss_pct(t),
-	    r.min, r.avg, r.max, r.mdev);
 }

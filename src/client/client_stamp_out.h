@@ -35,16 +35,17 @@ struct stamp_ipdv {
 
 struct stamp_tally {
 	const struct client_opts *o;
-	const struct client_series *series;	/* sent; start, end */
+	/* sent, answered and their round trips; start, end */
+	const struct client_series *series;
 	char peer[ADDR_STRLEN];
-	uint64_t received, dup, late, lost, reordered, malformed, stray;
+	uint64_t dup, late, lost, reordered, malformed, stray;
 	uint64_t refused;
 	/* Loss direction (stateful reflector): the highest sender and
 	 * reflector sequence numbers answered so far. */
 	uint32_t max_sseq, max_rseq;
 	bool any_answer, numbering_own, numbering_bad;
 	uint16_t refl_err;		/* the last answer's Error Estimate */
-	struct client_stats rtt, fwd, bwd;
+	struct client_stats fwd, bwd;	/* one-way delays, ms */
 	struct stamp_ipdv j_rtt, j_fwd, j_bwd;
 	struct clock_sync sync;		/* ours, at the start */
 	int status;			/* the exit status, for the summary */
@@ -58,7 +59,5 @@ void stamp_out_timeout(const struct stamp_tally *t, uint32_t seq);
 void stamp_out_error(const struct stamp_tally *t, uint32_t seq,
     const char *what);
 void stamp_out_summary(const struct stamp_tally *t);
-/* SIGQUIT, like ping: one line on stderr. */
-void stamp_out_interim(const struct stamp_tally *t);
 
 #endif
