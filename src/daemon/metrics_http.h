@@ -9,7 +9,7 @@
  * METRICS_HTTP_RENDER_WAIT seconds (then 503), so the snapshot is taken
  * where every other status snapshot is.  Bounded by libmicrohttpd's
  * options: METRICS_HTTP_CONNS connections (METRICS_HTTP_PER_IP from one
- * address), METRICS_HTTP_MEMORY bytes of request per connection (longer
+ * address; further ones wait in the listen backlog), METRICS_HTTP_MEMORY bytes of request per connection (longer
  * request lines or headers get 431/414), METRICS_HTTP_TIMEOUT seconds of
  * inactivity.  Only GET and HEAD of /metrics are served (405, 404
  * otherwise); a request body is refused (413).

@@ -3,15 +3,16 @@
 # real clients and hostile ones: curl gets fresh text/plain 0.0.4 for GET
 # and HEAD of /metrics; other methods, paths, a body, oversized headers and
 # binary garbage get an error and leave it serving; one address holding its
-# connection share does not lock out another; idle connections are closed
-# after the timeout.  Runs tests/tools/metricsd (the same server code with
+# connection share does not lock out another; with every connection held a
+# new one waits until one is free; idle connections are closed after the
+# timeout.  Runs tests/tools/metricsd (the same server code with
 # a counter for its text), so no daemon state is involved.
 . "$(dirname "$0")/lib.sh"
 harness_init
 need_cmd curl python3
 METRICSD=${METRICSD:-$top_builddir/tests/tools/metricsd}
 [ -x "$METRICSD" ] || bail "$METRICSD not built"
-plan 15
+plan 17
 
 port=$(free_port)
 url="http://127.0.0.1:$port/metrics"
@@ -114,6 +115,37 @@ is "with 127.0.0.1 at its share, 127.0.0.2 is served" \
 reap "$ipid" 30
 check "idle connections are closed after the timeout" \
 	grep -Eq '^closed 8 after (9|1[0-2])$' "$T/idle.out"
+# All 16 connections (METRICS_HTTP_CONNS) held by 16 addresses: a 17th is
+# not served (libmicrohttpd stops accepting; it waits in the backlog) until
+# they go, and then it is.
+cat >"$T/full.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(16):
+    s = socket.socket(); s.bind(("127.0.1.%d" % (i + 1), 0))
+    s.connect(("127.0.0.1", port)); s.sendall(b"GET /metr"); held.append(s)
+time.sleep(0.3)
+s = socket.socket(); s.bind(("127.0.2.1", 0)); s.settimeout(1)
+s.connect(("127.0.0.1", port))
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+try:
+    r = s.recv(100); print("17th while full:", r.split(b"\r\n")[0].decode() or "closed")
+except socket.timeout:
+    print("17th while full: waiting")
+for h in held:
+    h.close()
+s.settimeout(5)
+r = s.recv(100)
+print("17th after:", r.split(b"\r\n")[0].decode() or "closed")
+PY
+python3 "$T/full.py" "$port" >"$T/full.out" 2>&1
+check "with all 16 connections held a 17th waits" \
+	grep -qx '17th while full: waiting' "$T/full.out"
+check "and is served once they are gone" \
+	grep -qx '17th after: HTTP/1.1 200 OK' "$T/full.out"
+diag "$(cat "$T/full.out")"
+wait_until 5 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 '$url')\" = 200 ]"
 is "still serving after all that" "$(code "$url")" 200
 diag "$(cat "$T/idle.out")"
 stop "$mpid"
