@@ -40,6 +40,7 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_PROXY_HEADER] = "drop_proxy_header",
 	[ST_DROP_PROXY_FROM] = "drop_proxy_from",
 	[ST_DROP_PROXY_TIMEOUT] = "drop_proxy_timeout",
+	[ST_DROP_RCVBUF] = "drop_rcvbuf",
 };
 
 void

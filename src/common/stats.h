@@ -54,6 +54,9 @@ enum stat_id {
 	ST_DROP_PROXY_HEADER,	/* no valid PROXY header first */
 	ST_DROP_PROXY_FROM,	/* header sender not in proxy_protocol_from */
 	ST_DROP_PROXY_TIMEOUT,	/* no complete header in proxy_header_timeout */
+	/* the kernel's: UDP datagrams dropped on a full receive buffer
+	 * (SO_RXQ_OVFL), counted when the next datagram arrives */
+	ST_DROP_RCVBUF,
 	ST_COUNT
 };
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -122,9 +123,25 @@ fail:
 	return -1;
 }
 
+/* The kernel's count of datagrams the socket dropped on a full receive
+ * buffer so far (0 where SO_MEMINFO is missing). */
+static uint32_t
+rcvbuf_drops_now(int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+		return 0;
+	return mem[SK_MEMINFO_DROPS];
+}
+
 /* UDP sockets learn each datagram's destination: a wildcard socket replies
  * from the address the request was sent to, and the guard drops datagrams
- * sent to broadcast addresses or carrying a loopback source off lo. */
+ * sent to broadcast addresses or carrying a loopback source off lo.  Each
+ * datagram also carries the socket's drop count (SO_RXQ_OVFL), so the
+ * kernel's receive-buffer drops become a drop reason of their own. */
 static int
 enable_pktinfo(int fd, const struct lconf *lc)
 {
@@ -135,6 +152,8 @@ enable_pktinfo(int fd, const struct lconf *lc)
 		return 0;
 	/* The socket's own family: "*" falls back to IPv4 without IPv6. */
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
+		return -1;
+	if (set_int_opt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1) < 0)
 		return -1;
 	/* A dual-stack socket reports IPv4 destinations as v4-mapped
 	 * IPV6_PKTINFO too, and accepts that form back when sending;
@@ -221,16 +240,24 @@ listener_alloc(const struct lconf *lc)
 	return l;
 }
 
+/* What the socket is really bound to decides: the text in status and the
+ * log, and whether UDP replies need pktinfo (a systemd socket bound to
+ * 0.0.0.0 does, whatever address the config names). */
 static void
 format_bound(struct listener *l)
 {
 	struct addr a;
 
 	a.len = sizeof(a.u);
-	if (getsockname(l->fds[0], &a.u.sa, &a.len) == 0)
-		addr_format(&a.u.sa, l->bound, sizeof(l->bound));
-	else
-		addr_format(&l->conf.bind.u.sa, l->bound, sizeof(l->bound));
+	if (getsockname(l->fds[0], &a.u.sa, &a.len) < 0)
+		a = l->conf.bind;
+	addr_format(&a.u.sa, l->bound, sizeof(l->bound));
+	l->reply_pktinfo = l->conf.proto != CONF_TCP &&
+	    addr_is_wildcard(&a.u.sa);
+	/* Drops from before we had the socket (an inherited one) are not
+	 * ours to count. */
+	for (uint32_t i = 0; l->rcvbuf_seen != NULL && i < l->nfds; i++)
+		l->rcvbuf_seen[i] = rcvbuf_drops_now(l->fds[i]);
 }
 
 struct listener *
@@ -247,9 +274,12 @@ listener_open(const struct lconf *lc, uint32_t nworkers,
 	l->counters = lcounters_new(l, nworkers);
 	l->nfds = sfd != NULL || !reuseport ? 1 : nworkers;
 	l->fds = malloc(l->nfds * sizeof(int));
+	if (lc->proto != CONF_TCP)
+		l->rcvbuf_seen = calloc(l->nfds, sizeof(uint32_t));
 	if (l->fds == NULL)
 		l->nfds = 0;
-	if (l->counters == NULL || l->fds == NULL)
+	if (l->counters == NULL || l->fds == NULL ||
+	    (lc->proto != CONF_TCP && l->rcvbuf_seen == NULL))
 		goto nomem;
 	for (uint32_t i = 0; i < l->nfds; i++)
 		l->fds[i] = -1;
@@ -296,6 +326,10 @@ listener_take_over(struct listener *l, struct listener *old)
 	l->fds = old->fds;
 	l->nfds = old->nfds;
 	l->inherited = old->inherited;
+	l->reply_pktinfo = old->reply_pktinfo;
+	/* Moved, not copied: old's workers may still read it until they
+	 * switch, and it goes with the sockets. */
+	l->rcvbuf_seen = old->rcvbuf_seen;
 	l->sfd = old->sfd;
 	l->counters = old->counters;
 	lcounters_ref(l->counters);
@@ -306,6 +340,7 @@ listener_take_over(struct listener *l, struct listener *old)
 	old->fds = NULL;
 	old->nfds = 0;
 	old->sfd = NULL;
+	old->rcvbuf_seen = NULL;
 }
 
 void
@@ -320,6 +355,8 @@ listener_retire(struct listener *l)
 	free(l->fds);
 	l->fds = NULL;
 	l->nfds = 0;
+	free(l->rcvbuf_seen);
+	l->rcvbuf_seen = NULL;
 	listener_unref(l);
 }
 
@@ -335,6 +372,7 @@ listener_unref(struct listener *l)
 	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(l->fds);
+	free(l->rcvbuf_seen);
 	lcounters_unref(l->counters);
 	protect_free(l->prot);
 	conf_listener_free(&l->conf);
@@ -347,4 +385,12 @@ listener_fd(const struct listener *l, uint32_t index)
 	if (l->nfds == 0)
 		return -1;
 	return l->fds[l->nfds == 1 ? 0 : index % l->nfds];
+}
+
+uint32_t *
+listener_rcvbuf_seen(const struct listener *l, uint32_t index)
+{
+	if (l->nfds == 0 || l->rcvbuf_seen == NULL)
+		return NULL;
+	return &l->rcvbuf_seen[l->nfds == 1 ? 0 : index % l->nfds];
 }

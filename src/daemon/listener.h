@@ -44,6 +44,16 @@ struct listener {
 	int *fds;			/* nfds sockets: one per worker, or one shared */
 	uint32_t nfds;
 	bool inherited;			/* fds[0] came from systemd */
+	/* Datagrams: the sockets are bound to a wildcard (read back from
+	 * the socket, not the config: an inherited one may differ), so
+	 * replies carry pktinfo to leave from the address each request was
+	 * sent to. */
+	bool reply_pktinfo;
+	/* Datagrams: per socket in fds, the kernel's count of datagrams
+	 * dropped on a full receive buffer that the counters already hold
+	 * (atomic; the workers sharing an inherited socket share its slot).
+	 * Moves with the sockets. */
+	uint32_t *rcvbuf_seen;
 	struct service_fd *sfd;		/* the inherited fd's record, else NULL */
 	struct lcounters *counters;
 	struct protect *prot;		/* ACL, UDP guard, limits (protect.h) */
@@ -63,8 +73,10 @@ void listener_take_over(struct listener *l, struct listener *old);
 void listener_retire(struct listener *l);
 void listener_ref(struct listener *l);
 void listener_unref(struct listener *l);
-/* The fd worker `index` watches. */
+/* The fd worker `index` watches, and its rcvbuf_seen slot (NULL if the
+ * listener has none). */
 int listener_fd(const struct listener *l, uint32_t index);
+uint32_t *listener_rcvbuf_seen(const struct listener *l, uint32_t index);
 
 void lcounters_ref(struct lcounters *c);
 void lcounters_unref(struct lcounters *c);

@@ -85,6 +85,7 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_PROXY_HEADER] = T,
 	[ST_DROP_PROXY_FROM] = T,
 	[ST_DROP_PROXY_TIMEOUT] = T,
+	[ST_DROP_RCVBUF] = U,
 #undef T
 #undef U
 };

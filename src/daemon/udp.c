@@ -7,7 +7,9 @@
  * reply pointing at the same bytes is queued, with an IP(V6)_PKTINFO
  * carrying the address it was sent to when the socket is a wildcard; the
  * queue goes out with sendmmsg(), runs of equal replies to one peer as one
- * UDP GSO train each (udp_reply.c); a reply the kernel will not take now is
+ * UDP GSO train each (udp_reply.c), from the address the request was sent
+ * to when the socket is bound to a wildcard (and no interface: the routes
+ * pick the way out); a reply the kernel will not take now is
  * dropped and counted, never retried (UDP has no backpressure).
  *
  * A stamp listener takes the same path, guard and limits included; once a
@@ -18,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +42,9 @@
 	UDP_GUARD_CMSG_SPACE : STAMP_REFLECT_CMSG_SPACE)
 
 union cmsgbuf {
-	char buf[UDP_CMSG_SPACE];	/* a dual-stack socket gets both */
+	/* both pktinfos (a dual-stack socket gets both) or STAMP's, and
+	 * the socket's drop count (SO_RXQ_OVFL) */
+	char buf[UDP_CMSG_SPACE + CMSG_SPACE(sizeof(uint32_t))];
 	struct cmsghdr align;
 };
 
@@ -49,6 +54,7 @@ struct udp_wl {
 	struct ratelimit *rl;
 	struct stamp_reflector *stamp;
 	struct stamp_reflect_counts counted;
+	uint32_t *rcvbuf_seen;		/* the socket's (listener.h) */
 };
 
 struct udp_batch {
@@ -127,6 +133,7 @@ udp_wl_init(struct wlistener *wl, char *err, size_t errlen)
 	if (u->rl == NULL && why[0] != '\0')
 		log_err(wl->w->log, "%s: no UDP rate limits: %s",
 		    wl->l->conf.name, why);
+	u->rcvbuf_seen = listener_rcvbuf_seen(wl->l, wl->w->index);
 	if (wl->l->conf.proto == CONF_STAMP &&
 	    (u->stamp = stamp_reflector_new(&rc, err, errlen)) == NULL) {
 		udp_wl_fini(wl);
@@ -191,8 +198,63 @@ udp_stamp_send(struct wlistener *wl, struct udp_batch *b)
 	u->counted = now;
 }
 
+/* The socket's drop count as this datagram carries it; false if absent
+ * (the kernel only adds it once the count is not 0). */
+static bool
+rcvbuf_count(const struct msghdr *h, uint32_t *count)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm != NULL;
+	    cm = CMSG_NXTHDR((struct msghdr *)h, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SO_RXQ_OVFL &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(*count))) {
+			memcpy(count, CMSG_DATA(cm), sizeof(*count));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Count what the socket's drop count rose by since anyone counted.  The
+ * count only grows (modulo 2^32); workers sharing one inherited socket
+ * race on its slot, so the slot only moves forward and each drop is
+ * counted once, by whoever moved it. */
 static void
-batch_prepare(struct udp_batch *b, size_t maxlen, bool pktinfo)
+rcvbuf_account(struct wlistener *wl, uint32_t count)
+{
+	struct udp_wl *u = wl->state;
+	uint32_t seen;
+	uint64_t suppressed;
+
+	if (u->rcvbuf_seen == NULL)
+		return;
+	seen = __atomic_load_n(u->rcvbuf_seen, __ATOMIC_RELAXED);
+	do {
+		if ((int32_t)(count - seen) <= 0)
+			return;
+	} while (!__atomic_compare_exchange_n(u->rcvbuf_seen, &seen, count,
+	    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	stat_add(wl->st, ST_DROP_RCVBUF, count - seen);
+	if (log_ratelimit_ok(&wl->w->peer_rl, wl->w->now, &suppressed)) {
+		char n[16];
+		struct log_field f[4] = {
+			{ "listener", wl->l->conf.name },
+			{ "protocol", conf_proto_name(wl->l->conf.proto) },
+			{ "drop_reason", stat_drop_reason(ST_DROP_RCVBUF) },
+			{ "count", n },
+		};
+
+		snprintf(n, sizeof(n), "%" PRIu32, count - seen);
+		log_event(wl->w->log, LOG_LVL_WARNING, LOG_EV_DGRAM_DROP, f, 4,
+		    "%s: the kernel dropped %" PRIu32 " datagrams on a full "
+		    "receive buffer (%llu similar messages suppressed)",
+		    wl->l->conf.name, count - seen,
+		    (unsigned long long)suppressed);
+	}
+}
+
+static void
+batch_prepare(struct udp_batch *b, size_t maxlen)
 {
 	for (int i = 0; i < UDP_BATCH; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
@@ -203,8 +265,8 @@ batch_prepare(struct udp_batch *b, size_t maxlen, bool pktinfo)
 		h->msg_namelen = sizeof(b->from[i]);
 		h->msg_iov = &b->iov[i];
 		h->msg_iovlen = 1;
-		h->msg_control = pktinfo ? b->cin[i].buf : NULL;
-		h->msg_controllen = pktinfo ? sizeof(b->cin[i].buf) : 0;
+		h->msg_control = b->cin[i].buf;
+		h->msg_controllen = sizeof(b->cin[i].buf);
 		h->msg_flags = 0;
 	}
 }
@@ -230,7 +292,7 @@ batch_send(struct worker *w, struct wlistener *wl, struct udp_batch *b)
 
 /* One recvmmsg() worth; returns the number received, or -1 when the socket
  * has nothing more.  `pktinfo`: reply from the address the datagram was
- * sent to; `cmsg`: receive destinations (for that, or for the guard). */
+ * sent to; `cmsg`: the guard or STAMP reads the control messages. */
 static int
 udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
     bool cmsg)
@@ -240,17 +302,24 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 	struct sockaddr_storage dst;
 	uint64_t bytes = 0, toobig = 0;
 	double now = w->now;
+	uint32_t drops = 0, count;
+	bool have_drops = false;
 	enum stat_id why;
 	int n;
 
 	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
-	    wl->l->conf.max_datagram : UDP_SLOT, cmsg);
+	    wl->l->conf.max_datagram : UDP_SLOT);
 	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 
+		if (rcvbuf_count(h, &count) &&
+		    (!have_drops || (int32_t)(count - drops) > 0)) {
+			drops = count;
+			have_drops = true;
+		}
 		bytes += b->in[i].msg_len;
 		if (h->msg_flags & MSG_TRUNC) {
 			toobig++;
@@ -273,6 +342,8 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 		udp_replies_add(&b->replies, h, b->iov[i].iov_base,
 		    b->in[i].msg_len, pktinfo);
 	}
+	if (have_drops)
+		rcvbuf_account(wl, drops);
 	stat_add(wl->st, ST_DGRAMS_IN, (uint64_t)n);
 	stat_add(wl->st, ST_DGRAM_BYTES_IN, bytes);
 	if (toobig != 0)
@@ -289,7 +360,7 @@ udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct wlistener *wl = (struct wlistener *)io;
 	struct worker *w = wl->w;
-	bool pktinfo = addr_is_wildcard(&wl->l->conf.bind.u.sa);
+	bool pktinfo = wl->l->reply_pktinfo;
 	/* STAMP answers need each datagram's timestamp and TTL. */
 	bool cmsg = pktinfo || protect_udp_wants_dst(wl->l->prot) ||
 	    wl->l->conf.proto == CONF_STAMP;

@@ -76,12 +76,21 @@ reply_pktinfo(const struct msghdr *in, union udp_reply_cmsg *out)
 		}
 		if (cm->cmsg_level == IPPROTO_IPV6 &&
 		    cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi, reply;
+
+			/* The source address only, as for IPv4: an
+			 * interface would pin the reply to the one the
+			 * request came in on, whatever the routes say (for
+			 * IPv4 on a dual-stack socket the kernel would even
+			 * take the peer to be on that link). */
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&reply, 0, sizeof(reply));
+			reply.ipi6_addr = pi.ipi6_addr;
 			o->cmsg_level = IPPROTO_IPV6;
 			o->cmsg_type = IPV6_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-			memcpy(CMSG_DATA(o), CMSG_DATA(cm),
-			    sizeof(struct in6_pktinfo));
-			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+			o->cmsg_len = CMSG_LEN(sizeof(reply));
+			memcpy(CMSG_DATA(o), &reply, sizeof(reply));
+			return CMSG_SPACE(sizeof(reply));
 		}
 	}
 	return 0;
