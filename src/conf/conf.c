@@ -366,6 +366,8 @@ load_listeners(struct loader *ld, struct conf *c, const config_setting_t *root)
 	free(st);
 }
 
+#define CONF_INCLUDE_DEPTH_TEXT "10"	/* libconfig's MAX_INCLUDE_DEPTH */
+
 static int
 parse_text(struct loader *ld, config_t *cfg, const char *text)
 {
@@ -377,6 +379,12 @@ parse_text(struct loader *ld, config_t *cfg, const char *text)
 	why = config_error_text(cfg);
 	if (why != NULL && strcmp(why, "syntax error") == 0)
 		why = NULL;	/* libconfig's generic text would say it twice */
+	/* libconfig stops a chain of @include at its depth limit (10 in
+	 * 1.5): say what that is usually, a file that includes itself. */
+	if (why != NULL && strcmp(why, "include file nesting too deep") == 0)
+		why = "@include nested too deep (allowed: at most "
+		    CONF_INCLUDE_DEPTH_TEXT " levels; does a file include "
+		    "itself, directly or through another?)";
 	diags_add_line(ld->d, config_error_line(cfg), "%s:%d: syntax error%s%s",
 	    file != NULL ? file : ld->name, config_error_line(cfg),
 	    why != NULL ? ": " : "", why != NULL ? why : "");

@@ -1,0 +1,74 @@
+#!/bin/sh
+# @include chains: ten levels deep load (the file at the bottom defines the
+# listener, and it serves); a file that includes itself, two files that
+# include each other and a chain one level too deep are refused at once
+# with file:line and what is allowed, by echod -t, by echod at start (exit
+# 78, never a hang or a crash) and by a reload, after which the old
+# configuration still serves.
+. "$(dirname "$0")/lib.sh"
+: "${ECHOCTL:=$top_builddir/src/echoctl}"
+[ -x "$ECHOCTL" ] || bail "$ECHOCTL not built"
+
+P=$(free_port)
+Q=$(free_port)
+mkdir "$T/inc"
+# chain DIR N: DIR/main.conf includes l1.inc ... which includes lN.inc,
+# and lN.inc holds the settings.
+chain() {
+	mkdir -p "$1"
+	printf '@include "l1.inc"\n' >"$1/main.conf"
+	_i=1
+	while [ "$_i" -lt "$2" ]; do
+		printf '# level %d\n@include "l%d.inc"\n' "$_i" $((_i + 1)) >"$1/l$_i.inc"
+		_i=$((_i + 1))
+	done
+	cat >"$1/l$2.inc" <<CONF
+log_level = "info";
+control_socket = "$T/ctl.sock";
+listeners = (
+	{ name = "deep"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
+);
+CONF
+}
+chain "$T/ten" 10
+chain "$T/eleven" 11
+printf '# includes itself\n@include "self.conf"\n' >"$T/inc/self.conf"
+printf '@include "b.inc"\n' >"$T/inc/a.conf"
+printf '# and back\n@include "a.conf"\n' >"$T/inc/b.inc"
+
+plan 15
+DEEP='@include nested too deep \(allowed: at most 10 levels'
+
+"$ECHOD" -t -c "$T/ten/main.conf" >"$T/ten.out" 2>&1
+is "a chain of 10 includes: echod -t exit 0" "$?" 0
+
+# run_bad NAME CONF: echod -t and echod itself on CONF, both bounded.
+run_bad() {
+	timeout 20 "$ECHOD" -t -c "$2" >"$T/$1-t.out" 2>&1
+	is "$1: echod -t exits 78" "$?" 78
+	timeout 20 "$ECHOD" -c "$2" >"$T/$1-run.out" 2>&1
+	is "$1: echod refuses to start, exit 78 (no hang, no crash)" "$?" 78
+}
+run_bad self "$T/inc/self.conf"
+check "self: names self.conf:2 and the depth allowed" \
+	grep -Eq "self\.conf:2: .*$DEEP" "$T/self-run.out"
+run_bad loop "$T/inc/a.conf"
+check "loop: names the line of the @include and the depth allowed" \
+	grep -Eq "(a\.conf:1|b\.inc:2): .*$DEEP" "$T/loop-run.out"
+run_bad eleven "$T/eleven/main.conf"
+check "eleven levels: names l10.inc:2, whose @include is one too many" \
+	grep -Eq "l10\.inc:2: .*$DEEP" "$T/eleven-run.out"
+
+start_echod "$T/ten/main.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
+check "the listener from the 10th level serves" \
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1000 --timeout 5
+# A reload of a file that now includes itself: refused, with the reason.
+printf '@include "main.conf"\n' >"$T/ten/l5.inc"
+timeout 30 "$ECHOCTL" reload --socket "$T/ctl.sock" >"$T/reload.out" 2>&1
+is "a reload into a self-including chain: echoctl exits 78" "$?" 78
+check "and says where (a line of the loop) and why" \
+	grep -Eq "(main\.conf:1|l[1-5]\.inc:2): .*$DEEP" "$T/reload.out"
+check "echod still serves the old configuration" \
+	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1000 --timeout 5
+stop_echod
+is "echod exits 0" "$ECHOD_STATUS" 0
