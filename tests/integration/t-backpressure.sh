@@ -20,7 +20,7 @@ WANT=268435456	# each peer tries to push 256 MiB
 
 plan 8
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
-check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
+io_path_check
 rss0=$(rss_kb "$ECHOD_PID")
 
 peers=

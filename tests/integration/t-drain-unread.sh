@@ -18,7 +18,7 @@ CONF
 
 plan 4
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
-check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
+io_path_check
 # 8 MiB without reading, through a 4 KiB receive window: more than echod's
 # ring and socket buffers hold, all of it acknowledged before the SIGTERM.
 bg pending "$ECHOPROBE" tcp-pending 127.0.0.1 "$P" 8388608 --rcvbuf 4096 \

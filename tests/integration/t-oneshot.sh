@@ -17,7 +17,7 @@ CONF
 
 plan 6
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
-check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
+io_path_check
 
 check "10 bytes are echoed, then echod closes (the client never closes)" \
 	sh -c '"$0" tcp-send 127.0.0.1 "$1" 10 --timeout 10 | grep -x "sent=10 received=10 eof"' \

@@ -17,7 +17,7 @@ CONF
 
 plan 14
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
-check "TCP I/O path at start: io_uring = $IO_URING" io_mode_logged
+io_path_check
 check "listening event names the listener and address" \
 	log_wait "event=listening.*listener=tcp-main.*127\.0\.0\.1:$P"
 
