@@ -105,7 +105,7 @@ const struct setting settings_guard[] = {
 	  "Mbit/s)" },
 	{ .name = "udp_sources_tracked", LISTENER(SETTING_INT, SETTING_UDP),
 	  L(udp_sources_tracked), .min = 8, .max = 16777216, .def = "16384",
-	  .help = "fixed size of each worker's source table (32 bytes a slot); "
+	  .help = "fixed size of each worker's source table (40 bytes a slot); "
 	  "a spoofed flood evicts idle sources, it never grows memory" },
 
 	{ .name = "max_connections_per_source", LISTENER(SETTING_INT, SETTING_TCP),

@@ -99,8 +99,11 @@ srctable_lookup(struct srctable *t, const uint64_t key[2], double now)
 		struct srctable_slot *s = slot_at(t, key, i);
 
 		slot_expire(t, s, now);
-		if (s->last != 0 && s->key[0] == key[0] && s->key[1] == key[1])
+		if (s->last != 0 && s->key[0] == key[0] &&
+		    s->key[1] == key[1]) {
+			s->seen = ++t->tick;
 			return s;
+		}
 	}
 	return NULL;
 }
@@ -120,7 +123,7 @@ srctable_claim(struct srctable *t, const uint64_t key[2], double now,
 			break;
 		}
 		if ((evictable == NULL || evictable(s)) &&
-		    (victim == NULL || s->last < victim->last))
+		    (victim == NULL || s->seen < victim->seen))
 			victim = s;
 	}
 	if (victim == NULL)
@@ -133,6 +136,7 @@ srctable_claim(struct srctable *t, const uint64_t key[2], double now,
 	victim->key[0] = key[0];
 	victim->key[1] = key[1];
 	victim->last = now > 0 ? now : 1e-9;	/* 0 marks a free slot */
+	victim->seen = ++t->tick;
 	return victim;
 }
 

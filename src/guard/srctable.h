@@ -8,8 +8,9 @@
  * address would let it rotate addresses for free).  The table never grows:
  * a source hashes (keyed with a random seed, so a peer cannot aim at one
  * window) to a window of SRCTABLE_PROBE slots; a new source takes a free
- * slot in its window or evicts the one seen least recently among those its
- * owner allows.  A table may also forget what it has not seen for `idle`
+ * slot in its window or evicts the one seen least recently (in the order of
+ * lookups, not of clock readings, which a batch of datagrams shares) among
+ * those its owner allows.  A table may also forget what it has not seen for `idle`
  * seconds (the STAMP reflector's sessions); keys other than one source's
  * prefix (a 5-tuple) are a keyed digest of their words (srctable_digest).  The owner's slot type begins with struct srctable_slot;
  * the table knows only that header and the slot size.  No locks: one
@@ -29,6 +30,10 @@
 struct srctable_slot {
 	uint64_t key[2];
 	double last;			/* last seen (monotonic); 0 = free */
+	/* The table's tick when last looked up or claimed: the order of
+	 * eviction.  Not `last`: a batch of datagrams shares one clock
+	 * reading, and a flooder must not lose its slot to a tie. */
+	uint64_t seen;
 };
 
 struct srctable {
@@ -39,6 +44,7 @@ struct srctable {
 	double idle;			/* forget slots unseen this long; 0 = never */
 	size_t used;
 	uint64_t evictions;		/* live slots given to another key */
+	uint64_t tick;			/* lookups and claims so far */
 };
 
 /* At least `min_slots` (rounded up to a power of two, SRCTABLE_PROBE ..

@@ -64,7 +64,7 @@ test_defaults_valid(void **state)
 	assert_int_equal(c.v6_prefix, 64);
 	assert_true(c.exempt_loopback);
 	rl = mk(&c, 1);
-	assert_int_equal(ratelimit_table_bytes(rl), 16384 * 32);
+	assert_int_equal(ratelimit_table_bytes(rl), 16384 * 40);
 	ratelimit_free(rl);
 }
 
@@ -230,7 +230,7 @@ test_fixed_table(void **state)
 
 	c.table_size = 100;	/* rounds up to 128 */
 	rl = mk(&c, 1);
-	assert_int_equal(ratelimit_table_bytes(rl), 128 * 32);
+	assert_int_equal(ratelimit_table_bytes(rl), 128 * 40);
 	for (int i = 0; i < 20000; i++) {
 		now += 0.0005;
 		heavy += ratelimit_check(rl, SA("203.0.113.77"), 1, now) ==
@@ -245,8 +245,42 @@ test_fixed_table(void **state)
 	}
 	assert_true(ratelimit_used(rl) <= 128);
 	assert_true(ratelimit_evictions(rl) >= 59000);
-	assert_int_equal(ratelimit_table_bytes(rl), 128 * 32);
+	assert_int_equal(ratelimit_table_bytes(rl), 128 * 40);
 	/* 10 s at 10/s plus a burst of 10; an eviction would add 10 more. */
+	assert_in_range(heavy, 100, 115);
+	ratelimit_free(rl);
+}
+
+/* The same when the datagrams come in batches that share one clock
+ * reading (recvmmsg: 32 a batch): the flooder and the newcomers of a batch
+ * are all "seen at" the same time, and a newcomer must still evict another
+ * newcomer, never the flooder that was looked up after it. */
+static void
+test_fixed_table_batches(void **state)
+{
+	struct ratelimit_conf c = conf_src(10, 10);
+	struct ratelimit *rl;
+	char host[48];
+	double now = 50.0;
+	int heavy = 0;
+
+	c.table_size = 8;
+	rl = mk(&c, 1);
+	for (int i = 0; i < 20000; i++) {
+		if (i % 8 == 0)
+			now += 0.004;	/* 8 x 4 datagrams a batch */
+		for (int j = 0; j < 3; j++) {
+			unsigned v = (unsigned)(i * 3 + j);
+
+			snprintf(host, sizeof(host), "2001:db8:%x:%x::1",
+			    v >> 16, v & 0xffff);
+			(void)ratelimit_check(rl, SA(host), 1, now);
+		}
+		heavy += ratelimit_check(rl, SA("203.0.113.77"), 1, now) ==
+		    RATELIMIT_PASS;
+	}
+	assert_true(ratelimit_used(rl) <= 8);
+	/* 10 s at 10/s plus a burst of 10. */
 	assert_in_range(heavy, 100, 115);
 	ratelimit_free(rl);
 }
@@ -315,6 +349,7 @@ main(void)
 		cmocka_unit_test(test_global),
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_fixed_table),
+		cmocka_unit_test(test_fixed_table_batches),
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_keys),
 	};
