@@ -14,7 +14,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -22,10 +21,10 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/conf_file.h"
 #include "common/stamp.h"
 #include "conf/settings.h"
 
-#define CONF_MAX_BYTES (1024 * 1024)	/* a config file is never bigger */
 #define BUILTIN_NAME "<built-in defaults>"
 
 /* One load: the file name for messages and where its problems go. */
@@ -454,7 +453,9 @@ load_text(const char *text, const char *name, const char *incdir,
 		diags_add(d, "%s: out of memory", name);
 		goto fail;
 	}
-	if (load_builtin(c, d) < 0 || parse_text(&ld, &cfg, text) < 0)
+	if (load_builtin(c, d) < 0 || (incdir != NULL &&
+	    conf_file_includes(text, name, incdir, d) < 0) ||
+	    parse_text(&ld, &cfg, text) < 0)
 		goto fail;
 	load_root(&ld, c, config_root_setting(&cfg));
 	if (d->n > before)
@@ -478,44 +479,6 @@ conf_load_string(const char *text, const char *name, struct conf **out,
 	return load_text(text, name, NULL, out, d);
 }
 
-/* The whole file, NUL-terminated; bounded so a wrong path cannot eat memory. */
-static char *
-read_file(const char *path, struct diags *d)
-{
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t n = 0;
-
-	if (f == NULL)
-		goto fail;
-	if ((text = malloc(CONF_MAX_BYTES + 1)) == NULL)
-		goto fail;
-	n = fread(text, 1, CONF_MAX_BYTES + 1, f);
-	if (ferror(f))
-		goto fail;
-	fclose(f);
-	if (n > CONF_MAX_BYTES) {
-		diags_add(d, "%s: cannot read: larger than %d bytes", path,
-		    CONF_MAX_BYTES);
-		free(text);
-		return NULL;
-	}
-	if (memchr(text, '\0', n) != NULL) {
-		diags_add(d, "%s: cannot read: not a text file (NUL byte)",
-		    path);
-		free(text);
-		return NULL;
-	}
-	text[n] = '\0';
-	return text;
-fail:
-	diags_add(d, "%s: cannot read: %s", path, strerror(errno));
-	if (f != NULL)
-		fclose(f);
-	free(text);
-	return NULL;
-}
-
 int
 conf_load(const char *path, struct conf **out, struct diags *d)
 {
@@ -523,7 +486,7 @@ conf_load(const char *path, struct conf **out, struct diags *d)
 	int rc;
 
 	*out = NULL;
-	if ((text = read_file(path, d)) == NULL)
+	if ((text = conf_file_read(path, d)) == NULL)
 		return -1;
 	if ((dircopy = strdup(path)) == NULL) {
 		free(text);

@@ -4,7 +4,9 @@
 # include each other and a chain one level too deep are refused at once
 # with file:line and what is allowed, by echod -t, by echod at start (exit
 # 78, never a hang or a crash) and by a reload, after which the old
-# configuration still serves.
+# configuration still serves.  So is an @include of a FIFO (or a config
+# path that is one), which would block the read forever: at a reload, the
+# daemon's main loop with it.
 . "$(dirname "$0")/lib.sh"
 : "${ECHOCTL:=$top_builddir/src/echoctl}"
 [ -x "$ECHOCTL" ] || bail "$ECHOCTL not built"
@@ -35,8 +37,10 @@ chain "$T/eleven" 11
 printf '# includes itself\n@include "self.conf"\n' >"$T/inc/self.conf"
 printf '@include "b.inc"\n' >"$T/inc/a.conf"
 printf '# and back\n@include "a.conf"\n' >"$T/inc/b.inc"
+mkfifo "$T/inc/pipe.inc" || bail "mkfifo failed"
+printf 'workers = 1;\n@include "pipe.inc"\n' >"$T/inc/fifo.conf"
 
-plan 15
+plan 22
 DEEP='@include nested too deep \(allowed: at most 10 levels'
 
 "$ECHOD" -t -c "$T/ten/main.conf" >"$T/ten.out" 2>&1
@@ -59,6 +63,13 @@ run_bad eleven "$T/eleven/main.conf"
 check "eleven levels: names l10.inc:2, whose @include is one too many" \
 	grep -Eq "l10\.inc:2: .*$DEEP" "$T/eleven-run.out"
 
+run_bad fifo "$T/inc/fifo.conf"
+check "fifo: names fifo.conf:2 and what is allowed" \
+	grep -Eq 'fifo\.conf:2: @include "pipe\.inc": not a regular file \(allowed: a regular file' \
+	"$T/fifo-run.out"
+timeout 20 "$ECHOD" -t -c "$T/inc/pipe.inc" >"$T/pipe-t.out" 2>&1
+is "a config path that is a FIFO: echod -t exits 78 at once" "$?" 78
+
 start_echod "$T/ten/main.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
 check "the listener from the 10th level serves" \
 	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1000 --timeout 5
@@ -70,5 +81,14 @@ check "and says where (a line of the loop) and why" \
 	grep -Eq "(main\.conf:1|l[1-5]\.inc:2): .*$DEEP" "$T/reload.out"
 check "echod still serves the old configuration" \
 	"$ECHOPROBE" tcp-stream 127.0.0.1 "$P" 1000 --timeout 5
+# A reload into a chain that reaches a FIFO: refused at once, and the
+# control socket (the main loop) still answers.
+printf '@include "../inc/pipe.inc"\n' >"$T/ten/l5.inc"
+timeout 30 "$ECHOCTL" reload --socket "$T/ctl.sock" >"$T/reload2.out" 2>&1
+is "a reload that would read a FIFO: echoctl exits 78, not a timeout" "$?" 78
+check "and says which @include" \
+	grep -q 'l5\.inc:1: @include "\.\./inc/pipe\.inc": not a regular file' "$T/reload2.out"
+check "the control socket still answers" \
+	timeout 10 "$ECHOCTL" ping --socket "$T/ctl.sock"
 stop_echod
 is "echod exits 0" "$ECHOD_STATUS" 0
