@@ -109,7 +109,7 @@ const struct setting settings_echod[] = {
 	  .help = "worker threads that serve the listeners; read at start only" },
 	{ .name = "io_uring", .scope = SETTING_GLOBAL, .type = SETTING_BOOL,
 	  SETTING_AT(struct conf, io_uring), .def = "true",
-	  .help = "batch the TCP reads and writes of each loop iteration through io_uring; read at start only" },
+	  .help = "batch the TCP reads and writes of each loop iteration through io_uring when enough connections are readable at once; read at start only" },
 	{ .name = "drain_timeout", .scope = SETTING_GLOBAL,
 	  .type = SETTING_DURATION, SETTING_AT(struct conf, drain_timeout),
 	  .min = 0, .max = SETTING_NOMAX, .def = "\"10s\"",

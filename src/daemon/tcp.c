@@ -346,6 +346,8 @@ conn_direct_got(struct worker *w, struct conn *c, ssize_t n, int err)
 {
 	enum close_reason why = conn_got(w, c, n, err);
 
+	if (n > 0)
+		c->bulk = n >= TCP_BULK_READ;
 	if (n > 0 && c->l->conf.oneshot)
 		c->oneshot_done = 1;
 	return why;
@@ -511,7 +513,8 @@ conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct conn *c = (struct conn *)io;
 	struct tcp_worker *tw = tcp_worker_of(w);
 
-	if (tw->queue_read != NULL && revents == EV_READ && conn_batchable(c))
+	if (tw->queue_read != NULL && revents == EV_READ && !c->bulk &&
+	    conn_batchable(c))
 		tw->queue_read(w, c);
 	else
 		conn_step(w, c, revents);

@@ -110,6 +110,7 @@ struct conn {
 	uint8_t oneshot_done;
 	uint8_t err;			/* errno of a peer error */
 	uint8_t batched;		/* queued in the worker's TCP batch */
+	uint8_t bulk;			/* the last read was TCP_BULK_READ+ */
 	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
 	uint8_t proxied;		/* a struct conn_proxy follows */
 };
@@ -165,6 +166,11 @@ conn_batchable(const struct conn *c)
 {
 	return c->state == CONN_OPEN && c->buf == NULL && !c->oneshot_done;
 }
+
+/* A read of at least this much marks the connection as moving bulk: it
+ * reads and echoes at once through the worker's scratch buffer, never
+ * through the batch (tcp_batch.c says why). */
+#define TCP_BULK_READ (4 * 1024)
 
 /* The accept watcher is on again (a connection closed, or the pause
  * ran out). */

@@ -14,7 +14,7 @@ if [ -z "${TRAIN_NETNS:-}" ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 need_cmd ip nsenter python3
-TRAIN=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/udptrain.py
+BURST=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/burst.py
 
 veth_peer 576
 
@@ -31,7 +31,7 @@ CONF
 plan 5
 start_echod "$T/echod.conf" "udp:10.9.0.1:$P" || bail "echod did not start"
 peer_burst() {
-	in_peer python3 "$TRAIN" 10.9.0.1 "$P" --stop-pid "$ECHOD_PID" \
+	in_peer python3 "$BURST" udp 10.9.0.1 "$P" --stop-pid "$ECHOD_PID" \
 		--timeout 10 "$@"
 }
 peer_up() { peer_burst --sizes 10 --count 1 >/dev/null 2>&1; }

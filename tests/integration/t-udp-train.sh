@@ -8,7 +8,7 @@
 # read with its segment size: that is how the test sees trains were sent.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3
-TRAIN=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/udptrain.py
+BURST=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/burst.py
 
 P=$(free_port)
 W=$(free_port)
@@ -26,10 +26,10 @@ plan 9
 start_echod "$T/echod.conf" "udp:127.0.0.1:$P" "udp:127.0.0.1:$W" ||
 	bail "echod did not start"
 
-# burst ARGS...: udptrain against echod, stopped while the burst goes out;
+# burst ARGS...: burst.py udp against echod, stopped while the burst goes out;
 # prints its "ok ..." line.
 burst() {
-	python3 "$TRAIN" "$@" --stop-pid "$ECHOD_PID" --timeout 10
+	python3 "$BURST" udp "$@" --stop-pid "$ECHOD_PID" --timeout 10
 }
 trains_of() {
 	sed -n 's/^ok .* trains=\([0-9]*\)$/\1/p'

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""udptrain: bursts of UDP datagrams at an echo server, each answer checked.
+"""burst: bursts at an echo server that all wait in its sockets at once,
+each answer checked.
 
-usage: udptrain.py HOST PORT [--sizes S,S,...] [--count N] [--socks K]
-                   [--gro] [--stop-pid PID] [--src ADDR] [--timeout SEC]
+usage: burst.py udp HOST PORT [--sizes S,S,...] [--count N] [--socks K]
+                    [--gro] [--stop-pid PID] [--src ADDR] [--timeout SEC]
+       burst.py tcp HOST PORT [--socks K] [--sizes S] [--stop-pid PID]
+                    [--timeout SEC]
 
-K sockets each send the datagrams of --sizes (cycled to --count per
+udp: K sockets each send the datagrams of --sizes (cycled to --count per
 socket), interleaved, each starting with a header naming its socket and
 sequence number and filled from it.  With --stop-pid the server is stopped
 (SIGSTOP) while the burst is sent and continued (SIGCONT) after it, so the
@@ -16,6 +19,12 @@ message; the train is cut there and each piece checked the same way.
 --src: the address every answer must come from (default HOST).
 Prints "ok datagrams=N reads=R trains=T" and exits 0, or says what was
 wrong and exits 1.
+
+tcp: K connections each echo one byte (so the server has accepted them
+all), then each sends one message of the first --sizes bytes while the
+server is stopped (--stop-pid), so that all K are readable in the server's
+next loop iteration; every echo must come back exact.
+Prints "ok conns=K bytes=B".
 """
 import argparse
 import os
@@ -51,8 +60,63 @@ def stopped(pid):
     return True
 
 
+class Stopped:
+    """The server stopped (every thread in state T) for the with-block."""
+
+    def __init__(self, pid, timeout):
+        self.pid, self.timeout = pid, timeout
+
+    def __enter__(self):
+        if not self.pid:
+            return self
+        os.kill(self.pid, signal.SIGSTOP)
+        limit = time.monotonic() + self.timeout
+        while not stopped(self.pid):
+            if time.monotonic() > limit:
+                os.kill(self.pid, signal.SIGCONT)
+                sys.exit(f'process {self.pid} did not stop')
+            time.sleep(0.001)
+        return self
+
+    def __exit__(self, *exc):
+        if self.pid:
+            os.kill(self.pid, signal.SIGCONT)
+
+
+def tcp(a, sizes):
+    conns = []
+    for _ in range(a.socks):
+        c = socket.create_connection((a.host, a.port), timeout=a.timeout)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conns.append(c)
+    # One echo each first: every connection is accepted and watched by the
+    # server before the burst.
+    for c in conns:
+        c.sendall(b'.')
+        if c.recv(1) != b'.':
+            sys.exit('warm-up echo failed')
+    want = [payload(k, 0, sizes[0]) for k in range(a.socks)]
+    with Stopped(a.stop_pid, a.timeout):
+        for c, w in zip(conns, want):
+            c.sendall(w)
+    total = 0
+    for k, (c, w) in enumerate(zip(conns, want)):
+        got = b''
+        while len(got) < len(w):
+            chunk = c.recv(len(w) - len(got))
+            if not chunk:
+                sys.exit(f'connection {k}: closed after {len(got)} bytes')
+            got += chunk
+        if got != w:
+            sys.exit(f'connection {k}: echo differs from what was sent')
+        total += len(got)
+        c.close()
+    print(f'ok conns={a.socks} bytes={total}')
+
+
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument('proto', choices=('udp', 'tcp'))
     p.add_argument('host')
     p.add_argument('port', type=int)
     p.add_argument('--sizes', default='100')
@@ -64,6 +128,9 @@ def main():
     p.add_argument('--timeout', type=float, default=5)
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(',')]
+    if a.proto == 'tcp':
+        tcp(a, sizes)
+        return
     fam = socket.AF_INET6 if ':' in a.host else socket.AF_INET
     socks = []
     for _ in range(a.socks):
@@ -75,21 +142,10 @@ def main():
         socks.append(s)
     want = [[payload(k, i, sizes[i % len(sizes)]) for i in range(a.count)]
             for k in range(a.socks)]
-    if a.stop_pid:
-        os.kill(a.stop_pid, signal.SIGSTOP)
-        limit = time.monotonic() + a.timeout
-        while not stopped(a.stop_pid):
-            if time.monotonic() > limit:
-                os.kill(a.stop_pid, signal.SIGCONT)
-                sys.exit(f'process {a.stop_pid} did not stop')
-            time.sleep(0.001)
-    try:
+    with Stopped(a.stop_pid, a.timeout):
         for i in range(a.count):
             for k, s in enumerate(socks):
                 s.send(want[k][i])
-    finally:
-        if a.stop_pid:
-            os.kill(a.stop_pid, signal.SIGCONT)
     got = [0] * a.socks
     reads = trains = 0
     src = a.src or a.host
