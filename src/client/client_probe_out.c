@@ -154,6 +154,7 @@ probe_out_text_summary(const struct probe_tally *t, FILE *f)
 		    r.min, r.avg, r.max, r.mdev);
 		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", r.p50,
 		    r.p90, r.p99);
+		bench_hist_bars(&t->series->rtt_hist, 1e6, "rtt, ms", "", f);
 	}
 	if (c.n > 0)
 		fprintf(f, "connect min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, "

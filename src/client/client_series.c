@@ -15,6 +15,7 @@
 int
 client_series_init(struct client_series *s)
 {
+	bench_hist_init(&s->rtt_hist);
 	return client_stats_init(&s->rtt, CLIENT_SERIES_RTTS);
 }
 
@@ -31,6 +32,7 @@ client_series_answer(struct client_series *s, struct client_series_slot *sl,
 	sl->state = CLIENT_SERIES_ANSWERED;
 	s->answered++;
 	client_stats_add(&s->rtt, rtt_ms);
+	bench_hist_record(&s->rtt_hist, (uint64_t)(rtt_ms * 1e6));
 }
 
 void

@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <stdint.h>
 
+#include "client/bench/bench_hist.h"
 #include "client/client_loop.h"
 #include "client/client_opts.h"
 #include "client/client_stats.h"
@@ -55,6 +56,7 @@ struct client_series {
 	uint32_t oldest;		/* no pending probe before this seq */
 	uint64_t answered;		/* first intact answers */
 	struct client_stats rtt;	/* their round trips, ms */
+	struct bench_hist rtt_hist;	/* the same in ns, for the chart */
 	double start, end;		/* clock_mono() */
 	struct client_series_slot slot[CLIENT_SERIES_SLOTS];
 	ev_timer tick, sweep;

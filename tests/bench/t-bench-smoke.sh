@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..17"
+echo "1..22"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -110,6 +110,24 @@ run_bench threads -p "$port" -c 8 -T 2 -n 400 -t 20s pingpong; check_count threa
 run_bench plain-pingpong --no-io-uring -p "$port" -c 10 -n 300 -t 20s pingpong; check_count plain-pingpong 300 $?
 run_bench plain-stream --no-io-uring -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count plain-stream 200 $?
 run_bench plain-churn --no-io-uring -p "$port" -c 4 -n 200 -t 20s churn; check_count plain-churn 200 $?
+# --plain: an ordinary client, one system call per message.
+run_bench plain2-pingpong --plain -p "$port" -c 10 -n 300 -t 20s pingpong; check_count plain2-pingpong 300 $?
+run_bench plain2-stream --plain -p "$port" -c 2 -s 8k -d 4 -n 200 -t 20s stream; check_count plain2-stream 200 $?
+
+# The text report's histogram: ordered rows whose counts add up to the
+# messages.
+timeout 60 "$ECHOCTL" bench -p "$port" -c 10 -n 300 -t 20s pingpong >"$tmp/hist.out" 2>"$tmp/hist.err"
+rows=$(awk '/^  latency histogram \(us\):$/ { on = 1; next }
+    on && / - .*\|#* *[0-9]+ \([0-9.]+%\)$/ {
+	lo = $1; hi = $3; if (hi + 0 <= lo + 0 || lo + 0 < last) bad = 1
+	last = hi + 0; n += $(NF - 1); rows++; next }
+    on { on = 0 }
+    END { if (bad || rows == 0) exit 1; print n }' "$tmp/hist.out")
+if [ "$rows" = 300 ]; then
+	ok "text report: histogram rows count the 300 messages"
+else
+	not_ok "text report: histogram rows missing, out of order or not 300: '$rows'"
+fi
 
 # UDP: every datagram is either answered (and checked) or counted lost.
 run_bench udp -p "$uport" -c 2 -d 4 -n 300 -t 20s udp
@@ -121,6 +139,49 @@ if [ "$rc" -eq 0 ] && [ "$bad" = 0 ] && [ $((msgs + lost)) -eq 300 ] && [ "$msgs
 	ok "udp: $msgs answered, $lost lost, all checked"
 else
 	not_ok "udp: rc=$rc messages=$msgs lost=$lost mismatches=$bad"
+fi
+
+run_bench plain-udp --plain -p "$uport" -c 2 -d 4 -n 300 -t 20s udp
+rc=$?
+msgs=$(json_num "$tmp/plain-udp.out" messages)
+lost=$(json_num "$tmp/plain-udp.out" udp_lost)
+if [ "$rc" -eq 0 ] && [ $((msgs + lost)) -eq 300 ] && [ "$msgs" -gt 0 ] &&
+    grep -q '"client":"plain"' "$tmp/plain-udp.out"; then
+	ok "plain udp: $msgs answered, $lost lost, all checked"
+else
+	not_ok "plain udp: rc=$rc messages=$msgs lost=$lost"
+fi
+
+# --plain really makes one call per message: no batching call at all,
+# where the default client makes them (strace counts the calls).
+# calls NAME MODE-ARGS...: the batching calls the client made, as
+# "io_uring_enter sendmmsg recvmmsg" counts ("failed" if the run did).
+calls() {
+	name=$1
+	shift
+	# LeakSanitizer cannot run under ptrace: the other runs check leaks.
+	if ! ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -c -U name,calls -o "$tmp/$name.strace" "$ECHOCTL" \
+	    bench -q "$@" >/dev/null 2>&1; then
+		printf 'failed '
+		return
+	fi
+	for c in io_uring_enter sendmmsg recvmmsg; do
+		awk -v c="$c" '$1 == c { n = $2 } END { printf "%d ", n }' \
+		    "$tmp/$name.strace"
+	done
+}
+if command -v strace >/dev/null 2>&1; then
+	plain=$(calls sc-plain --plain -p "$port" -c 4 -n 200 -t 20s pingpong)$(calls sc-plain-u --plain -p "$uport" -c 2 -d 4 -n 200 -t 20s udp)
+	batch=$(calls sc-batch -p "$port" -c 4 -n 200 -t 20s pingpong)$(calls sc-batch-u -p "$uport" -c 2 -d 4 -n 200 -t 20s udp)
+	set -- $batch
+	if [ "$plain" = "0 0 0 0 0 0 " ] && [ "$1" -gt 0 ] && [ "$5" -gt 0 ] && [ "$6" -gt 0 ]; then
+		ok "--plain makes no io_uring_enter/sendmmsg/recvmmsg (default client: $batch)"
+	else
+		not_ok "--plain calls: '$plain' (default client: '$batch')"
+	fi
+else
+	ok "--plain system calls # SKIP strace not installed"
 fi
 
 # Idle: holds the connections and says when all of them answered.

@@ -57,6 +57,10 @@ bench_usage(FILE *f)
 "  -q, --quiet            no per-error messages on stderr\n"
 "      --no-io-uring      TCP: a recv and a send per event instead of\n"
 "                         batching them through io_uring\n"
+"      --plain            an ordinary client: one system call per message\n"
+"                         (TCP: a send per message, a recv per readable\n"
+"                         event; UDP: a send and a recv per datagram), no\n"
+"                         io_uring, no sendmmsg/recvmmsg\n"
 "exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
 "echoed (connection failed), 64 usage\n");
 }
@@ -182,6 +186,7 @@ static const struct bench_opt bench_opts[] = {
 	{ "json", 'j', BENCH_OPT_SET, 0, 0, BENCH_AT(json) },
 	{ "quiet", 'q', BENCH_OPT_SET, 0, 0, BENCH_AT(o.quiet) },
 	{ "no-io-uring", 256, BENCH_OPT_CLEAR, 0, 0, BENCH_AT(o.io_uring) },
+	{ "plain", 257, BENCH_OPT_SET, 0, 0, BENCH_AT(o.plain) },
 	{ "help", 'h', BENCH_OPT_HELP, 0, 0, 0 },
 };
 
@@ -276,6 +281,8 @@ bench_parse(struct bench_cli *cli, int argc, char **argv)
 		    " stream, churn, udp or idle\n");
 		goto usage;
 	}
+	if (cli->o.plain)
+		cli->o.io_uring = 0;
 	bench_defaults(&cli->o, &cli->port);
 	if (addr_parse(cli->host, cli->port, &cli->o.target, NULL, err,
 	    sizeof(err)) < 0) {

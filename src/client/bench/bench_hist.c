@@ -1,6 +1,8 @@
 /*
  * bench_hist: log-linear histogram.  Bucket i < 32 holds the value i; above,
- * each power of two [2^e, 2^(e+1)) is split into 32 equal buckets.
+ * each power of two [2^e, 2^(e+1)) is split into 32 equal buckets.  The
+ * text chart puts each bucket in the row of its midpoint: a row's count is
+ * exact to within the 3% width of a bucket at its bounds.
  */
 #include "config.h"
 
@@ -102,4 +104,109 @@ double
 bench_hist_mean(const struct bench_hist *h)
 {
 	return h->count ? h->sum / (double)h->count : 0.0;
+}
+
+/* Steps of a row's bounds within a decade, coarse and fine. */
+static const unsigned hist_coarse[] = { 10, 20, 50 };
+static const unsigned hist_fine[] = { 10, 12, 15, 20, 25, 30, 40, 50, 60, 80 };
+
+/* The step after v in the series (x10 per decade); v >= 1. */
+static uint64_t
+hist_step_next(uint64_t v, const unsigned *m, size_t nm)
+{
+	uint64_t decade = 1;
+
+	while (decade * 10 <= v)
+		decade *= 10;
+	for (size_t i = 0; i < nm; i++)
+		if (v * 10 < m[i] * decade)
+			return m[i] * decade / 10 > v ? m[i] * decade / 10 : v + 1;
+	return 10 * decade;
+}
+
+/* Bounds from the step at or below lo to the first above hi; rows. */
+static int
+hist_series(uint64_t lo, uint64_t hi, const unsigned *m, size_t nm,
+    uint64_t *b)
+{
+	uint64_t v = 1;
+	int n = 0;
+
+	while (hist_step_next(v, m, nm) <= lo)
+		v = hist_step_next(v, m, nm);
+	b[n++] = v;
+	while (b[n - 1] <= hi && n <= BENCH_HIST_ROWS_MAX) {
+		v = hist_step_next(v, m, nm);
+		b[n++] = v;
+	}
+	return n - 1;
+}
+
+/* The 1-2-5 steps, or finer ones when those give fewer than 4 rows. */
+static int
+hist_bounds(uint64_t lo, uint64_t hi, uint64_t *b)
+{
+	int n = hist_series(lo, hi, hist_coarse, 3, b);
+
+	if (n >= 4)
+		return n;
+	return hist_series(lo, hi, hist_fine, 10, b);
+}
+
+int
+bench_hist_rows(const struct bench_hist *h,
+    uint64_t bound[BENCH_HIST_ROWS_MAX + 1], uint64_t rows[BENCH_HIST_ROWS_MAX])
+{
+	int n, r = 0;
+
+	if (h->count == 0)
+		return 0;
+	n = hist_bounds(h->min, h->max, bound);
+	memset(rows, 0, sizeof(rows[0]) * BENCH_HIST_ROWS_MAX);
+	for (unsigned i = 0; i < BENCH_HIST_BUCKETS; i++) {
+		uint64_t v;
+
+		if (h->buckets[i] == 0)
+			continue;
+		v = bench_hist_value(i);
+		v = v < h->min ? h->min : v > h->max ? h->max : v;
+		while (r > 0 && v < bound[r])
+			r--;
+		while (r < n - 1 && v >= bound[r + 1])
+			r++;
+		rows[r] += h->buckets[i];
+	}
+	return n;
+}
+
+static void
+hist_fmt(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+}
+
+void
+bench_hist_bars(const struct bench_hist *h, double unit,
+    const char *unit_name, const char *indent, FILE *out)
+{
+	uint64_t bound[BENCH_HIST_ROWS_MAX + 1], rows[BENCH_HIST_ROWS_MAX];
+	uint64_t top = 0;
+	int n = bench_hist_rows(h, bound, rows);
+
+	for (int i = 0; i < n; i++)
+		top = rows[i] > top ? rows[i] : top;
+	if (n > 0)
+		fprintf(out, "%slatency histogram (%s):\n", indent, unit_name);
+	for (int i = 0; i < n; i++) {
+		char lo[24], hi[24], bar[41];
+		int w = (int)((rows[i] * 40 + top - 1) / top);
+
+		hist_fmt(lo, sizeof(lo), (double)bound[i] / unit);
+		hist_fmt(hi, sizeof(hi), (double)bound[i + 1] / unit);
+		memset(bar, '#', (size_t)w);
+		bar[w] = '\0';
+		fprintf(out, "%s%9s - %-9s |%-40s %llu (%.1f%%)\n", indent, lo,
+		    hi, bar, (unsigned long long)rows[i],
+		    100.0 * (double)rows[i] / (double)h->count);
+	}
 }

@@ -28,6 +28,15 @@ bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
 	bench_hist_merge(&into->hist, &from->hist);
 }
 
+/* How the client made its system calls. */
+static const char *
+bench_client_kind(const struct bench_opts *o)
+{
+	if (o->plain)
+		return "plain";
+	return o->io_uring || o->mode == BENCH_UDP ? "batching" : "no-io-uring";
+}
+
 struct bench_figures {
 	double rate, mbps, loss_pct, cpu_s, cpu_pct;
 	double p50, p90, p99, p999, max, mean;	/* microseconds */
@@ -78,6 +87,7 @@ bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
 	json_object_begin(&j, NULL);
 	json_str(&j, "mode", bench_mode_name(o->mode));
 	json_str(&j, "target", target);
+	json_str(&j, "client", bench_client_kind(o));
 	json_u64_members(&j, shape, sizeof(shape) / sizeof(shape[0]));
 	json_num(&j, "elapsed_s", st->elapsed, 6);
 	json_u64(&j, "messages", st->messages);
@@ -100,15 +110,16 @@ static void
 bench_report_text(const struct bench_opts *o, const struct bench_stats *st,
     const struct bench_figures *f, const char *target, FILE *out)
 {
-	fprintf(out, "%s %s: %u %s x %u B, depth %u, %u thread(s), %.2f s\n",
-	    bench_mode_name(o->mode), target, o->conns,
+	fprintf(out, "%s %s: %u %s x %u B, depth %u, %u thread(s), %s client,"
+	    " %.2f s\n", bench_mode_name(o->mode), target, o->conns,
 	    o->mode == BENCH_UDP ? "sockets" : "conns", o->size, o->depth,
-	    o->threads, st->elapsed);
+	    o->threads, bench_client_kind(o), st->elapsed);
 	fprintf(out, "  %-11s %llu (%.0f/s), %.2f MB/s echoed, every byte"
 	    " checked\n", o->mode == BENCH_CHURN ? "cycles" : "messages",
 	    (unsigned long long)st->messages, f->rate, f->mbps);
 	fprintf(out, "  latency us  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f"
 	    "  max %.1f\n", f->p50, f->p90, f->p99, f->p999, f->max);
+	bench_hist_bars(&st->hist, 1e3, "us", "  ", out);
 	if (o->mode == BENCH_UDP)
 		fprintf(out, "  udp         sent %llu, lost %llu (%.2f%%), late %llu,"
 		    " send blocked %llu\n", (unsigned long long)st->udp_sent,

@@ -37,6 +37,10 @@ struct bench_opts {
 	double hold;		/* idle: keep the connections this long */
 	int quiet;
 	int io_uring;		/* TCP: batch reads and writes (iobatch.h) */
+	/* An ordinary client: a system call per message (TCP: a send per
+	 * message, a recv per readable event; UDP: a send and a recv per
+	 * datagram), no io_uring, no sendmmsg/recvmmsg. */
+	int plain;
 	const struct bench_pattern *pat;	/* shared, read-only */
 };
 

@@ -164,15 +164,18 @@ tcp_commit(struct tcp_ctx *x, struct tcp_conn *c)
 	}
 }
 
-/* The next bytes to send: committed and unsent, up to a pattern span. */
+/* The next bytes to send: committed and unsent, up to a pattern span (a
+ * plain client: up to the end of the current message). */
 static size_t
 tcp_unsent(const struct tcp_ctx *x, const struct tcp_conn *c,
     const uint8_t **p)
 {
-	uint64_t len = c->committed - c->sent;
+	uint64_t len = c->committed - c->sent, max = BENCH_PATTERN_SPAN;
 
+	if (x->o->plain && x->o->size - c->sent % x->o->size < max)
+		max = x->o->size - c->sent % x->o->size;
 	*p = bench_pattern_at(x->o->pat, c->id, c->sent);
-	return len > BENCH_PATTERN_SPAN ? BENCH_PATTERN_SPAN : (size_t)len;
+	return len > max ? (size_t)max : (size_t)len;
 }
 
 /* Commit, then write what is committed and unsent until the socket is

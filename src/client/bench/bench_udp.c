@@ -7,7 +7,8 @@
  * so every answer is matched to what was sent and checked byte for byte.
  * An answer not back within loss_timeout is lost and its slot reused; one
  * that arrives after that is counted late.  Sending and receiving are
- * batched (sendmmsg/recvmmsg) to stay cheaper than the server under test.
+ * batched (sendmmsg/recvmmsg) to stay cheaper than the server under test;
+ * a plain client (--plain) makes a send and a recv per datagram instead.
  */
 #include "config.h"
 
@@ -113,17 +114,29 @@ udp_build(struct udp_ctx *x, struct udp_sock *s, uint32_t i, unsigned b)
 	x->msgs[b].msg_hdr.msg_iovlen = 1;
 }
 
-/* Fill every free slot of `s`, one sendmmsg per batch. */
+/* Send the nb datagrams built; how many the kernel took (-1: none, errno
+ * set).  A plain client sends one per call. */
+static int
+udp_send(struct udp_ctx *x, struct udp_sock *s, unsigned nb)
+{
+	if (!x->o->plain)
+		return sendmmsg(s->sock.fd, x->msgs, nb, 0);
+	return send(s->sock.fd, x->iov[0].iov_base, x->iov[0].iov_len, 0) < 0 ?
+	    -1 : 1;
+}
+
+/* Fill every free slot of `s`, one sendmmsg per batch (one send per
+ * datagram for a plain client). */
 static void
 udp_fill(struct udp_ctx *x, struct udp_sock *s)
 {
 	uint32_t idx[UDP_BATCH], i, depth = x->o->depth;
-	unsigned nb;
+	unsigned nb, max = x->o->plain ? 1 : UDP_BATCH;
 	int n, k;
 
 	for (;;) {
 		nb = 0;
-		for (i = 0; i < depth && nb < UDP_BATCH; i++) {
+		for (i = 0; i < depth && nb < max; i++) {
 			if (s->slots[i].busy || !x->sending ||
 			    nb >= x->budget_left)
 				continue;
@@ -133,7 +146,7 @@ udp_fill(struct udp_ctx *x, struct udp_sock *s)
 		}
 		if (nb == 0)
 			break;
-		n = sendmmsg(s->sock.fd, x->msgs, nb, 0);
+		n = udp_send(x, s, nb);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				x->sh->stats.udp_blocked++;
@@ -207,6 +220,29 @@ udp_answer(struct udp_ctx *x, struct udp_sock *s, const uint8_t *d,
 	}
 }
 
+/* Receive into the batch's buffers: one recvmmsg, or for a plain client a
+ * recv per datagram until none is left.  How many (-1: none, errno set). */
+static int
+udp_recv(struct udp_ctx *x, struct udp_sock *s)
+{
+	int k;
+
+	if (!x->o->plain)
+		return recvmmsg(s->sock.fd, x->msgs, UDP_BATCH, MSG_DONTWAIT,
+		    NULL);
+	for (k = 0; k < UDP_BATCH; k++) {
+		ssize_t r = recv(s->sock.fd, x->iov[k].iov_base,
+		    x->iov[k].iov_len, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (r < 0)
+			return k > 0 ? k : -1;
+		x->msgs[k].msg_len = (unsigned)r;
+		x->msgs[k].msg_hdr.msg_flags =
+		    (size_t)r > x->iov[k].iov_len ? MSG_TRUNC : 0;
+	}
+	return k;
+}
+
 static void
 udp_read(struct udp_ctx *x, struct udp_sock *s)
 {
@@ -220,7 +256,7 @@ udp_read(struct udp_ctx *x, struct udp_sock *s)
 		x->msgs[k].msg_hdr.msg_iov = &x->iov[k];
 		x->msgs[k].msg_hdr.msg_iovlen = 1;
 	}
-	n = recvmmsg(s->sock.fd, x->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = udp_recv(x, s);
 	if (n < 0) {
 		/* ECONNREFUSED: an ICMP error for an earlier datagram. */
 		if (errno != EAGAIN && errno != EINTR)
