@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..22"
+echo "1..24"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -182,6 +182,57 @@ if command -v strace >/dev/null 2>&1; then
 	fi
 else
 	ok "--plain system calls # SKIP strace not installed"
+fi
+
+# scripts/bench's report and chart, from raw results made of this test's
+# own runs (a real run takes minutes): every server and client row, the
+# ratios, the scale table, and an SVG with a bar per ratio.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+/usr/bin/python3 - "$tmp" >"$tmp/raw.json" <<'EOF'
+import json, sys
+tmp = sys.argv[1]
+def run(name, cpu):
+    r = json.load(open(f'{tmp}/{name}.out'))
+    r['server_cpu_s'] = cpu
+    return [r]
+def runs(f):
+    return {'batching': {'pingpong': run('pingpong', 0.01 * f),
+                         'stream': run('stream', 0.02 * f),
+                         'udp': run('udp', 0.01 * f)},
+            'plain': {'pingpong': run('plain2-pingpong', 0.01 * f),
+                      'stream': run('plain2-stream', 0.02 * f),
+                      'udp': run('plain-udp', 0.01 * f)}}
+def scale(f):
+    return {'plain': {'pingpong-50': run('plain2-pingpong', 0.01 * f),
+                      'udp-8': run('plain-udp', 0.01 * f)}}
+print(json.dumps({
+    'meta': {'date': '2026-01-01 00:00 UTC', 'command': ['scripts/bench'],
+             'machine': 'test', 'pinned': True, 'load_start': '0.1',
+             'load_end': '0.2', 'elapsed': 1},
+    'args': {'reps': 1, 'duration': 1, 'quick': True, 'scale': True,
+             'names': ['epoll', 'echod'], 'clients': 'batching,plain'},
+    'results': {'epoll': {'runs': runs(1), 'scale': scale(1)},
+                'echod': {'runs': runs(0.5), 'scale': scale(0.5)}}}))
+EOF
+"$top_srcdir/scripts/bench" --from "$tmp/raw.json" --plot "$tmp/chart.svg" \
+    >"$tmp/report.out" 2>"$tmp/report.err"
+rc=$?
+if [ "$rc" -eq 0 ] &&
+    grep -q '^| echod (sample config) | batching client | .*(0\.50×)' "$tmp/report.out" &&
+    grep -q '^| ″ | plain client | ' "$tmp/report.out" &&
+    grep -q '^| pingpong-50 | plain client | .* | 0\.50× | 1\.00 | ' "$tmp/report.out"; then
+	ok "scripts/bench --from: both clients' rows, ratios and the scale table"
+else
+	not_ok "scripts/bench --from: rc=$rc"
+fi
+if ! command -v gnuplot >/dev/null 2>&1; then
+	ok "scripts/bench --plot # SKIP gnuplot not installed"
+elif grep -q "^chart: $tmp/chart.svg" "$tmp/report.out" &&
+    grep -q '<svg' "$tmp/chart.svg" &&
+    [ "$(grep -c '<path' "$tmp/chart.svg")" -ge 10 ]; then
+	ok "scripts/bench --plot: an SVG chart of the ratios"
+else
+	not_ok "scripts/bench --plot: no chart"
 fi
 
 # Idle: holds the connections and says when all of them answered.
