@@ -170,7 +170,9 @@ step_socket_activation() {
 	systemctl enable --now echod.socket echod-udp.socket || return 1
 	systemctl is-active --quiet echod-activated.service && { echo "started too early"; return 1; }
 	echo_ok tcp 8888 && echo_ok udp 9999 || return 1
-	systemctl is-active echod-activated.service && ! systemctl is-active --quiet echod.service
+	# echod answers as soon as its listeners are up and says READY=1 just
+	# after: on a loaded machine the unit may still be "activating".
+	wait_active echod-activated.service && ! systemctl is-active --quiet echod.service
 }
 
 FILES_BEFORE_PURGE=$SDLAB_OUT/files.txt
