@@ -1,9 +1,9 @@
 /*
  * tcp_conn: what the TCP modules share (tcp.c: the echo state machine,
- * tcp_worker.c: a worker's TCP state and idle queues, tcp_accept.c:
- * admission and accept pausing, tcp_proxy.c: the PROXY header phase,
- * tcp_batch.c: io_uring batches).  Private
- * to them: nothing else includes this.
+ * tcp_accept.c: the listening socket and accept pausing, tcp_admit.c:
+ * admission, tcp_proxy.c: the PROXY header phase, tcp_batch.c: io_uring
+ * batches, tcp_worker.c: a worker's TCP state).  Private to them: nothing
+ * else includes this.
  */
 #ifndef ECHOD_TCP_CONN_H
 #define ECHOD_TCP_CONN_H
@@ -242,7 +242,11 @@ void idleq_arm(struct idleq *q);
 
 /* tcp_accept.c: the listening socket's callback and accept pausing. */
 void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
-/* Admission of an accepted socket whose peer is known (at accept, or after
+int tcp_wl_init(struct wlistener *wl, char *err, size_t errlen);
+void tcp_wl_fini(struct wlistener *wl);
+void tcp_wl_drain(struct wlistener *wl);
+
+/* tcp_admit.c: admission of an accepted socket whose peer is known (at accept, or after
  * its PROXY header: proxy is then the balancer): the access list and the
  * per-source limits decide, then it becomes a connection. */
 void tcp_admit(struct worker *w, struct wlistener *wl, int fd,
@@ -254,9 +258,6 @@ void tcp_refuse(struct worker *w, struct wlistener *wl, int fd,
     enum stat_id why, const char *detail);
 /* Give back the slot reserved under max_connections(_total) for l. */
 void tcp_unreserve(struct worker *w, struct listener *l);
-int tcp_wl_init(struct wlistener *wl, char *err, size_t errlen);
-void tcp_wl_fini(struct wlistener *wl);
-void tcp_wl_drain(struct wlistener *wl);
 
 /* tcp_proxy.c: an accepted socket on a proxy_protocol listener waits for
  * its PROXY header (then tcp_admit); close_all ends every such wait. */
