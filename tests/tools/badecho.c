@@ -99,6 +99,27 @@ badecho_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	snprintf(buf, len, "%s:%u", host, port);
 }
 
+/* The title sequence and the first echo in one write, so that the client
+ * gets them in one read: what it shows then does not depend on how the
+ * kernel happened to split two writes. */
+static int
+badecho_title(int fd, const unsigned char *p, size_t n)
+{
+	size_t osc = sizeof(badecho_osc) - 1;
+	struct iovec v[2] = {
+		{ .iov_base = (void *)badecho_osc, .iov_len = osc },
+		{ .iov_base = (void *)p, .iov_len = n },
+	};
+	ssize_t w = writev(fd, v, 2);
+
+	if (w < 0)
+		return -1;
+	if ((size_t)w < osc)
+		return badecho_write(fd, (const unsigned char *)badecho_osc + w,
+		    osc - (size_t)w) == -1 ? -1 : badecho_write(fd, p, n);
+	return badecho_write(fd, p + ((size_t)w - osc), n - ((size_t)w - osc));
+}
+
 /* Echo one chunk at stream offset `off`; -1 ends the connection. */
 static int
 badecho_tcp_chunk(const struct badecho *b, int fd, unsigned char *p, size_t n,
@@ -106,10 +127,8 @@ badecho_tcp_chunk(const struct badecho *b, int fd, unsigned char *p, size_t n,
 {
 	unsigned long long lo = b->offset, hi = b->offset + b->len, end = off + n;
 
-	if (b->mode == M_TITLE && off == 0 &&
-	    badecho_write(fd, (const unsigned char *)badecho_osc,
-	    sizeof(badecho_osc) - 1) == -1)
-		return -1;
+	if (b->mode == M_TITLE && off == 0)
+		return badecho_title(fd, p, n);
 	if (b->mode == M_SPLIT) {
 		for (size_t i = 0; i < n; i += b->len) {
 			if (i > 0)
