@@ -242,9 +242,18 @@ ctl_refuse(struct ctl *c, struct ctl_client *cl)
 static void
 ctl_accept_one(struct ctl *c, int fd)
 {
-	struct ctl_client *cl;
+	struct ctl_client *cl = NULL;
+	uint64_t suppressed = 0;
 
-	if (c->nclients >= CTL_MAX_CLIENTS || (cl = calloc(1, sizeof(*cl))) == NULL) {
+	if (c->nclients >= CTL_MAX_CLIENTS ||
+	    (cl = calloc(1, sizeof(*cl))) == NULL) {
+		/* A limit hit is said (rate-limited), never silent. */
+		if (log_ratelimit_ok(&c->rl, clock_mono(), &suppressed))
+			log_warn(c->log, "control: closing a new client: %s "
+			    "(at most %d at once; %llu similar messages "
+			    "suppressed)", c->nclients >= CTL_MAX_CLIENTS ?
+			    "too many clients" : "out of memory",
+			    CTL_MAX_CLIENTS, (unsigned long long)suppressed);
 		close(fd);
 		return;
 	}

@@ -49,7 +49,11 @@ struct echod {
 	enum daemon_phase phase;
 	struct listener **set;		/* the running listeners */
 	size_t nset;
-	struct lcounters *retired;	/* counters of removed listeners */
+	/* Counters of removed listeners: on the list while connections of
+	 * theirs are open (they still count), then summed into the total and
+	 * freed (daemon_retired_prune), so nothing grows with reloads. */
+	struct lcounters *retired;
+	struct stats retired_total;
 	bool debug;			/* -d: debug logging whatever the config says */
 	struct worker **workers;
 	uint32_t nworkers;
@@ -108,6 +112,9 @@ int daemon_reload(struct echod *d, char *err, size_t errlen);
  * what is new first; on failure nothing changed.  0/-1 with err. */
 int daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
     size_t errlen);
+/* Fold the counters of removed listeners whose last connection closed
+ * into d->retired_total and free them. */
+void daemon_retired_prune(struct echod *d);
 /* The log level: the config's, or debug with -d. */
 void daemon_apply_log_level(struct echod *d);
 /* Begin a graceful drain (as SIGTERM does); a second call exits at once. */

@@ -24,6 +24,7 @@
 struct plan {
 	struct listener **set;		/* the new set, nc->nlisteners long */
 	struct listener **from;		/* running listener on the same socket */
+	struct listener **named;	/* else the running one of that name */
 	bool *kept;			/* from[i] is reused as is */
 	size_t n;
 };
@@ -33,7 +34,44 @@ plan_free(struct plan *p)
 {
 	free(p->set);
 	free(p->from);
+	free(p->named);
 	free(p->kept);
+}
+
+/* Some new listener takes over l's socket. */
+static bool
+in_plan(const struct plan *p, const struct listener *l)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->from[i] == l)
+			return true;
+	return false;
+}
+
+/* Some new listener, on another socket, carries on l's counters. */
+static bool
+named_in_plan(const struct plan *p, const struct listener *l)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->named[i] == l)
+			return true;
+	return false;
+}
+
+/* A listener that keeps its name and protocol but moves to another socket
+ * keeps its counters: the running one of that name, unless its socket
+ * went to another new listener (which then carries its counters). */
+static struct listener *
+find_same_name(struct echod *d, const struct lconf *lc, struct plan *p)
+{
+	for (size_t i = 0; i < d->nset; i++) {
+		const struct lconf *o = &d->set[i]->conf;
+
+		if (strcmp(o->name, lc->name) == 0 && o->proto == lc->proto &&
+		    !in_plan(p, d->set[i]) && !named_in_plan(p, d->set[i]))
+			return d->set[i];
+	}
+	return NULL;
 }
 
 static struct listener *
@@ -78,17 +116,25 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 	p->n = c->nlisteners;
 	p->set = calloc(p->n ? p->n : 1, sizeof(*p->set));
 	p->from = calloc(p->n ? p->n : 1, sizeof(*p->from));
+	p->named = calloc(p->n ? p->n : 1, sizeof(*p->named));
 	p->kept = calloc(p->n ? p->n : 1, sizeof(*p->kept));
-	if (p->set == NULL || p->from == NULL || p->kept == NULL) {
+	if (p->set == NULL || p->from == NULL || p->named == NULL ||
+	    p->kept == NULL) {
 		snprintf(err, errlen, "out of memory");
 		plan_free(p);
 		return -1;
 	}
+	/* Sockets first, so that a name never takes counters whose socket
+	 * another new listener takes over. */
+	for (size_t i = 0; i < p->n; i++)
+		p->from[i] = find_same_socket(d, &c->listeners[i], p);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->from[i] == NULL)
+			p->named[i] = find_same_name(d, &c->listeners[i], p);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lconf *lc = &c->listeners[i];
-		struct listener *old = find_same_socket(d, lc, p);
+		struct listener *old = p->from[i];
 
-		p->from[i] = old;
 		if (old != NULL && conf_listener_equal(&old->conf, lc)) {
 			p->set[i] = old;
 			p->kept[i] = true;
@@ -96,6 +142,7 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 			p->set[i] = listener_new(lc);
 		} else {
 			p->set[i] = listener_open(lc, d->nworkers, sfds, nsfds,
+			    p->named[i] != NULL ? p->named[i]->counters : NULL,
 			    why, sizeof(why));
 			if (p->set[i] == NULL) {
 				snprintf(err, errlen, "%s:%d: listener %s: %s",
@@ -114,23 +161,6 @@ fail:
 	return -1;
 }
 
-static bool
-in_plan(const struct plan *p, const struct listener *l)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (p->from[i] == l)
-			return true;
-	return false;
-}
-
-static bool
-name_in_plan(const struct plan *p, const char *name)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->set[i]->conf.name, name) == 0)
-			return true;
-	return false;
-}
 
 static void
 log_listener(struct echod *d, int level, enum log_event ev,
@@ -147,7 +177,9 @@ log_listener(struct echod *d, int level, enum log_event ev,
 	    l->inherited ? " (socket from systemd)" : "");
 }
 
-/* Retire running listeners that are not carried into the new set. */
+/* Retire running listeners that are not carried into the new set.  The
+ * counters of a removed one stay in the totals: on d->retired while its
+ * connections still count, then folded into d->retired_total. */
 static void
 retire_old(struct echod *d, const struct plan *p)
 {
@@ -162,7 +194,7 @@ retire_old(struct echod *d, const struct plan *p)
 		if (!in_plan(p, l)) {
 			log_listener(d, LOG_LVL_NOTICE, LOG_EV_LISTENER_CLOSED,
 			    l, l->inherited ? "no longer serving" : "closed");
-			if (!name_in_plan(p, l->conf.name)) {
+			if (!named_in_plan(p, l)) {
 				lcounters_ref(l->counters);
 				l->counters->next_retired = d->retired;
 				d->retired = l->counters;
@@ -170,6 +202,7 @@ retire_old(struct echod *d, const struct plan *p)
 		}
 		listener_retire(l);
 	}
+	daemon_retired_prune(d);
 }
 
 int
@@ -202,6 +235,7 @@ daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
 	d->set = p.set;
 	d->nset = p.n;
 	free(p.from);
+	free(p.named);
 	free(p.kept);
 	return 0;
 }

@@ -30,10 +30,34 @@ phase_name(enum daemon_phase p)
 	return "unknown";
 }
 
+/* The counters of removed listeners whose last connection closed are summed
+ * into d->retired_total and freed: only d->retired held them. */
+void
+daemon_retired_prune(struct echod *d)
+{
+	struct lcounters **pc = &d->retired;
+
+	while (*pc != NULL) {
+		struct lcounters *c = *pc;
+
+		/* Only this list holds c: no listener object, so no connection
+		 * and no worker writes to it any more (acquire: their last
+		 * writes happened before their unref). */
+		if (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) != 1) {
+			pc = &c->next_retired;
+			continue;
+		}
+		*pc = c->next_retired;
+		lcounters_sum(c, &d->retired_total);
+		lcounters_unref(c);
+	}
+}
+
 static void
 totals(struct echod *d, struct stats *total, uint32_t *conns)
 {
-	memset(total, 0, sizeof(*total));
+	daemon_retired_prune(d);
+	*total = d->retired_total;
 	*conns = 0;
 	for (size_t i = 0; i < d->nset; i++) {
 		lcounters_sum(d->set[i]->counters, total);

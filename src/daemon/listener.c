@@ -260,9 +260,21 @@ format_bound(struct listener *l)
 		l->rcvbuf_seen[i] = rcvbuf_drops_now(l->fds[i]);
 }
 
+/* l uses counters that another object of its name had: the per-source
+ * table takes l's limits. */
+static void
+share_counters(struct listener *l, struct lcounters *c)
+{
+	l->counters = c;
+	lcounters_ref(c);
+	if (c->by_source != NULL)
+		(void)protect_tcp_configure(l->prot, c->by_source, NULL, 0);
+}
+
 struct listener *
 listener_open(const struct lconf *lc, uint32_t nworkers,
-    struct service_fd *sfds, size_t nsfds, char *err, size_t errlen)
+    struct service_fd *sfds, size_t nsfds, struct lcounters *counters,
+    char *err, size_t errlen)
 {
 	struct service_fd *sfd = match_inherited(lc, sfds, nsfds);
 	bool reuseport = nworkers > 1;
@@ -271,7 +283,10 @@ listener_open(const struct lconf *lc, uint32_t nworkers,
 	l = listener_alloc(lc);
 	if (l == NULL)
 		goto nomem;
-	l->counters = lcounters_new(l, nworkers);
+	if (counters != NULL)
+		share_counters(l, counters);
+	else
+		l->counters = lcounters_new(l, nworkers);
 	l->nfds = sfd != NULL || !reuseport ? 1 : nworkers;
 	l->fds = malloc(l->nfds * sizeof(int));
 	if (lc->proto != CONF_TCP)
@@ -331,11 +346,7 @@ listener_take_over(struct listener *l, struct listener *old)
 	 * switch, and it goes with the sockets. */
 	l->rcvbuf_seen = old->rcvbuf_seen;
 	l->sfd = old->sfd;
-	l->counters = old->counters;
-	lcounters_ref(l->counters);
-	if (l->counters->by_source != NULL)
-		(void)protect_tcp_configure(l->prot, l->counters->by_source,
-		    NULL, 0);
+	share_counters(l, old->counters);
 	memcpy(l->bound, old->bound, sizeof(l->bound));
 	old->fds = NULL;
 	old->nfds = 0;

@@ -59,10 +59,13 @@ struct listener {
 	struct protect *prot;		/* ACL, UDP guard, limits (protect.h) */
 };
 
-/* Open (or adopt from `sfds`) the sockets for `lc`.  NULL with a reason in
- * err on failure (nothing is left open). */
+/* Open (or adopt from `sfds`) the sockets for `lc`, with new counters, or
+ * with `counters` (a listener that keeps its name and moves to another
+ * socket carries its counts on).  NULL with a reason in err on failure
+ * (nothing is left open). */
 struct listener *listener_open(const struct lconf *lc, uint32_t nworkers,
-    struct service_fd *sfds, size_t nsfds, char *err, size_t errlen);
+    struct service_fd *sfds, size_t nsfds, struct lcounters *counters,
+    char *err, size_t errlen);
 /* A new object with settings `lc` and no sockets yet (for a reload). */
 struct listener *listener_new(const struct lconf *lc);
 /* l takes over old's sockets and counters; old keeps no fds.  Never fails,

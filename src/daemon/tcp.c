@@ -33,9 +33,9 @@ static const char *const close_reason_names[] = {
 	"acl", "max_lifetime", "max_bytes", "stall_timeout",
 };
 
-/* The counter of a close forced by a guard limit (ST_COUNT: none). */
+/* The counter of a close forced by a limit (ST_COUNT: none). */
 static const enum stat_id close_reason_stats[] = {
-	ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT,
+	ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_DROP_NO_MEMORY, ST_COUNT,
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 };
 
@@ -281,6 +281,27 @@ conn_peer_error(struct worker *w, struct conn *c, int err)
 	return CLOSE_PEER_ERROR;
 }
 
+/* No memory for the buffer of an echo the peer did not take: the limit is
+ * counted (drop_no_memory) and said, rate-limited, at warning. */
+static enum close_reason
+conn_no_memory(struct worker *w, struct conn *c)
+{
+	uint64_t suppressed;
+
+	if (log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
+		struct log_field f[CONN_FIELDS_MAX];
+		struct conn_names n;
+		size_t nf = conn_fields(c, f, &n);
+
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, nf,
+		    "%s: no memory for a buffer of %u bytes: closing the "
+		    "connection from %s port %s%s (%llu similar messages "
+		    "suppressed)", c->l->conf.name, c->l->conf.buffer_size,
+		    n.host, n.port, n.via, (unsigned long long)suppressed);
+	}
+	return CLOSE_NOMEM;
+}
+
 static int
 is_transient(int err)
 {
@@ -366,7 +387,7 @@ conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
 	if ((size_t)m < n) {
 		c->buf = tcp_buf_get(tcp_worker_of(w), c->l->conf.buffer_size);
 		if (c->buf == NULL)
-			return CLOSE_NOMEM;
+			return conn_no_memory(w, c);
 		buf_put(c->buf, p + m, n - (size_t)m);
 	}
 	return CLOSE_NONE;

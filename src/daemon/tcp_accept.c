@@ -172,7 +172,11 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		if (wl->l->conf.proxy_protocol != 0)
 			tcp_proxy_start(w, wl, fd, (struct sockaddr *)&ss, len);
-		else
-			tcp_admit(w, wl, fd, (struct sockaddr *)&ss, len, NULL);
+		else if (tcp_admit(w, wl, fd, (struct sockaddr *)&ss, len,
+		    NULL) < 0) {
+			/* Out of memory (counted and said): as for ENOMEM. */
+			accept_pause(tcp_wl_of(wl), NOFD_RETRY_SEC);
+			return;
+		}
 	}
 }

@@ -33,6 +33,23 @@ tcp_refuse(struct worker *w, struct wlistener *wl, int fd,
 }
 
 void
+tcp_no_memory(struct worker *w, struct wlistener *wl, const char *what)
+{
+	uint64_t suppressed;
+
+	stat_add(wl->st, ST_ACCEPT_ERRORS, 1);
+	if (log_ratelimit_ok(&w->peer_rl, w->now, &suppressed)) {
+		struct log_field f[2] = {
+			{ "listener", wl->l->conf.name }, { "protocol", "tcp" },
+		};
+		log_event(w->log, LOG_LVL_WARNING, LOG_EV_LIMIT, f, 2,
+		    "%s: no memory for %s: closed an accepted connection "
+		    "(%llu similar messages suppressed)", wl->l->conf.name,
+		    what, (unsigned long long)suppressed);
+	}
+}
+
+int
 tcp_admit(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy)
 {
@@ -44,7 +61,7 @@ tcp_admit(struct worker *w, struct wlistener *wl, int fd,
 	    w->now, &ticket);
 	if (why != ST_COUNT) {
 		tcp_refuse(w, wl, fd, peer, proxy, why, NULL);
-		return;
+		return 0;
 	}
 	c = conn_new(w, wl, fd, peer, len, &ticket, proxy);
 	if (c == NULL) {
@@ -53,9 +70,11 @@ tcp_admit(struct worker *w, struct wlistener *wl, int fd,
 			connlimit_release(wl->l->counters->by_source, peer,
 			    &ticket);
 		tcp_unreserve(w, wl->l);
-		return;
+		tcp_no_memory(w, wl, "a connection");
+		return -1;
 	}
 	tcp_wl_of(wl)->at_limit = 0;
 	stat_add(wl->st, ST_CONN_ACCEPTED, 1);
 	conn_log_open(w, c);
+	return 0;
 }

@@ -249,8 +249,12 @@ void tcp_wl_drain(struct wlistener *wl);
 /* tcp_admit.c: admission of an accepted socket whose peer is known (at accept, or after
  * its PROXY header: proxy is then the balancer): the access list and the
  * per-source limits decide, then it becomes a connection. */
-void tcp_admit(struct worker *w, struct wlistener *wl, int fd,
+int tcp_admit(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy);
+/* No memory for `what` of an accepted connection, which is closed: counted
+ * (accept_errors) and said at warning, rate-limited.  tcp_admit returns
+ * -1 after that (0 when it admitted or refused), so accepting can pause. */
+void tcp_no_memory(struct worker *w, struct wlistener *wl, const char *what);
 /* Close an accepted socket before any echo, count why, log (rate-limited)
  * with the balancer (or NULL) and a detail (or NULL); gives its slot back. */
 void tcp_refuse(struct worker *w, struct wlistener *wl, int fd,

@@ -90,7 +90,7 @@ pconn_done(struct worker *w, struct pconn *p, const struct proxy_header *h)
 		return;
 	}
 	ev_io_stop(w->loop, &p->io);	/* the connection takes the fd over */
-	tcp_admit(w, wl, p->io.fd, client, len, &p->balancer.sa);
+	(void)tcp_admit(w, wl, p->io.fd, client, len, &p->balancer.sa);
 	pconn_free(w, p);
 }
 
@@ -160,6 +160,7 @@ tcp_proxy_start(struct worker *w, struct wlistener *wl, int fd,
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		close(fd);
 		tcp_unreserve(w, wl->l);
+		tcp_no_memory(w, wl, "a PROXY header wait");
 		return;
 	}
 	proxy_parser_init(&p->parser, (unsigned)lc->proxy_protocol, true);

@@ -13,13 +13,13 @@ process's memory in /proc).  Written against the control protocol's text
 
   reload_storm.py storm CONF CTL PID PORTS [--count N] [--seconds S]
                   [--warmup W] [--every K]
-      PORTS: five free ports "main,big,mover1,mover2,extra".  Each round
-      writes CONF anew: TCP+UDP "main" with settings that change every
-      round, a "mover" pair (TCP and UDP) that keeps its name but moves
-      between mover1 and mover2 every third round, a TCP "big" with
-      max_connections = 1048576 present every other round, a UDP "extra"
-      with a 65536-source rate table present in two rounds of four, and a
-      TCP listener with a name never used before ("once-N") every round.
+      PORTS: six free ports "main,big,mover1,mover2,extra,once".  Each
+      round writes CONF anew: TCP+UDP "main" with settings that change
+      every round, a "mover" pair (TCP and UDP) that keeps its name but
+      moves between mover1 and mover2 every third round, a TCP "big" with
+      max_connections = 1048576 in odd rounds, a UDP "extra" with a
+      65536-source rate table in two rounds of four, and in odd rounds a
+      TCP listener on port once with a name never used before ("once-N").
       After each reload: echoes on every present listener (one datagram
       too big for mover's max_datagram, which echod must drop), then the
       status, whose counters (totals and those of main and mover) must
@@ -127,7 +127,7 @@ def idle(args):
 
 
 def listeners(i, ports):
-    main, big, m1, m2, extra = ports
+    main, big, m1, m2, extra, once = ports
     mover = (m1, m2)[(i // 3) % 2]
     ls = [
         ('name = "main"; protocol = "tcp"; port = %d; idle_timeout = "%dms";'
@@ -138,11 +138,12 @@ def listeners(i, ports):
         'name = "mover"; protocol = "udp"; port = %d; max_datagram = 100;'
         % mover,
         'name = "mover-t"; protocol = "tcp"; port = %d;' % mover,
-        # A name used once: its counters are folded into the totals when
-        # it goes, and nothing of it may stay.
-        'name = "once-%d"; protocol = "tcp"; port = %d;' % (i, extra + 1),
     ]
     if i % 2:
+        # A name used once: its counters are folded into the totals when
+        # it goes, and nothing of it may stay.
+        ls.append('name = "once-%d"; protocol = "tcp"; port = %d;'
+                  % (i, once))
         ls.append('name = "big"; protocol = "tcp"; port = %d; '
                   'max_connections = 1048576;' % big)
     if i % 4 in (1, 2):
@@ -158,7 +159,7 @@ def conf_text(args, ls):
 
 
 def traffic(i, ports, mover):
-    main, big, _, _, extra = ports
+    main, big, _, _, extra, once = ports
     ok = tcp_echo(main, b"main %d\n" % i)
     ok = udp_echo(main, b"main-u %d" % i) and ok
     ok = udp_echo(mover, b"mover %d" % i) and ok
@@ -166,6 +167,7 @@ def traffic(i, ports, mover):
     udp_send(mover, b"x" * 200)		# over max_datagram: dropped
     if i % 2:
         ok = tcp_echo(big, b"big %d\n" % i) and ok
+        ok = tcp_echo(once, b"once %d\n" % i) and ok
     if i % 4 in (1, 2):
         ok = udp_echo(extra, b"extra %d" % i) and ok
     return ok
@@ -186,7 +188,7 @@ WATCHED = ("total.", "listener.main.", "listener.mover.", "listener.mover-t.")
 
 def storm(args):
     ports = [int(p) for p in args.ports.split(",")]
-    assert len(ports) == 5, "five ports"
+    assert len(ports) == 6, "six ports"
     failed = echo_failed = decreases = 0
     first = "none"
     prev = {}
