@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -80,17 +81,59 @@ log_level_name(int level)
 	return level >= 0 && level < 8 ? level_names[level] : "debug";
 }
 
+size_t
+log_escape(char *dst, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+		bool ctl = c < 0x20 || c == 0x7f;
+
+		for (size_t i = 0; i < (ctl ? 4u : 1u); i++, n++)
+			if (n + 1 < cap)
+				dst[n] = ctl ? e[i] : (char)c;
+	}
+	if (cap > 0)
+		dst[n < cap ? n : cap - 1] = '\0';
+	return n;
+}
+
+/* A message longer than the stack buffer is built on the heap, up to
+ * LOG_MSG_MAX; beyond that it is cut, and says so. */
 void
 log_eventv(struct logger *lg, int level, enum log_event ev,
     const struct log_field *fields, size_t nfields, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	int saved = errno;
+	static const char cut[] = " [message cut]";
+	char buf[1024], *msg = buf;
+	size_t want, size = sizeof(buf);
+	int saved = errno, n;
+	va_list again;
 
 	if (!log_enabled(lg, level))
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	want = n > 0 ? (size_t)n + 1 : 1;
+	if (want > sizeof(buf)) {
+		if (want > LOG_MSG_MAX)
+			want = LOG_MSG_MAX;
+		if ((msg = malloc(want)) != NULL) {
+			vsnprintf(msg, want, fmt, again);
+			size = want;
+		} else {
+			msg = buf;
+		}
+		if ((size_t)n + 1 > size)	/* say that it was cut */
+			memcpy(msg + size - sizeof(cut), cut, sizeof(cut));
+	}
+	va_end(again);
 	lg->sink(lg, level, ev, fields, nfields, msg);
+	if (msg != buf)
+		free(msg);
 	errno = saved;
 }
 
@@ -142,9 +185,22 @@ void
 log_sink_stderr(struct logger *lg, int level, enum log_event ev,
     const struct log_field *fields, size_t nfields, const char *msg)
 {
-	char line[2048];
-	size_t pos = 0, cap = sizeof(line) - 1;	/* room for the newline */
+	char buf[2048], *line = buf;
+	size_t pos = 0, cap = sizeof(buf) - 1;	/* room for the newline */
+	size_t need = 64 + 4 * strlen(msg) + 3;
 	int n;
+
+	/* Quoting and \xNN escapes at most quadruple a value: a line that
+	 * may not fit the stack buffer is built on the heap (the message is
+	 * at most LOG_MSG_MAX), so it is never cut. */
+	for (size_t i = 0; i < nfields; i++)
+		if (fields[i].value != NULL)
+			need += strlen(fields[i].key) + 4 * strlen(fields[i].value)
+			    + 5;
+	if (need > sizeof(buf) && (line = malloc(need)) != NULL)
+		cap = need - 1;
+	else
+		line = buf;
 
 	if (lg->with_time) {
 		struct timeval tv;
@@ -174,6 +230,8 @@ log_sink_stderr(struct logger *lg, int level, enum log_event ev,
 	line[pos++] = '\n';
 	/* One write per line keeps lines whole between threads. */
 	(void)!write(lg->fd, line, pos);
+	if (line != buf)
+		free(line);
 }
 
 void

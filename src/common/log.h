@@ -100,6 +100,27 @@ const char *log_level_name(int level);			/* "notice" */
 void log_sink_stderr(struct logger *lg, int level, enum log_event ev,
     const struct log_field *fields, size_t nfields, const char *msg);
 
+/* The longest message kept whole; a longer one is cut and says so. */
+#define LOG_MSG_MAX 65536
+
+/*
+ * Text from outside (configuration, paths, names as written) made safe to
+ * show: s into dst (cap bytes, NUL-terminated when cap > 0) with every
+ * control character (below 0x20, and 0x7f) as \xNN, so it can never end a
+ * log line, a journal field or an sd_notify assignment early, nor drive a
+ * terminal.  Returns the length the whole result needs (as snprintf);
+ * dst may be NULL when cap is 0.
+ */
+size_t log_escape(char *dst, size_t cap, const char *s);
+
+/* A configuration value quoted in a message, at most `max` bytes of it and
+ * "..." when there was more, so the message fits its buffer whole instead
+ * of being cut where it happens to end: printf("'%.*s%s'",
+ * LOG_EXCERPT(v, 64)). */
+#define LOG_EXCERPT(s, max) \
+	(int)(strlen(s) > (max) ? (max) : strlen(s)), (s), \
+	(strlen(s) > (max) ? "..." : "")
+
 /*
  * A token bucket for peer-triggered messages: at most `burst` events, refilled
  * at `rate` per second.  log_ratelimit_ok() returns 1 when the event may be

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/units.h"
 
 struct unit {
@@ -61,7 +62,8 @@ split_number(const char *s, int frac, double *num, const char **suffix,
 	*suffix = p;
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s' is not a number with an optional unit", s);
+	snprintf(err, errlen, "'%.*s%s' is not a number with an optional unit",
+	    LOG_EXCERPT(s, 128));
 	return -1;
 }
 
@@ -105,13 +107,15 @@ parse_with_unit(const struct unit_kind *k, const char *s, double *out,
 	if (split_number(s, k->frac, &num, &suffix, err, errlen) < 0)
 		return -1;
 	if ((u = find_unit(k->units, k->n, suffix)) == NULL) {
-		snprintf(err, errlen, "unknown %s unit '%s' in '%s' (%s)",
-		    k->what, suffix, s, k->hint);
+		snprintf(err, errlen, "unknown %s unit '%.*s%s' in '%.*s%s' (%s)",
+		    k->what, LOG_EXCERPT(suffix, 32), LOG_EXCERPT(s, 128),
+		    k->hint);
 		return -1;
 	}
 	num *= u->factor;
 	if (num > k->max) {
-		snprintf(err, errlen, "%s '%s' is %s", k->what, s, k->too_big);
+		snprintf(err, errlen, "%s '%.*s%s' is %s", k->what,
+		    LOG_EXCERPT(s, 128), k->too_big);
 		return -1;
 	}
 	*out = num;

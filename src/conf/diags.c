@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "conf/diags.h"
 
 void
@@ -43,6 +44,28 @@ diags_grow(struct diags *d)
 	return 0;
 }
 
+/* A diagnostic quotes the configuration as written: its control
+ * characters become \xNN here, once, so no line it reaches (the log,
+ * STATUS=, a control reply, echod -t) can be split or spoofed by them. */
+static char *
+diags_escape(char *msg)
+{
+	size_t n = log_escape(NULL, 0, msg);
+	char *esc;
+
+	if (n == strlen(msg))
+		return msg;
+	if ((esc = malloc(n + 1)) == NULL) {
+		for (char *p = msg; *p != '\0'; p++)	/* no memory: blank them */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		return msg;
+	}
+	log_escape(esc, n + 1, msg);
+	free(msg);
+	return esc;
+}
+
 static void __attribute__((format(printf, 3, 0)))
 diags_addv(struct diags *d, int line, const char *fmt, va_list ap)
 {
@@ -53,7 +76,7 @@ diags_addv(struct diags *d, int line, const char *fmt, va_list ap)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
 	d->lines[d->n] = line;
-	d->msgs[d->n++] = msg;
+	d->msgs[d->n++] = diags_escape(msg);
 }
 
 void

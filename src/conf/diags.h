@@ -2,7 +2,9 @@
  * diags: a list of diagnostic lines ("file:line: setting: problem") that a
  * pure module fills instead of logging, so a caller decides where they go
  * and a test can compare them exactly.  Each line may carry the source line
- * it is about, so a range of them can be put in file order.
+ * it is about, so a range of them can be put in file order.  A message
+ * never holds a control character: those of the configuration it quotes
+ * are written \xNN (log_escape).
  */
 #ifndef ECHOD_DIAGS_H
 #define ECHOD_DIAGS_H

@@ -22,13 +22,15 @@ check_name(const char *v, char *err, size_t errlen)
 	size_t n = strlen(v);
 
 	if (n == 0 || n >= CONF_NAME_MAX) {
-		snprintf(err, errlen, "'%s' has %zu characters", v, n);
+		snprintf(err, errlen, "'%.*s%s' has %zu characters",
+		    LOG_EXCERPT(v, 64), n);
 		return -1;
 	}
 	n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-");
 	if (v[n] != '\0') {
-		snprintf(err, errlen, "'%s' contains '%c'", v, v[n]);
+		snprintf(err, errlen, "'%.*s%s' contains '%c'",
+		    LOG_EXCERPT(v, 64), v[n]);
 		return -1;
 	}
 	return 0;
@@ -44,7 +46,8 @@ check_address(const char *v, char *err, size_t errlen)
 	/* getaddrinfo also takes inet_aton's "127.1"; only dotted quads here */
 	if (addr_parse(v, 0, &a, NULL, ignored, sizeof(ignored)) < 0 ||
 	    (a.u.sa.sa_family == AF_INET && inet_pton(AF_INET, v, &in4) != 1)) {
-		snprintf(err, errlen, "'%s' is not a numeric address", v);
+		snprintf(err, errlen, "'%.*s%s' is not a numeric address",
+		    LOG_EXCERPT(v, 128));
 		return -1;
 	}
 	return 0;

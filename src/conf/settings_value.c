@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/units.h"
 #include "conf/settings.h"
 
@@ -241,11 +242,13 @@ number(const struct setting *s, const struct setting_value *v, double *out,
 		if (!isfinite(*out))
 			return problem(s, err, errlen, "%s is out of range", shown);
 	} else if (v->kind == SV_STRING && s->type == SETTING_DURATION) {
-		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
+		snprintf(shown, sizeof(shown), "\"%.*s%s\"",
+		    LOG_EXCERPT(v->s, 128));
 		if (units_parse_duration(v->s, out, why, sizeof(why)) < 0)
 			return problem(s, err, errlen, "%s", why);
 	} else if (v->kind == SV_STRING && s->type == SETTING_SIZE) {
-		snprintf(shown, sizeof(shown), "\"%s\"", v->s);
+		snprintf(shown, sizeof(shown), "\"%.*s%s\"",
+		    LOG_EXCERPT(v->s, 128));
 		if (units_parse_size(v->s, &bytes, why, sizeof(why)) < 0)
 			return problem(s, err, errlen, "%s", why);
 		*out = (double)bytes;
@@ -281,7 +284,8 @@ set_enum(const struct setting *s, void *base, const char *v, char *err,
 			return 0;
 		}
 	}
-	return problem(s, err, errlen, "unknown value \"%s\"", v);
+	return problem(s, err, errlen, "unknown value \"%.*s%s\"",
+	    LOG_EXCERPT(v, 64));
 }
 
 int

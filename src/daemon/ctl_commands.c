@@ -19,8 +19,6 @@
 #include "common/proto.h"
 #include "common/version.h"
 
-#define CTLREPLY_ERR_MAX 8192		/* reload diagnostics */
-
 /* Fills a reply's body from a snapshot. */
 typedef void reply_fill_fn(struct proto_out *o, const struct daemon_status *st,
     const struct proto_request *req);
@@ -69,48 +67,63 @@ fill_metrics(struct proto_out *o, const struct daemon_status *st,
 	metrics_format(st, metrics_line, o);
 }
 
-/* The diagnostics, one "diag=" line each, and the first as the summary. */
+/* A diagnostic longer than a line goes over several "diag=" lines of at
+ * most this many bytes: every one is returned in full. */
+#define CTLREPLY_DIAG_CHUNK (PROTO_LINE_MAX - 16)
+
+/* Every diagnostic in "diag=" lines, the first also as the summary. */
 static void
-reload_failed(struct proto_out *o, char *err)
+reload_failed(struct proto_out *o, const struct diags *why)
 {
 	char first[PROTO_LINE_MAX];
-	char *save = NULL;
 
-	snprintf(first, sizeof(first), "reload failed: %.*s",
-	    (int)strcspn(err, "\n"), err);
+	snprintf(first, sizeof(first), "reload failed: %s",
+	    why->n > 0 ? why->msgs[0] : "unknown error");
 	proto_out_err(o, PROTO_ERR_RELOAD, first);
-	for (char *l = strtok_r(err, "\n", &save); l != NULL;
-	    l = strtok_r(NULL, "\n", &save))
-		proto_out_kv(o, "diag", "%s", l);
+	for (size_t i = 0; i < why->n; i++) {
+		const char *m = why->msgs[i];
+		size_t len = strlen(m), off = 0;
+
+		do {
+			size_t k = len - off < CTLREPLY_DIAG_CHUNK ? len - off :
+			    CTLREPLY_DIAG_CHUNK;
+
+			proto_out_kv(o, "diag", "%.*s", (int)k, m + off);
+			off += k;
+		} while (off < len);
+	}
 }
 
 static char *
 reply_reload(struct echod *d, size_t *len)
 {
-	char err[CTLREPLY_ERR_MAX], status[PROTO_LINE_MAX];
+	char status[PROTO_LINE_MAX];
+	struct diags why;
 	struct proto_out o;
+	int rc;
 
+	diags_init(&why);
 	proto_out_init(&o);
-	if (d->phase == DAEMON_DRAINING || d->phase == DAEMON_RELOADING) {
-		proto_out_err(&o, PROTO_ERR_BUSY, d->phase == DAEMON_DRAINING ?
-		    "echod is draining" : "a reload is already running");
-		goto out;
-	}
 	/* daemon_reload() itself sends RELOADING=1 and READY=1 around the
 	 * reload, with STATUS= saying why when it failed. */
-	err[0] = '\0';
-	if (daemon_reload(d, err, sizeof(err)) == 0) {
+	rc = daemon_reload(d, &why);
+	if (rc == -2) {
+		proto_out_err(&o, PROTO_ERR_BUSY, why.n > 0 ? why.msgs[0] :
+		    "cannot reload now");
+	} else if (rc == 0) {
 		daemon_status_line(d, status, sizeof(status));
 		proto_out_ok(&o);
 		proto_out_kv(&o, "reloads", "%" PRIu64, d->reloads);
 		proto_out_kv(&o, "status", "%s", status);
+		if (daemon_reload_pending(d))
+			proto_out_kv(&o, "warning", "a worker did not take the "
+			    "new listener set in time: the removed listeners' "
+			    "sockets stay open until it does");
 	} else {
-		if (err[0] == '\0')
-			snprintf(err, sizeof(err), "unknown error");
-		reload_failed(&o, err);
+		reload_failed(&o, &why);
 	}
-out:
 	proto_out_end(&o);
+	diags_free(&why);
 	return proto_out_take(&o, len);
 }
 

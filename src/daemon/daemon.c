@@ -140,7 +140,8 @@ start_workers(struct echod *d)
 	d->wenv = (struct worker_env){
 		.log = &d->log, .nworkers = d->nworkers,
 		.io_uring = d->io_uring_setting, .main_loop = d->loop,
-		.drained = &d->drained, .tcp_totals = &d->tcp_totals,
+		.drained = &d->drained, .acked = &d->acked,
+		.tcp_totals = &d->tcp_totals,
 		.protos = { [CONF_TCP] = &tcp_proto, [CONF_UDP] = &udp_proto,
 		    [CONF_STAMP] = &stamp_proto },
 	};
@@ -168,17 +169,30 @@ start_workers(struct echod *d)
 	return 0;
 }
 
+/* Post cmd to every started worker, then wait for them all with one
+ * deadline; say which did not acknowledge in time. */
+static void
+command_all(struct echod *d, enum worker_cmd cmd, const char *what)
+{
+	double deadline = clock_mono() + WORKER_COMMAND_WAIT;
+
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (d->workers[i] != NULL && d->workers[i]->started)
+			(void)worker_post(d->workers[i], cmd, NULL, 0);
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (d->workers[i] != NULL && d->workers[i]->started &&
+		    worker_wait(d->workers[i], deadline) < 0)
+			log_err(&d->log, "worker %u did not %s within %.0fs", i,
+			    what, WORKER_COMMAND_WAIT);
+}
+
 static void
 stop_workers(struct echod *d)
 {
-	for (uint32_t i = 0; i < d->nworkers; i++) {
-		if (d->workers[i] == NULL)
-			continue;
-		if (d->workers[i]->started &&
-		    worker_command(d->workers[i], WORKER_STOP, NULL, 0) < 0)
-			log_err(&d->log, "worker %u did not stop in time", i);
-		worker_join(d->workers[i]);
-	}
+	command_all(d, WORKER_STOP, "stop");
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (d->workers[i] != NULL)
+			worker_join(d->workers[i]);
 	for (uint32_t i = 0; i < d->nworkers; i++)
 		worker_free(d->workers[i]);
 	free(d->workers);
@@ -240,9 +254,7 @@ daemon_drain(struct echod *d)
 	log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_DRAINING, NULL, 0,
 	    "draining: not accepting, finishing open connections "
 	    "(deadline %.1fs)", d->conf->drain_timeout);
-	for (uint32_t i = 0; i < d->nworkers; i++)
-		if (worker_command(d->workers[i], WORKER_DRAIN, NULL, 0) < 0)
-			log_err(&d->log, "worker %u did not start draining", i);
+	command_all(d, WORKER_DRAIN, "start draining");
 	ev_timer_set(&d->drain_timer, d->conf->drain_timeout, 0);
 	ev_timer_start(d->loop, &d->drain_timer);
 	check_drained(d);
@@ -252,7 +264,8 @@ static void
 signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct echod *d = ev_userdata(loop);
-	char err[2048];
+	char line[256];
+	struct diags why;
 
 	switch (w->signum) {
 	case SIGTERM:
@@ -260,12 +273,15 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_drain(d);
 		break;
 	case SIGHUP:
-		daemon_reload(d, err, sizeof(err));
+		/* Every diagnostic is logged by the reload itself. */
+		diags_init(&why);
+		daemon_reload(d, &why);
+		diags_free(&why);
 		break;
 	case SIGUSR1:
-		daemon_status_line(d, err, sizeof(err));
+		daemon_status_line(d, line, sizeof(line));
 		log_event(&d->log, LOG_LVL_NOTICE, LOG_EV_SUMMARY, NULL, 0,
-		    "%s", err);
+		    "%s", line);
 		break;
 	}
 }
@@ -283,6 +299,12 @@ static void
 drained_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	check_drained(ev_userdata(loop));
+}
+
+static void
+acked_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	daemon_reload_caught_up(ev_userdata(loop));
 }
 
 static void
@@ -316,7 +338,7 @@ watch_signals(struct echod *d)
 static int
 start(struct echod *d)
 {
-	char err[1024], line[256];
+	char err[8192], line[256];
 
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	if (d->loop == NULL) {
@@ -325,6 +347,9 @@ start(struct echod *d)
 	}
 	ev_set_userdata(d->loop, d);
 	d->started = clock_mono();
+	/* Before the first worker can acknowledge anything. */
+	ev_async_init(&d->acked, acked_cb);
+	ev_async_start(d->loop, &d->acked);
 	signal(SIGPIPE, SIG_IGN);
 	d->service = service_new(d->loop, &d->log);
 	if (d->service == NULL)
@@ -372,6 +397,9 @@ teardown(struct echod *d)
 	daemon_metrics_stop(d);
 	if (d->workers != NULL)
 		stop_workers(d);
+	for (size_t i = 0; i < d->nclosing; i++)
+		listener_retire(d->closing[i]);
+	free(d->closing);
 	for (size_t i = 0; i < d->nset; i++)
 		listener_retire(d->set[i]);
 	free(d->set);

@@ -22,6 +22,7 @@
 
 #include "common/addr.h"
 #include "conf/conf.h"
+#include "conf/diags.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "daemon/tcp.h"
@@ -72,6 +73,11 @@ struct echod {
 	ev_timer drain_timer;		/* drain deadline */
 	ev_timer status_timer;		/* STATUS= refresh, periodic summary */
 	ev_async drained;		/* a worker finished draining */
+	ev_async acked;			/* a worker acknowledged a command */
+	/* Removed listeners whose sockets wait for every worker to take the
+	 * set without them (daemon_reload.c). */
+	struct listener **closing;
+	size_t nclosing;
 
 	double started;			/* clock_mono() at startup */
 	uint64_t reloads, reload_failures;
@@ -105,9 +111,16 @@ struct daemon_status {
 
 int daemon_main(int argc, char **argv);
 
-/* Reload synchronously from d->conf_path.  0, or -1 with the reason in err
- * (every diagnostic, one per line).  The old config keeps running on -1. */
-int daemon_reload(struct echod *d, char *err, size_t errlen);
+/* Reload synchronously from d->conf_path.  0; -1 with every diagnostic in
+ * `out` (the caller's, initialised; each is logged too), the old config
+ * running on; -2 when no reload can start now (draining, reloading, a
+ * worker late), with why in `out`. */
+int daemon_reload(struct echod *d, struct diags *out);
+/* A worker has not taken the last listener set yet: the removed
+ * listeners' sockets are still open and reloads are refused. */
+bool daemon_reload_pending(struct echod *d);
+/* A worker acknowledged: once all have, close what waited for them. */
+void daemon_reload_caught_up(struct echod *d);
 /* Make the running listener set match `c` (startup: from nothing).  Opens
  * what is new first; on failure nothing changed.  0/-1 with err. */
 int daemon_reload_apply(struct echod *d, const struct conf *c, char *err,

@@ -6,7 +6,11 @@
  *             any failure closes what was opened and changes nothing;
  *   commit  - successors take over their sockets (cannot fail), every
  *             worker switches to the new set, then removed listeners close
- *             their sockets (inherited ones stay open for systemd).
+ *             their sockets (inherited ones stay open for systemd) - once
+ *             every worker acknowledged the new set: a worker that has not
+ *             (WORKER_COMMAND_WAIT seconds) may still watch them, so they
+ *             are closed when it does (daemon_reload_caught_up), and no
+ *             reload starts meanwhile.
  * daemon_reload() is the whole reload that SIGHUP and `echoctl reload`
  * run: read the file, apply it, say how it went (log, sd_notify).
  */
@@ -16,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/service.h"
@@ -27,6 +32,7 @@ struct plan {
 	struct listener **named;	/* else the running one of that name */
 	bool *kept;			/* from[i] is reused as is */
 	size_t n;
+	struct listener **closing;	/* room for the removed ones */
 };
 
 static void
@@ -36,6 +42,7 @@ plan_free(struct plan *p)
 	free(p->from);
 	free(p->named);
 	free(p->kept);
+	free(p->closing);
 }
 
 /* Some new listener takes over l's socket. */
@@ -118,8 +125,9 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 	p->from = calloc(p->n ? p->n : 1, sizeof(*p->from));
 	p->named = calloc(p->n ? p->n : 1, sizeof(*p->named));
 	p->kept = calloc(p->n ? p->n : 1, sizeof(*p->kept));
+	p->closing = calloc(d->nset ? d->nset : 1, sizeof(*p->closing));
 	if (p->set == NULL || p->from == NULL || p->named == NULL ||
-	    p->kept == NULL) {
+	    p->kept == NULL || p->closing == NULL) {
 		snprintf(err, errlen, "out of memory");
 		plan_free(p);
 		return -1;
@@ -177,11 +185,12 @@ log_listener(struct echod *d, int level, enum log_event ev,
 	    l->inherited ? " (socket from systemd)" : "");
 }
 
-/* Retire running listeners that are not carried into the new set.  The
+/* Retire running listeners that are not carried into the new set: those
+ * taken over now (no sockets left), the removed ones onto d->closing.  The
  * counters of a removed one stay in the totals: on d->retired while its
  * connections still count, then folded into d->retired_total. */
 static void
-retire_old(struct echod *d, const struct plan *p)
+retire_old(struct echod *d, struct plan *p)
 {
 	for (size_t i = 0; i < d->nset; i++) {
 		struct listener *l = d->set[i];
@@ -191,18 +200,85 @@ retire_old(struct echod *d, const struct plan *p)
 			kept = p->kept[j] && p->set[j] == l;
 		if (kept)
 			continue;
-		if (!in_plan(p, l)) {
-			log_listener(d, LOG_LVL_NOTICE, LOG_EV_LISTENER_CLOSED,
-			    l, l->inherited ? "no longer serving" : "closed");
-			if (!named_in_plan(p, l)) {
-				lcounters_ref(l->counters);
-				l->counters->next_retired = d->retired;
-				d->retired = l->counters;
-			}
+		if (in_plan(p, l)) {
+			listener_retire(l);
+			continue;
 		}
+		if (!named_in_plan(p, l)) {
+			lcounters_ref(l->counters);
+			l->counters->next_retired = d->retired;
+			d->retired = l->counters;
+		}
+		p->closing[d->nclosing++] = l;
+	}
+	d->closing = p->closing;
+	p->closing = NULL;
+}
+
+/* Close the sockets of the removed listeners: every worker took the set
+ * without them. */
+static void
+close_removed(struct echod *d)
+{
+	for (size_t i = 0; i < d->nclosing; i++) {
+		struct listener *l = d->closing[i];
+
+		log_listener(d, LOG_LVL_NOTICE, LOG_EV_LISTENER_CLOSED, l,
+		    l->inherited ? "no longer serving" : "closed");
 		listener_retire(l);
 	}
+	free(d->closing);
+	d->closing = NULL;
+	d->nclosing = 0;
 	daemon_retired_prune(d);
+}
+
+/* The first worker that has not acknowledged everything posted, or -1. */
+static int
+late_worker(struct echod *d)
+{
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (!worker_idle(d->workers[i]))
+			return (int)i;
+	return -1;
+}
+
+bool
+daemon_reload_pending(struct echod *d)
+{
+	return d->closing != NULL || late_worker(d) >= 0;
+}
+
+void
+daemon_reload_caught_up(struct echod *d)
+{
+	if (d->closing == NULL || late_worker(d) >= 0)
+		return;
+	log_notice(&d->log, "every worker took the new listener set: closing "
+	    "the sockets of the %zu removed listener(s) now", d->nclosing);
+	close_removed(d);
+}
+
+/* Every worker serves exactly the new set; 0, or -1 when some did not
+ * acknowledge in time (then the removed listeners wait on d->closing). */
+static int
+switch_workers(struct echod *d, struct listener **set, size_t n)
+{
+	double deadline = clock_mono() + WORKER_COMMAND_WAIT;
+	int late = -1;
+
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (worker_post(d->workers[i], WORKER_APPLY, set, n) < 0)
+			late = (int)i;	/* cannot happen: reloads wait */
+	for (uint32_t i = 0; i < d->nworkers; i++)
+		if (worker_wait(d->workers[i], deadline) < 0 && late < 0)
+			late = (int)i;
+	if (late < 0)
+		return 0;
+	log_err(&d->log, "worker %d did not take the new listener set within "
+	    "%.0fs: the sockets of removed listeners stay open until it does, "
+	    "and reloads are refused meanwhile", late, WORKER_COMMAND_WAIT);
+	return -1;
 }
 
 int
@@ -210,6 +286,7 @@ daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
     size_t errlen)
 {
 	struct plan p;
+	bool all;
 
 	memset(&p, 0, sizeof(p));
 	if (plan_make(d, c, &p, err, errlen) < 0)
@@ -226,17 +303,15 @@ daemon_reload_apply(struct echod *d, const struct conf *c, char *err,
 			log_listener(d, LOG_LVL_INFO, LOG_EV_LISTENING,
 			    p.set[i], "new settings for");
 	}
-	for (uint32_t i = 0; i < d->nworkers; i++)
-		if (worker_command(d->workers[i], WORKER_APPLY, p.set, p.n) < 0)
-			log_err(&d->log, "worker %u did not switch listeners "
-			    "in time", i);
+	all = switch_workers(d, p.set, p.n) == 0;
 	retire_old(d, &p);
 	free(d->set);
 	d->set = p.set;
 	d->nset = p.n;
-	free(p.from);
-	free(p.named);
-	free(p.kept);
+	p.set = NULL;
+	plan_free(&p);
+	if (all)
+		close_removed(d);
 	return 0;
 }
 
@@ -259,49 +334,92 @@ warn_start_only(struct echod *d, const struct conf *nc)
 		    "start", d->conf_path, nc->io_uring ? "true" : "false");
 }
 
-int
-daemon_reload(struct echod *d, char *err, size_t errlen)
+/* Why a reload cannot start now, into out and the log; 0 if it can. */
+static int
+reload_refused(struct echod *d, struct diags *out)
 {
-	struct conf *nc = NULL, *old;
-	struct diags diags;
-	char line[256];
-	size_t pos = 0;
-
-	if (d->phase != DAEMON_RUNNING) {
-		snprintf(err, errlen, "cannot reload while %s",
+	daemon_reload_caught_up(d);	/* an acknowledgement not yet seen */
+	if (d->phase != DAEMON_RUNNING)
+		diags_add(out, "cannot reload while %s",
 		    d->phase == DAEMON_DRAINING ? "draining" : "reloading");
-		return -1;
+	else if (daemon_reload_pending(d))
+		diags_add(out, "cannot reload yet: worker %d has not taken the "
+		    "previous listener set (the sockets of removed listeners "
+		    "stay open until it does)", late_worker(d));
+	else
+		return 0;
+	log_warn(&d->log, "reload refused: %s",
+	    out->n > 0 ? out->msgs[out->n - 1] : "out of memory");
+	return -1;
+}
+
+/* Load and apply; NULL with every diagnostic in out on failure. */
+static struct conf *
+reload_load(struct echod *d, struct diags *out)
+{
+	struct conf *nc = NULL;
+	char err[8192];
+
+	if (conf_load(d->conf_path, &nc, out) < 0) {
+		for (size_t i = 0; i < out->n; i++)
+			log_event(&d->log, LOG_LVL_ERR, LOG_EV_CONFIG_ERROR, NULL,
+			    0, "%s", out->msgs[i]);
+		return NULL;
 	}
+	diags_free(out);	/* warnings of a good load are not errors */
+	if (daemon_metrics_prepare(d, nc, err, sizeof(err)) < 0) {
+		diags_add(out, "%s", err);
+		conf_free(nc);
+		return NULL;
+	}
+	if (daemon_reload_apply(d, nc, err, sizeof(err)) < 0) {
+		daemon_metrics_abort(d);
+		diags_add(out, "%s", err);
+		conf_free(nc);
+		return NULL;
+	}
+	return nc;
+}
+
+/* The reload failed: the previous configuration runs on; say so. */
+static void
+reload_failed(struct echod *d, const struct diags *why)
+{
+	const char *first = why->n > 0 ? why->msgs[0] : "out of memory";
+	char line[256], more[48] = "";
+
+	d->reload_failures++;
+	/* The status holds a summary: the first error, cut visibly if it is
+	 * long, and how many more there are (the log and the reload's reply
+	 * have them all). */
+	if (why->n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", why->n - 1);
+	snprintf(d->last_reload_error, sizeof(d->last_reload_error),
+	    "%.*s%s%s", LOG_EXCERPT(first, sizeof(d->last_reload_error) -
+	    sizeof(more) - 4), more);
+	log_event(&d->log, LOG_LVL_ERR, LOG_EV_RELOAD_FAIL, NULL, 0,
+	    "reload failed, still running the previous configuration: %zu "
+	    "error%s, the first: %s", why->n, why->n == 1 ? "" : "s", first);
+	d->phase = DAEMON_RUNNING;
+	snprintf(line, sizeof(line), "reload failed: %.*s%s%s",
+	    LOG_EXCERPT(first, 160), more);
+	service_ready(d->service, line);
+}
+
+int
+daemon_reload(struct echod *d, struct diags *out)
+{
+	struct conf *nc, *old;
+	char line[256];
+
+	if (reload_refused(d, out) < 0)
+		return -2;
 	d->phase = DAEMON_RELOADING;
 	service_reloading(d->service, "reloading configuration");
-	diags_init(&diags);
-	err[0] = '\0';
-	if (conf_load(d->conf_path, &nc, &diags) < 0) {
-		for (size_t i = 0; i < diags.n && pos < errlen; i++) {
-			log_event(&d->log, LOG_LVL_ERR, LOG_EV_CONFIG_ERROR, NULL,
-			    0, "%s", diags.msgs[i]);
-			pos += (size_t)snprintf(err + pos, errlen - pos, "%s%s",
-			    i ? "\n" : "", diags.msgs[i]);
-		}
-	} else if (daemon_metrics_prepare(d, nc, err, errlen) < 0) {
-		conf_free(nc);
-		nc = NULL;
-	} else if (daemon_reload_apply(d, nc, err, errlen) < 0) {
-		daemon_metrics_abort(d);
-		conf_free(nc);
-		nc = NULL;
-	}
-	diags_free(&diags);
-	if (nc == NULL) {
-		d->reload_failures++;
-		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
-		    "%s", err);
-		log_event(&d->log, LOG_LVL_ERR, LOG_EV_RELOAD_FAIL, NULL, 0,
-		    "reload failed, still running the previous configuration: "
-		    "%.300s", err);
-		d->phase = DAEMON_RUNNING;
-		snprintf(line, sizeof(line), "reload failed: %.200s", err);
-		service_ready(d->service, line);
+	if ((nc = reload_load(d, out)) == NULL) {
+		if (out->n == 0)
+			diags_add(out, "out of memory");
+		reload_failed(d, out);
 		return -1;
 	}
 	warn_start_only(d, nc);

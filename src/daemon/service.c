@@ -113,13 +113,20 @@ out:
 	return sv->fds;
 }
 
+/* STATUS= text is ours but quotes configuration (a reload's error): a
+ * newline in it would start an assignment of its own ("STOPPING=1"), so
+ * control characters go as \xNN. */
 static void
 notify(const char *state, const char *status)
 {
-	if (status != NULL)
-		sd_notifyf(0, "%s\nSTATUS=%s", state, status);
-	else
+	char esc[1024];
+
+	if (status != NULL) {
+		log_escape(esc, sizeof(esc), status);
+		sd_notifyf(0, "%s\nSTATUS=%s", state, esc);
+	} else {
 		sd_notify(0, state);
+	}
 }
 
 void
@@ -150,7 +157,10 @@ service_stopping(struct service *sv, const char *status)
 void
 service_status(struct service *sv, const char *status)
 {
-	sd_notifyf(0, "STATUS=%s", status);
+	char esc[1024];
+
+	log_escape(esc, sizeof(esc), status);
+	sd_notifyf(0, "STATUS=%s", esc);
 }
 
 static void
@@ -218,20 +228,46 @@ service_field_name(const char *key, char *buf, size_t len)
 	return n;
 }
 
+/* "NAME=value" with value's control characters as \xNN (log_escape): one
+ * line per entry in journalctl and in whatever forwards the journal to
+ * syslog.  Into buf when it fits, else on the heap (*heap, to free). */
+static char *
+journal_field(char *buf, size_t len, const char *name, const char *value,
+    char **heap)
+{
+	size_t n = strlen(name) + 1, need = n + log_escape(NULL, 0, value) + 1;
+	char *f = buf;
+
+	*heap = NULL;
+	if (need > len && (*heap = malloc(need)) != NULL) {
+		f = *heap;
+		len = need;
+	}
+	snprintf(f, len, "%s=", name);
+	if (len > n)
+		log_escape(f + n, len - n, value);
+	return f;
+}
+
 static void
 service_journal_sink(struct logger *lg, int level, enum log_event ev,
     const struct log_field *fields, size_t nfields, const char *msg)
 {
 	char head[4][SERVICE_FIELD_MAX], fld[SERVICE_JOURNAL_FIELDS][SERVICE_FIELD_MAX];
 	struct iovec iov[4 + SERVICE_JOURNAL_FIELDS];
+	char *msg_heap;
 	size_t n = 0;
 
-	snprintf(head[0], sizeof(head[0]), "MESSAGE=%s", msg);
+	/* The message is never cut (LOG_MSG_MAX bounds it). */
+	iov[n].iov_base = journal_field(head[0], sizeof(head[0]), "MESSAGE",
+	    msg, &msg_heap);
+	iov[n].iov_len = strlen(iov[n].iov_base);
+	n++;
 	snprintf(head[1], sizeof(head[1]), "PRIORITY=%d", level);
 	snprintf(head[2], sizeof(head[2]), "SYSLOG_IDENTIFIER=%s", lg->ident);
 	snprintf(head[3], sizeof(head[3]), "MESSAGE_ID=%s",
 	    log_event_message_id(ev));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 1; i < 4; i++) {
 		iov[n].iov_base = head[i];
 		iov[n++].iov_len = strlen(head[i]);
 	}
@@ -242,7 +278,10 @@ service_journal_sink(struct logger *lg, int level, enum log_event ev,
 		if (fields[i].value == NULL ||
 		    service_field_name(fields[i].key, name, sizeof(name)) == 0)
 			continue;
-		snprintf(f, SERVICE_FIELD_MAX, "%s=%s", name, fields[i].value);
+		/* Field values are short (names, addresses, numbers): cut to
+		 * SERVICE_FIELD_MAX; the message holds them in full. */
+		log_escape(f + snprintf(f, SERVICE_FIELD_MAX, "%s=", name),
+		    SERVICE_FIELD_MAX - strlen(name) - 1, fields[i].value);
 		iov[n].iov_base = f;
 		iov[n++].iov_len = strlen(f);
 	}
@@ -252,6 +291,7 @@ service_journal_sink(struct logger *lg, int level, enum log_event ev,
 	if (access(SERVICE_JOURNAL_SOCKET, F_OK) < 0 ||
 	    sd_journal_sendv(iov, (int)n) < 0)
 		log_sink_stderr(lg, level, ev, fields, nfields, msg);
+	free(msg_heap);
 }
 
 void

@@ -15,8 +15,6 @@
 #include "daemon/listener.h"
 #include "daemon/worker.h"
 
-#define COMMAND_WAIT_SEC 10
-
 static void worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents);
 
 /* The loop's invoke-pending hook: the clock for this iteration, libev's
@@ -103,6 +101,17 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* "echod-w0": top -H, ps -L and /proc/PID/task/TID/comm tell the workers
+ * apart (at most 15 characters). */
+static void
+worker_name_thread(struct worker *w)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "echod-w%u", w->index);
+	(void)pthread_setname_np(w->thread, name);
+}
+
 int
 worker_start(struct worker *w)
 {
@@ -118,6 +127,7 @@ worker_start(struct worker *w)
 		errno = rc;
 		return -1;
 	}
+	worker_name_thread(w);
 	w->started = 1;
 	return 0;
 }
@@ -247,49 +257,98 @@ worker_stop(struct worker *w)
 	ev_break(w->loop, EVBREAK_ALL);
 }
 
+/* Take everything posted, in the order that makes sense whatever was
+ * posted meanwhile: the set to serve, then drain, then stop. */
 static void
 worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = ev_userdata(loop);
+	bool acked = false;
 
 	pthread_mutex_lock(&w->mu);
 	if (w->cmd_done != w->cmd_seq) {
-		switch (w->cmd) {
-		case WORKER_APPLY:
+		if (w->cmd_apply)
 			worker_apply(w, w->cmd_set, w->cmd_nset);
-			break;
-		case WORKER_DRAIN:
+		if (w->cmd_drain && !w->draining)
 			worker_drain(w);
-			break;
-		case WORKER_STOP:
+		if (w->cmd_stop)
 			worker_stop(w);
-			break;
-		}
+		w->cmd_apply = w->cmd_drain = w->cmd_stop = false;
 		w->cmd_done = w->cmd_seq;
 		pthread_cond_broadcast(&w->cv);
+		acked = true;
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (acked && w->env->acked != NULL)
+		ev_async_send(w->env->main_loop, w->env->acked);
+}
+
+int
+worker_post(struct worker *w, enum worker_cmd cmd, struct listener **set,
+    size_t nset)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	switch (cmd) {
+	case WORKER_APPLY:
+		if (w->cmd_apply) {
+			rc = -1;	/* never overwrite what it has not read */
+			break;
+		}
+		w->cmd_apply = true;
+		w->cmd_set = set;
+		w->cmd_nset = nset;
+		break;
+	case WORKER_DRAIN:
+		w->cmd_drain = true;
+		break;
+	case WORKER_STOP:
+		w->cmd_stop = true;
+		break;
+	}
+	if (rc == 0)
+		w->cmd_seq++;
+	pthread_mutex_unlock(&w->mu);
+	if (rc == 0)
+		ev_async_send(w->loop, &w->cmd_async);
+	return rc;
+}
+
+int
+worker_wait(struct worker *w, double deadline)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	ts.tv_sec = (time_t)deadline;
+	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&w->mu);
+	while (w->cmd_done != w->cmd_seq && rc == 0)
+		rc = pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	rc = w->cmd_done == w->cmd_seq ? 0 : -1;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+bool
+worker_idle(struct worker *w)
+{
+	bool idle;
+
+	pthread_mutex_lock(&w->mu);
+	idle = w->cmd_done == w->cmd_seq;
+	pthread_mutex_unlock(&w->mu);
+	return idle;
 }
 
 int
 worker_command(struct worker *w, enum worker_cmd cmd, struct listener **set,
     size_t nset)
 {
-	struct timespec deadline;
-	int rc = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += COMMAND_WAIT_SEC;
-	pthread_mutex_lock(&w->mu);
-	w->cmd = cmd;
-	w->cmd_set = set;
-	w->cmd_nset = nset;
-	w->cmd_seq++;
-	ev_async_send(w->loop, &w->cmd_async);
-	while (w->cmd_done != w->cmd_seq && rc == 0)
-		rc = pthread_cond_timedwait(&w->cv, &w->mu, &deadline);
-	pthread_mutex_unlock(&w->mu);
-	return rc == 0 ? 0 : -1;
+	if (worker_post(w, cmd, set, nset) < 0)
+		return -1;
+	return worker_wait(w, clock_mono() + WORKER_COMMAND_WAIT);
 }
 
 void

@@ -7,11 +7,16 @@
  * of hooks below.  So the protocols depend on the worker, never the
  * reverse.
  *
- * The main thread talks to a worker only through worker_command(): it posts
- * one command, wakes the worker with ev_async and waits for the worker to
- * acknowledge.  Nothing else is shared but the listener objects (immutable
- * settings; counters with one writer per worker), the logger and what the
- * daemon put in struct worker_env.
+ * The main thread talks to a worker only through its mailbox: it posts a
+ * command (worker_post), wakes the worker with ev_async and waits for the
+ * acknowledgement (worker_wait) for a bounded time; the worker also tells
+ * the main loop (env->acked) whenever it acknowledged, so a late worker
+ * is caught up with instead of being raced.  A posted listener set is
+ * never overwritten before the worker took it: a second one is refused
+ * while the first is unacknowledged.  Drain and stop are flags, which a
+ * later post never undoes.  Nothing else is shared but the listener
+ * objects (immutable settings; counters with one writer per worker), the
+ * logger and what the daemon put in struct worker_env.
  */
 #ifndef ECHOD_WORKER_H
 #define ECHOD_WORKER_H
@@ -70,6 +75,7 @@ struct worker_env {
 	bool io_uring;			/* the setting, as read at start */
 	struct ev_loop *main_loop;
 	ev_async *drained;		/* sent when a worker finished draining */
+	ev_async *acked;		/* sent when a worker acknowledged */
 	struct tcp_totals *tcp_totals;	/* connection counts of all workers */
 	const struct worker_proto *protos[CONF_PROTO_COUNT];
 };
@@ -94,14 +100,14 @@ struct worker {
 	pthread_t thread;
 	int started;
 
-	/* command mailbox (main -> worker) */
+	/* command mailbox (main -> worker), under mu */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;		/* on CLOCK_MONOTONIC */
 	ev_async cmd_async;
-	enum worker_cmd cmd;
-	struct listener **cmd_set;
+	struct listener **cmd_set;	/* WORKER_APPLY: the set to serve */
 	size_t cmd_nset;
-	uint64_t cmd_seq, cmd_done;
+	bool cmd_apply, cmd_drain, cmd_stop;	/* posted, not yet taken */
+	uint64_t cmd_seq, cmd_done;	/* commands posted, acknowledged */
 
 	struct wlistener **wls;		/* listeners being served */
 	size_t nwls;
@@ -115,8 +121,19 @@ struct worker {
 struct worker *worker_new(const struct worker_env *env, uint32_t index,
     char *err, size_t errlen);
 int worker_start(struct worker *w);
-/* Post a command and wait for the acknowledgement (bounded wait).  For
- * WORKER_APPLY, `set` holds references the caller keeps. 0/-1. */
+/* Post a command without waiting.  For WORKER_APPLY, `set` holds
+ * references the caller keeps until the worker acknowledged; -1 (nothing
+ * posted) while an earlier set is unacknowledged.  DRAIN and STOP always
+ * post.  0/-1. */
+int worker_post(struct worker *w, enum worker_cmd cmd,
+    struct listener **set, size_t nset);
+/* Wait until the worker acknowledged everything posted, or until
+ * `deadline` (clock_mono() seconds): 0 acknowledged, -1 not yet. */
+int worker_wait(struct worker *w, double deadline);
+/* Everything posted has been acknowledged. */
+bool worker_idle(struct worker *w);
+/* Post, then wait WORKER_COMMAND_WAIT seconds.  0/-1. */
+#define WORKER_COMMAND_WAIT 10.0
 int worker_command(struct worker *w, enum worker_cmd cmd,
     struct listener **set, size_t nset);
 void worker_join(struct worker *w);

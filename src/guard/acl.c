@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "guard/acl.h"
 
 static const uint8_t v4mapped_prefix[12] = {
@@ -84,12 +85,13 @@ acl_cidr_parse(const char *s, struct acl_cidr *out, char *err, size_t errlen)
 	if (slash == NULL)
 		prefix = max;
 	else if (parse_prefix(slash + 1, max, &prefix) == -1) {
-		snprintf(err, errlen, "'%s': prefix length must be 0-%u", s, max);
+		snprintf(err, errlen, "'%.*s%s': prefix length must be 0-%u",
+		    LOG_EXCERPT(s, 128), max);
 		return -1;
 	}
 	if (host_bits_set(out->addr, max / 8, prefix)) {
-		snprintf(err, errlen, "'%s': address has bits set beyond the "
-		    "/%u prefix", s, prefix);
+		snprintf(err, errlen, "'%.*s%s': address has bits set beyond "
+		    "the /%u prefix", LOG_EXCERPT(s, 128), prefix);
 		return -1;
 	}
 	out->prefix = (uint8_t)prefix;
@@ -102,8 +104,8 @@ acl_cidr_parse(const char *s, struct acl_cidr *out, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address or "
-	    "prefix (e.g. 192.0.2.0/24, 2001:db8::/32)", s);
+	snprintf(err, errlen, "'%.*s%s' is not an IPv4 or IPv6 address or "
+	    "prefix (e.g. 192.0.2.0/24, 2001:db8::/32)", LOG_EXCERPT(s, 128));
 	return -1;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "guard/udp_guard.h"
 
 void
@@ -97,9 +98,9 @@ udp_guard_set_ports(struct udp_guard *g, const char *list, char *err, size_t err
 	memcpy(g->ports, ports, sizeof(ports));
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s': expected a list of ports and ranges "
-	    "0-65535, e.g. \"7,19,1000-1023\" (problem at offset %zu)", list,
-	    (size_t)(p - list));
+	snprintf(err, errlen, "'%.*s%s': expected a list of ports and ranges "
+	    "0-65535, e.g. \"7,19,1000-1023\" (problem at offset %zu)",
+	    LOG_EXCERPT(list, 128), (size_t)(p - list));
 	return -1;
 }
 

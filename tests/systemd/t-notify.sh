@@ -7,7 +7,7 @@
 need_echod
 need_cmd python3 socat ss
 [ -x "$SDLAB/notify-recv" ] || skip_all "systemd-lab notify-recv not found"
-plan 11
+plan 13
 
 P1=$(free_port)
 conf=$T_DIR/echod.conf
@@ -65,6 +65,19 @@ check "failed reload: RELOADING=1 then READY=1" sh -c "
 check "failed reload: STATUS=reload failed: <reason>" \
     grep -q 'READY=1.*STATUS=reload failed: .*echod.conf' "$T_DIR/reload2.txt"
 check "service continues after the failed reload" tcp_echo "$P1" still
+
+# A name with a newline (refused: names are identifiers): STATUS= quotes
+# it, escaped, and no assignment of its own reaches the service manager.
+n0=$(wc -l < "$out")
+printf 'listeners = ( { name = "x\\nSTOPPING=1\\ny"; protocol = "tcp"; address = "127.0.0.1"; port = %s; } );\n' "$P1" > "$conf"
+ctl reload > "$T_DIR/nl.out" 2>&1
+wait_for 20 sh -c "tail -n +$((n0 + 1)) '$out' | grep -q 'READY=1'"
+# Every FIELD=value of every datagram so far, one a line: none may be a
+# STOPPING=1 of its own before SIGTERM.
+no_stopping() { ! cut -d' ' -f3- "$out" | tr '|' '\n' | grep -qx 'STOPPING=1'; }
+status_escaped() { tail -n +"$((n0 + 1))" "$out" | grep -qF 'x\x0aSTOPPING=1\x0ay'; }
+check "a config name with a newline: no STOPPING=1 reaches sd_notify" no_stopping
+check "STATUS= shows the newline as \\x0a" status_escaped
 
 # Drain.
 kill -TERM "$pid"
