@@ -21,7 +21,6 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_TOO_BIG] = "drop_too_big",
 	[ST_DROP_WOULD_BLOCK] = "drop_would_block",
 	[ST_DROP_SEND_ERROR] = "drop_send_error",
-	[ST_DROP_DRAINING] = "drop_draining",
 	[ST_DROP_SRC_PORT] = "drop_src_port",
 	[ST_DROP_BOGON_SRC] = "drop_bogon_src",
 	[ST_DROP_BCAST_DST] = "drop_bcast_dst",

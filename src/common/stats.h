@@ -32,7 +32,6 @@ enum stat_id {
 	ST_DROP_TOO_BIG = ST_DROP_FIRST,	/* datagram > max_datagram */
 	ST_DROP_WOULD_BLOCK,	/* UDP send would block */
 	ST_DROP_SEND_ERROR,	/* UDP send failed otherwise */
-	ST_DROP_DRAINING,	/* received while draining */
 	/* guard: UDP (udp_guard.h, ratelimit.h, acl.h) */
 	ST_DROP_SRC_PORT,	/* source port of a self-answering service */
 	ST_DROP_BOGON_SRC,	/* source address cannot be genuine */

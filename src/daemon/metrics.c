@@ -66,7 +66,6 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_TOO_BIG] = U,
 	[ST_DROP_WOULD_BLOCK] = U,
 	[ST_DROP_SEND_ERROR] = U,
-	[ST_DROP_DRAINING] = U,
 	[ST_DROP_SRC_PORT] = U,
 	[ST_DROP_BOGON_SRC] = U,
 	[ST_DROP_BCAST_DST] = U,

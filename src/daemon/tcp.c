@@ -379,15 +379,19 @@ conn_direct_sent(struct worker *w, struct conn *c, const unsigned char *p,
     size_t n, ssize_t m, int err)
 {
 	if (m < 0) {
-		if (!is_transient(err))
+		if (!is_transient(err)) {
+			c->unsent = (uint32_t)n;	/* never sent */
 			return conn_peer_error(w, c, err);
+		}
 		m = 0;
 	}
 	stat_add(conn_stats(w, c), ST_BYTES_OUT, (uint64_t)m);
 	if ((size_t)m < n) {
 		c->buf = tcp_buf_get(tcp_worker_of(w), c->l->conf.buffer_size);
-		if (c->buf == NULL)
+		if (c->buf == NULL) {
+			c->unsent = (uint32_t)(n - (size_t)m);
 			return conn_no_memory(w, c);
+		}
 		buf_put(c->buf, p + m, n - (size_t)m);
 	}
 	return CLOSE_NONE;

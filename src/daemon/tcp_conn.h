@@ -95,7 +95,8 @@ struct tcp_wl {
 /*
  * Kept small on purpose (152 bytes, a 160-byte malloc chunk): an idle
  * connection costs this, its libev fd slot and nothing else.  What can be
- * derived is not stored: bytes out = bytes in - bytes still pending.
+ * derived is not stored: bytes out = bytes in - bytes still pending -
+ * bytes a failed send never sent.
  */
 struct conn {
 	ev_io io;			/* first: callbacks cast back */
@@ -112,8 +113,12 @@ struct conn {
 	uint8_t batched;		/* queued in the worker's TCP batch */
 	uint8_t bulk;			/* the last read was TCP_BULK_READ+ */
 	struct connlimit_ticket ticket;	/* per-source count (protect.h) */
-	uint8_t proxied;		/* a struct conn_proxy follows */
+	uint32_t proxied : 1;		/* a struct conn_proxy follows */
+	/* Read, then lost to a failed send: one read at most (the
+	 * connection closes then), and no read is CONN_UNSENT_MAX bytes. */
+	uint32_t unsent : 23;
 };
+#define CONN_UNSENT_MAX (1u << 23)
 
 /* After the struct conn of a connection that came through a balancer (in
  * the same allocation), so the others pay nothing for it. */
@@ -150,7 +155,8 @@ conn_proxy_addr(const struct conn *c)
 static inline uint64_t
 conn_bytes_out(const struct conn *c)
 {
-	return c->bytes_in - (c->buf != NULL ? buf_len(c->buf) : 0);
+	return c->bytes_in - (c->buf != NULL ? buf_len(c->buf) : 0) -
+	    c->unsent;
 }
 
 static inline struct stats *

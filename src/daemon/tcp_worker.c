@@ -13,6 +13,9 @@
 #include "daemon/tcp_conn.h"
 
 #define SCRATCH_SIZE (128 * 1024)
+/* A read is at most the scratch buffer (or a smaller batch slice), and
+ * struct conn counts a lost one in 23 bits. */
+_Static_assert(SCRATCH_SIZE < CONN_UNSENT_MAX, "a read outgrows conn.unsent");
 #define SWEEP_SEC 0.5
 
 /* Call fn on every connection of the worker; fn may close it. */

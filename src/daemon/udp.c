@@ -309,7 +309,11 @@ udp_echo_batch(struct worker *w, struct wlistener *wl, bool pktinfo,
 
 	batch_prepare(b, wl->l->conf.max_datagram < UDP_SLOT ?
 	    wl->l->conf.max_datagram : UDP_SLOT);
-	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+	/* MSG_TRUNC: msg_len is the datagram's real length, also when it is
+	 * larger than the buffer (then msg_flags says MSG_TRUNC), so
+	 * dgram_bytes_in counts what the peers sent. */
+	n = recvmmsg(wl->io.fd, b->in, UDP_BATCH, MSG_DONTWAIT | MSG_TRUNC,
+	    NULL);
 	if (n <= 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
