@@ -174,30 +174,38 @@ wl_free(struct worker *w, struct wlistener *wl)
 	free(wl);
 }
 
+static bool
+in_set(struct listener *const *set, size_t n, const struct listener *l)
+{
+	for (size_t j = 0; j < n; j++)
+		if (set[j] == l)
+			return true;
+	return false;
+}
+
 /* Serve exactly `set`: stop watchers of listeners that left it first (a
- * successor shares their fd), then start the new ones. */
+ * successor shares their fd), in place, so that even a worker out of
+ * memory never watches a socket the main thread is about to close; then
+ * start the new ones. */
 static void
 worker_apply(struct worker *w, struct listener **set, size_t n)
 {
-	struct wlistener **wls = calloc(n ? n : 1, sizeof(*wls));
+	struct wlistener **wls;
 	size_t nwls = 0;
 
-	if (wls == NULL) {
-		log_err(w->log, "worker %u: out of memory applying listeners",
-		    w->index);
-		return;
-	}
 	for (size_t i = 0; i < w->nwls; i++) {
-		struct wlistener *wl = w->wls[i];
-		bool keep = false;
-
-		for (size_t j = 0; j < n && !keep; j++)
-			keep = set[j] == wl->l;
-		if (keep)
-			wls[nwls++] = wl;
+		if (in_set(set, n, w->wls[i]->l))
+			w->wls[nwls++] = w->wls[i];
 		else
-			wl_free(w, wl);
+			wl_free(w, w->wls[i]);
 	}
+	w->nwls = nwls;
+	if ((wls = realloc(w->wls, (n ? n : 1) * sizeof(*wls))) == NULL) {
+		log_err(w->log, "worker %u: out of memory applying listeners: "
+		    "serving %zu of %zu", w->index, nwls, n);
+		goto applied;
+	}
+	w->wls = wls;
 	for (size_t j = 0; j < n; j++) {
 		bool have = false;
 		struct wlistener *wl;
@@ -206,8 +214,7 @@ worker_apply(struct worker *w, struct listener **set, size_t n)
 			have = wls[i]->l == set[j];
 		if (have)
 			continue;
-		wl = wl_new(w, set[j]);
-		if (wl == NULL) {
+		if ((wl = wl_new(w, set[j])) == NULL) {
 			log_err(w->log, "worker %u: cannot serve listener %s",
 			    w->index, set[j]->conf.name);
 			continue;
@@ -215,9 +222,8 @@ worker_apply(struct worker *w, struct listener **set, size_t n)
 		worker_watch(wl, true);
 		wls[nwls++] = wl;
 	}
-	free(w->wls);
-	w->wls = wls;
 	w->nwls = nwls;
+applied:
 	for (int p = 0; p < CONF_PROTO_COUNT; p++)
 		if (w->env->protos[p]->applied != NULL)
 			w->env->protos[p]->applied(w);
