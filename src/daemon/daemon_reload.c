@@ -45,24 +45,27 @@ plan_free(struct plan *p)
 	free(p->closing);
 }
 
+static bool
+listed(struct listener *const *v, size_t n, const struct listener *l)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == l)
+			return true;
+	return false;
+}
+
 /* Some new listener takes over l's socket. */
 static bool
 in_plan(const struct plan *p, const struct listener *l)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (p->from[i] == l)
-			return true;
-	return false;
+	return listed(p->from, p->n, l);
 }
 
 /* Some new listener, on another socket, carries on l's counters. */
 static bool
 named_in_plan(const struct plan *p, const struct listener *l)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (p->named[i] == l)
-			return true;
-	return false;
+	return listed(p->named, p->n, l);
 }
 
 /* A listener that keeps its name and protocol but moves to another socket
