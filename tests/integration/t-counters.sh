@@ -5,6 +5,7 @@
 #     counter (a send that failed sent nothing), bytes_in likewise;
 #   - datagrams larger than max_datagram count their real size in
 #     dgram_bytes_in (what the client sent), not the truncated one;
+#   - a ninth control client at once is closed, and the log says so;
 #   - while echod drains, its UDP sockets are not read: the datagrams a
 #     client sends then get no answer, and no counter claims to have seen
 #     them (there is no drop reason "draining" that never moves).
@@ -28,7 +29,7 @@ listeners = (
 CONF
 stat() { "$ECHOCTL" stats --socket "$ctl" | sed -n "s/^$1=//p"; }
 
-plan 9
+plan 10
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" "udp:127.0.0.1:$U" ||
 	bail "echod did not start"
 
@@ -71,6 +72,23 @@ is "dgram_bytes_in counts the real size of the 10 oversized datagrams (10 x 1500
 	"$(($(stat listener.udp.dgram_bytes_in) - b0))" 20000
 is "those 10 are dropped as too big, the others echoed" \
 	"$(stat listener.udp.drop_too_big) $(($(stat listener.udp.dgram_bytes_out) - o0))" "10 5000"
+
+# The control socket serves 8 clients at once: a ninth is closed, and
+# that limit is said in the log, not kept silent.
+python3 - "$ctl" <<'PY' || diag "the ninth control client was not closed"
+import socket, sys
+held = []
+for _ in range(8):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    held.append(s)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+sys.exit(0 if s.recv(100) == b"" else 1)
+PY
+check "a ninth control client at once is closed, and that is logged" \
+	log_wait "control: closing a new client: too many clients"
 
 # A peer that never answers echod's FIN keeps the drain going meanwhile.
 bg hold python3 -c 'import socket, sys, time
