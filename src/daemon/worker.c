@@ -263,29 +263,42 @@ worker_stop(struct worker *w)
 	ev_break(w->loop, EVBREAK_ALL);
 }
 
-/* Take everything posted, in the order that makes sense whatever was
- * posted meanwhile: the set to serve, then drain, then stop. */
+/* Take everything posted, then do it in the order that makes sense
+ * whatever was posted meanwhile: the set to serve, then drain, then stop.
+ * The mailbox is not locked while the work is done, so the main thread
+ * never blocks on a worker that is slow or stuck in it; a set taken stays
+ * the caller's until acknowledged (no reload starts before that). */
 static void
 worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = ev_userdata(loop);
-	bool acked = false;
+	struct listener **set;
+	bool apply, drain, stop;
+	uint64_t seq;
+	size_t n;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->cmd_done != w->cmd_seq) {
-		if (w->cmd_apply)
-			worker_apply(w, w->cmd_set, w->cmd_nset);
-		if (w->cmd_drain && !w->draining)
-			worker_drain(w);
-		if (w->cmd_stop)
-			worker_stop(w);
-		w->cmd_apply = w->cmd_drain = w->cmd_stop = false;
-		w->cmd_done = w->cmd_seq;
-		pthread_cond_broadcast(&w->cv);
-		acked = true;
-	}
+	seq = w->cmd_seq;
+	apply = w->cmd_apply;
+	drain = w->cmd_drain;
+	stop = w->cmd_stop;
+	set = w->cmd_set;
+	n = w->cmd_nset;
+	w->cmd_apply = w->cmd_drain = w->cmd_stop = false;
 	pthread_mutex_unlock(&w->mu);
-	if (acked && w->env->acked != NULL)
+	if (seq == w->cmd_done)		/* only this thread writes cmd_done */
+		return;
+	if (apply)
+		worker_apply(w, set, n);
+	if (drain && !w->draining)
+		worker_drain(w);
+	if (stop)
+		worker_stop(w);
+	pthread_mutex_lock(&w->mu);
+	w->cmd_done = seq;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->env->acked != NULL)
 		ev_async_send(w->env->main_loop, w->env->acked);
 }
 
