@@ -264,7 +264,7 @@ veth_peer() {
 		net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
 	bg peer unshare -n sleep 120
 	peer=$BG_PID
-	wait_until 5 in_peer true || bail "peer namespace not ready"
+	wait_until 5 own_netns "$peer" || bail "peer namespace not ready"
 	# shellcheck disable=SC2086
 	ip link add v0 ${1:+mtu $1} type veth peer name v1 ${1:+mtu $1} \
 		netns "$peer" || skip_all "cannot create a veth pair"
@@ -281,6 +281,14 @@ veth_peer() {
 
 in_peer() {
 	nsenter -t "$peer" -n "$@"
+}
+
+# own_netns PID: PID has left our network namespace.  `unshare -n` runs in
+# ours until its unshare() call: a veth end moved to it before then stays
+# here ("Cannot find device" in the peer, seen under load).
+own_netns() {
+	[ -e "/proc/$1/ns/net" ] &&
+		[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 }
 
 # /sys still shows the parent namespace: ask ip for the state.

@@ -32,7 +32,7 @@ ip addr add 127.0.0.2/8 dev lo 2>/dev/null || true
 bg client unshare -n sleep 120
 peer=$BG_PID
 in_client() { nsenter -t "$peer" -n "$@"; }
-wait_until 5 in_client true || bail "client namespace not ready"
+wait_until 5 own_netns "$peer" || bail "client namespace not ready"
 # Pair i: 2001:db8:i+1::/64 and 198.51.100.0/24 (pair 0), 203.0.113.0/24
 # (pair 1); the server has 192.0.2.1 and the client 192.0.2.66 on lo.
 net4() { if [ "$1" = 0 ]; then echo 198.51.100; else echo 203.0.113; fi; }
