@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/bench/bench_hist.h"
 #include "client/client_stamp_out.h"
 #include "common/stamp.h"
 #include "common/json.h"
@@ -202,6 +203,9 @@ stamp_text_summary(const struct stamp_tally *t, FILE *f)
 	    (t->series->end - t->series->start) * 1000.0);
 	stamp_text_loss(t, f);
 	stamp_text_delays(f, "round trip", &t->series->rtt);
+	if (t->series->rtt.n > 0)
+		bench_hist_bars(&t->series->rtt_hist, 1e6, "round trip, ms", "",
+		    f);
 	stamp_text_delays(f, "forward", &t->fwd);
 	stamp_text_delays(f, "backward", &t->bwd);
 	if (t->j_rtt.n > 0)

@@ -159,3 +159,17 @@ keys() { s=$1; shift; $TM send-keys -t "$s" "$@"; }
 finish() {
 	[ "$tap_failed" -eq 0 ]
 }
+
+# hist_rows NAME [LABEL]: the rows of the latency histogram in $T/NAME.out
+# ("latency histogram (LABEL):", "rtt, ms" by default): ordered bounds,
+# one bar each; prints the sum of their counts.
+hist_rows() {
+	awk -v head="latency histogram (${2:-rtt, ms}):" '$0 == head { on = 1; next }
+	    on && / - .*\|#* *[0-9]+ \([0-9.]+%\)$/ {
+		lo = $1; hi = $3; if (hi + 0 <= lo + 0 || lo + 0 < last) bad = 1
+		last = hi + 0; n += $(NF - 1); rows++; next }
+	    on { on = 0 }
+	    END { if (bad || rows == 0) exit 1; print n }' "$T/$1.out"
+}
+# hist_counts NAME COUNT [LABEL]: the rows count COUNT answers.
+hist_counts() { [ "$(hist_rows "$1" "${3:-}")" = "$2" ]; }

@@ -11,7 +11,7 @@
 PEER=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/stamp_peer.py
 command -v python3 >/dev/null || skip_all "python3 not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 20
+plan 21
 
 # reflector NAME ARGS...: a stamp_peer reflector; sets $port.
 reflector() {
@@ -44,6 +44,8 @@ check "summary: round trip, forward, backward, jitter" sh -c "
     grep -q '^forward min/avg/max/mdev = ' '$T/sf.out' &&
     grep -q '^backward min/avg/max/mdev = ' '$T/sf.out' &&
     grep -q '^jitter (mean change between consecutive answers): round trip' '$T/sf.out'"
+check "summary: the round-trip histogram counts the 6 answers" \
+    hist_counts sf 6 "round trip, ms"
 check "summary: the clock caveat" has sf \
     "only as accurate as the two clocks' synchronization"
 

@@ -179,10 +179,16 @@ bench_hist_rows(const struct bench_hist *h,
 	return n;
 }
 
+/* Three significant digits: neighbouring bounds of the log-linear rows
+ * differ by a few percent, and must not print the same. */
 static void
 hist_fmt(char *buf, size_t len, double v)
 {
-	snprintf(buf, len, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+	int decimals = 0;
+
+	for (double m = 100; v > 0 && v < m && decimals < 6; m /= 10)
+		decimals++;
+	snprintf(buf, len, "%.*f", decimals, v);
 }
 
 void
