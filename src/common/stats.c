@@ -41,6 +41,7 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_PROXY_TIMEOUT] = "drop_proxy_timeout",
 	[ST_DROP_RCVBUF] = "drop_rcvbuf",
 	[ST_DROP_NO_MEMORY] = "drop_no_memory",
+	[ST_DROP_RESTART_LIMIT] = "drop_restart_limit",
 };
 
 void

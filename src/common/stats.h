@@ -57,6 +57,7 @@ enum stat_id {
 	 * (SO_RXQ_OVFL), counted when the next datagram arrives */
 	ST_DROP_RCVBUF,
 	ST_DROP_NO_MEMORY,	/* connection closed: no memory for its buffer */
+	ST_DROP_RESTART_LIMIT,	/* previous echod's connection over a limit */
 	ST_COUNT
 };
 

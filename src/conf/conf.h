@@ -65,6 +65,7 @@ struct conf {
 	uint32_t workers;		/* 0 = one per CPU */
 	bool io_uring;			/* batch TCP I/O (iobatch.h) if possible */
 	double drain_timeout;		/* seconds */
+	bool restart_keeps_connections;	/* hand over at a restart (fdstore.h) */
 	double status_interval;		/* seconds between STATUS/summary updates */
 	char *control_socket;		/* path of the AF_UNIX control socket, "" = none */
 	char *metrics_listen;		/* "ADDR:PORT" of GET /metrics, "" = none */

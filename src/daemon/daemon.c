@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "daemon/ctl.h"
 #include "daemon/ctl_commands.h"
 #include "daemon/daemon.h"
+#include "daemon/handover.h"
 #include "daemon/listener.h"
 #include "daemon/service.h"
 #include "daemon/tcp.h"
@@ -33,11 +36,14 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: echod [-c FILE] [-t] [-d] [-V] [--settings] [-h]\n"
+	    "       echod --stop-helper PID\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --test         check the configuration and exit\n"
 	    "  -d, --debug        log at debug level whatever the config says\n"
 	    "  -V, --version      print the version and compiled-in features\n"
 	    "      --settings     print every configuration setting\n"
+	    "      --stop-helper PID  the units' ExecStop=: on a restart, ask\n"
+	    "                     echod PID to leave its sockets to the next one\n"
 	    "  -h, --help         this help\n", conf_default_path());
 }
 
@@ -51,6 +57,7 @@ parse_options(struct echod *d, int argc, char **argv, bool *test_only)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "settings", no_argument, NULL, 'S' },
+		{ "stop-helper", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +82,17 @@ parse_options(struct echod *d, int argc, char **argv, bool *test_only)
 		case 'S':
 			conf_settings_dump(stdout);
 			return EX_OK;
+		case 'H': {
+			char *end;
+			long pid = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || pid <= 0) {
+				fprintf(stderr, "echod: --stop-helper: '%s' is "
+				    "not a process id\n", optarg);
+				return EX_USAGE;
+			}
+			return service_stop_helper((pid_t)pid);
+		}
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -211,7 +229,7 @@ report_unmatched_fds(struct echod *d)
 	for (size_t i = 0; i < n; i++) {
 		char where[ADDR_STRLEN] = "unknown address";
 
-		if (sfds[i].used)
+		if (sfds[i].used || sfds[i].kind != FDSTORE_FOREIGN)
 			continue;
 		if (sfds[i].addr.len > 0)
 			addr_format(&sfds[i].addr.u.sa, where, sizeof(where));
@@ -234,6 +252,8 @@ refresh_status(struct echod *d)
 static void
 check_drained(struct echod *d)
 {
+	if (d->handing_over)
+		return;		/* the workers stay until handover.c is done */
 	for (uint32_t i = 0; i < d->nworkers; i++)
 		if (!worker_is_drained(d->workers[i]))
 			return;
@@ -244,6 +264,13 @@ check_drained(struct echod *d)
 void
 daemon_drain(struct echod *d)
 {
+	if (d->handing_over) {
+		/* Bounded by drain_timeout; exiting now would lose what is
+		 * being handed over. */
+		log_notice(&d->log, "signal during the restart hand-over: "
+		    "it finishes first");
+		return;
+	}
 	if (d->phase == DAEMON_DRAINING) {
 		log_notice(&d->log, "second signal: exiting now");
 		ev_break(d->loop, EVBREAK_ALL);
@@ -316,6 +343,60 @@ status_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	daemon_status_summary(d, t->repeat);
 }
 
+/* SIGUSR2 through a signalfd: libev's signal watchers give no siginfo,
+ * and only a request queued by the stop helper (root, with the fd store's
+ * free slots) asks for a hand-over (handover.h). */
+static void
+handover_signal_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct echod *d = ev_userdata(loop);
+	struct signalfd_siginfo si;
+
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_uid != 0 || si.ssi_code != SI_QUEUE || si.ssi_int <= 0)
+			log_warn(&d->log, "SIGUSR2 from pid %u uid %u is not a "
+			    "hand-over request (see echod(8)); ignored",
+			    si.ssi_pid, si.ssi_uid);
+		else if (d->phase != DAEMON_RUNNING)
+			log_notice(&d->log, "restart requested while "
+			    "draining: ignored");
+		else if (handover_begin(d, si.ssi_int) < 0)
+			daemon_drain(d);
+	}
+}
+
+/* Blocked in this thread (workers block every signal), so that it only
+ * arrives through the signalfd; that also tells the stop helper that this
+ * echod takes the request. */
+static int
+watch_handover(struct echod *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SERVICE_HANDOVER_SIGNAL);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	d->handover_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->handover_fd < 0)
+		return -1;
+	ev_io_init(&d->handover_io, handover_signal_cb, d->handover_fd, EV_READ);
+	ev_io_start(d->loop, &d->handover_io);
+	ev_unref(d->loop);	/* it alone keeps no loop alive */
+	return 0;
+}
+
+static void
+unwatch_handover(struct echod *d)
+{
+	if (d->handover_fd <= 0)
+		return;
+	ev_ref(d->loop);
+	ev_io_stop(d->loop, &d->handover_io);
+	close(d->handover_fd);
+	d->handover_fd = -1;
+}
+
 static void
 watch_signals(struct echod *d)
 {
@@ -366,6 +447,7 @@ start(struct echod *d)
 		log_err(&d->log, "%s", err);
 		return EX_OSERR;
 	}
+	handover_adopted(d);
 	report_unmatched_fds(d);
 	if (d->conf->control_socket[0] != '\0')
 		d->ctl = ctl_new(d->loop, &d->log, d->conf->control_socket,
@@ -376,6 +458,9 @@ start(struct echod *d)
 	}
 	daemon_metrics_commit(d, d->conf);
 	watch_signals(d);
+	if (watch_handover(d) < 0)
+		log_warn(&d->log, "no SIGUSR2 watch: restarts drain: %s",
+		    strerror(errno));
 	service_watchdog_start(d->service);
 	d->phase = DAEMON_RUNNING;
 	daemon_status_line(d, line, sizeof(line));
@@ -392,6 +477,8 @@ teardown(struct echod *d)
 		ev_timer_stop(d->loop, &d->drain_timer);
 		ev_timer_stop(d->loop, &d->status_timer);
 	}
+	if (d->loop != NULL)
+		unwatch_handover(d);
 	ctl_free(d->ctl);
 	d->ctl = NULL;
 	daemon_metrics_stop(d);

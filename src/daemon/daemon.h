@@ -78,6 +78,11 @@ struct echod {
 	 * set without them (daemon_reload.c). */
 	struct listener **closing;
 	size_t nclosing;
+	int handover_fd;		/* signalfd of SIGUSR2 (handover.h) */
+	ev_io handover_io;
+	bool handing_over;		/* a restart's hand-over is under way */
+	ev_timer handover_poll;		/* until the workers wrote out */
+	double handover_deadline;	/* clock_mono() + drain_timeout */
 
 	double started;			/* clock_mono() at startup */
 	uint64_t reloads, reload_failures;

@@ -16,7 +16,8 @@
 #define FDSTORE_MAGIC "ECH1"
 #define FDSTORE_VERSION 1
 #define FDSTORE_HEAD 24		/* bytes before the records */
-#define FDSTORE_REC 40		/* bytes of a version 1 record */
+#define FDSTORE_REC 64		/* bytes of a version 1 record */
+#define FDSTORE_F_PROXIED_BIT (1u << 31)	/* in the flags word */
 #define FDSTORE_MSG_MAX (FDSTORE_HEAD + FDSTORE_PER_MSG * FDSTORE_REC)
 
 static const struct {
@@ -88,49 +89,73 @@ fdstore_parse_name(const char *name, char *listener, size_t len)
 	return FDSTORE_UNKNOWN;
 }
 
+/* Fixed-size fields in native byte order (a carrier never leaves the
+ * machine), through memcpy: records need not be aligned. */
 static void
-put16(unsigned char *p, uint16_t v)
+put(unsigned char *p, uint64_t v, size_t n)
 {
-	memcpy(p, &v, sizeof(v));
-}
+	union { uint16_t u16; uint32_t u32; uint64_t u64; } u;
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static uint16_t
-get16(const unsigned char *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
+	if (n == 2)
+		u.u16 = (uint16_t)v;
+	else if (n == 4)
+		u.u32 = (uint32_t)v;
+	else
+		u.u64 = v;
+	memcpy(p, &u, n);
 }
 
 static uint64_t
-get64(const unsigned char *p)
+get(const unsigned char *p, size_t n)
 {
-	uint64_t v;
+	union { uint16_t u16; uint32_t u32; uint64_t u64; } u;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
+	memcpy(&u, p, n);
+	return n == 2 ? u.u16 : n == 4 ? u.u32 : u.u64;
+}
+
+/* An address in 28 bytes at p: family (u16: 0, 4 or 6), port (u16, network
+ * order as in the sockaddr), scope id (u32), 16 address bytes (IPv4: the
+ * first 4).  Anything else is stored as family 0. */
+static void
+addr_put(unsigned char *p, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	memset(p, 0, 28);
+	if (sa->sa_family == AF_INET) {
+		put(p, 4, 2);
+		memcpy(p + 2, &in4->sin_port, 2);
+		memcpy(p + 8, &in4->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		put(p, 6, 2);
+		memcpy(p + 2, &in6->sin6_port, 2);
+		put(p + 4, in6->sin6_scope_id, 4);
+		memcpy(p + 8, &in6->sin6_addr, 16);
+	}
+}
+
+static void
+addr_get(const unsigned char *p, struct sockaddr *sa)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+	uint16_t fam = (uint16_t)get(p, 2);
+
+	memset(in6, 0, sizeof(*in6));
+	if (fam == 4) {
+		in4->sin_family = AF_INET;
+		memcpy(&in4->sin_port, p + 2, 2);
+		memcpy(&in4->sin_addr, p + 8, 4);
+	} else if (fam == 6) {
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_port, p + 2, 2);
+		in6->sin6_scope_id = (uint32_t)get(p + 4, 4);
+		memcpy(&in6->sin6_addr, p + 8, 16);
+	} else {
+		sa->sa_family = AF_UNSPEC;
+	}
 }
 
 ssize_t
@@ -144,18 +169,20 @@ fdstore_msg_encode(const struct fdstore_conn *c, size_t n, uint64_t sent_ns,
 		return -1;
 	memset(p, 0, need);
 	memcpy(p, FDSTORE_MAGIC, 4);
-	put16(p + 4, FDSTORE_VERSION);
-	put16(p + 6, FDSTORE_REC);
-	put16(p + 8, (uint16_t)n);
-	put64(p + 16, sent_ns);
+	put(p + 4, FDSTORE_VERSION, 2);
+	put(p + 6, FDSTORE_REC, 2);
+	put(p + 8, n, 2);
+	put(p + 16, sent_ns, 8);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *r = p + FDSTORE_HEAD + i * FDSTORE_REC;
 
-		put64(r, c[i].age_ns);
-		put64(r + 8, c[i].idle_ns);
-		put64(r + 16, c[i].bytes_in);
-		put64(r + 24, c[i].bytes_out);
-		put32(r + 32, c[i].flags);
+		put(r, c[i].age_ns, 8);
+		put(r + 8, c[i].idle_ns, 8);
+		put(r + 16, c[i].bytes_in, 8);
+		put(r + 24, c[i].bytes_out, 8);
+		put(r + 32, c[i].flags |
+		    (c[i].proxied ? FDSTORE_F_PROXIED_BIT : 0), 4);
+		addr_put(r + 36, &c[i].peer.sa);
 	}
 	return (ssize_t)need;
 }
@@ -168,22 +195,24 @@ fdstore_msg_decode(const void *buf, size_t len, struct fdstore_conn *c,
 	size_t rec, n;
 
 	if (len < FDSTORE_HEAD || memcmp(p, FDSTORE_MAGIC, 4) != 0 ||
-	    get16(p + 4) < FDSTORE_VERSION)
+	    (uint16_t)get(p + 4, 2) < FDSTORE_VERSION)
 		return -1;
-	rec = get16(p + 6);
-	n = get16(p + 8);
+	rec = (uint16_t)get(p + 6, 2);
+	n = (uint16_t)get(p + 8, 2);
 	if (rec < FDSTORE_REC || n > max || n > FDSTORE_PER_MSG ||
 	    len < FDSTORE_HEAD + n * rec)
 		return -1;
-	*sent_ns = get64(p + 16);
+	*sent_ns = get(p + 16, 8);
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *r = p + FDSTORE_HEAD + i * rec;
 
-		c[i].age_ns = get64(r);
-		c[i].idle_ns = get64(r + 8);
-		c[i].bytes_in = get64(r + 16);
-		c[i].bytes_out = get64(r + 24);
-		c[i].flags = get32(r + 32);
+		c[i].age_ns = get(r, 8);
+		c[i].idle_ns = get(r + 8, 8);
+		c[i].bytes_in = get(r + 16, 8);
+		c[i].bytes_out = get(r + 24, 8);
+		c[i].flags = (uint32_t)get(r + 32, 4) & ~FDSTORE_F_PROXIED_BIT;
+		c[i].proxied = (get(r + 32, 4) & FDSTORE_F_PROXIED_BIT) != 0;
+		addr_get(r + 36, &c[i].peer.sa);
 	}
 	return (int)n;
 }

@@ -21,8 +21,9 @@
  *
  * Message: a 24-byte header ("ECH1", version, record size, count, the
  * CLOCK_MONOTONIC time of sending) and `count` records in the order of the
- * fds.  A reader accepts records at least as large as its own (a later
- * version may append fields).
+ * fds: ages, byte counts, flags and the peer's address (IPv4 or IPv6, with
+ * port and scope).  A reader accepts records at least as large as its own
+ * (a later version may append fields).
  */
 #ifndef ECHOD_FDSTORE_H
 #define ECHOD_FDSTORE_H
@@ -30,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define FDSTORE_NAME_MAX 255	/* systemd's FDNAME limit */
@@ -44,8 +47,8 @@ enum fdstore_kind {
 				 * an fd sent with an invalid FDNAME) */
 };
 
-#define FDSTORE_F_PEER_EOF	1u	/* the peer had sent FIN */
 #define FDSTORE_F_ONESHOT_DONE	2u	/* oneshot: its one echo is done */
+#define FDSTORE_F_LINGER	4u	/* we sent FIN; waiting for the peer's */
 
 /* One connection on its way: its socket and its state. */
 struct fdstore_conn {
@@ -54,6 +57,13 @@ struct fdstore_conn {
 	uint64_t idle_ns;	/* time since its last activity */
 	uint64_t bytes_in, bytes_out;
 	uint32_t flags;		/* FDSTORE_F_* */
+	bool proxied;		/* peer is the client a PROXY header named;
+				 * the socket's own peer is the balancer */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} peer;			/* AF_UNSPEC: not recorded */
 };
 
 /* systemd's rule for FDNAME: at most 255 characters of ASCII 0x20-0x7e

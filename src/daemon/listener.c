@@ -184,23 +184,80 @@ prepare_inherited(int fd, const struct lconf *lc, char *err, size_t errlen)
 	return 0;
 }
 
-/* Find an unused systemd fd for lc: by FileDescriptorName first, then by
- * socket type and bound address. */
+/* Find an unused socket-unit fd for lc: by FileDescriptorName first, then
+ * by socket type and bound address.  Fds from the fd store are not
+ * candidates (match_stored). */
 static struct service_fd *
 match_inherited(const struct lconf *lc, struct service_fd *sfds, size_t n)
 {
 	int type = lc->proto == CONF_TCP ? SOCK_STREAM : SOCK_DGRAM;
 
 	for (size_t i = 0; i < n; i++)
-		if (!sfds[i].used && sfds[i].type == type &&
-		    strcmp(sfds[i].name, lc->name) == 0)
+		if (!sfds[i].used && sfds[i].kind == FDSTORE_FOREIGN &&
+		    sfds[i].type == type && strcmp(sfds[i].name, lc->name) == 0)
 			return &sfds[i];
 	for (size_t i = 0; i < n; i++)
-		if (!sfds[i].used && sfds[i].type == type &&
-		    sfds[i].addr.len > 0 &&
+		if (!sfds[i].used && sfds[i].kind == FDSTORE_FOREIGN &&
+		    sfds[i].type == type && sfds[i].addr.len > 0 &&
 		    addr_equal(&sfds[i].addr.u.sa, &lc->bind.u.sa))
 			return &sfds[i];
 	return NULL;
+}
+
+/* A socket the previous echod left in the fd store for this listener:
+ * named after it, of its protocol, listening (TCP) and bound where lc
+ * says.  Anything else stays unused and is closed after startup. */
+static bool
+stored_fits(const struct lconf *lc, const struct service_fd *f)
+{
+	int type = lc->proto == CONF_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int acc = 0;
+	socklen_t len = sizeof(acc);
+
+	if (f->used || f->kind != FDSTORE_LISTENER || f->type != type ||
+	    strcmp(f->listener, lc->name) != 0 || f->addr.len == 0 ||
+	    !addr_equal(&f->addr.u.sa, &lc->bind.u.sa))
+		return false;
+	if (lc->proto == CONF_TCP &&
+	    (getsockopt(f->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 ||
+	    !acc))
+		return false;
+	return true;
+}
+
+/* Take the stored sockets that fit lc (the previous echod's SO_REUSEPORT
+ * group, one per worker) as l's own: closed when l retires, like sockets
+ * echod binds.  Fewer than workers: the workers share them; more: the
+ * rest are closed.  The number taken, 0 if none fits. */
+static uint32_t
+adopt_stored(struct listener *l, uint32_t nworkers, struct service_fd *sfds,
+    size_t n)
+{
+	uint32_t got = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (stored_fits(&l->conf, &sfds[i]))
+			got++;
+	if (got == 0)
+		return 0;
+	l->fds = malloc((got < nworkers ? got : nworkers) * sizeof(int));
+	if (l->fds == NULL)
+		return 0;
+	l->nfds = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!stored_fits(&l->conf, &sfds[i]))
+			continue;
+		sfds[i].used = true;
+		if (l->nfds < nworkers) {
+			l->fds[l->nfds++] = sfds[i].fd;
+		} else {
+			/* Connections queued on it are reset: fewer workers
+			 * than the previous echod had. */
+			close(sfds[i].fd);
+			sfds[i].fd = -1;
+		}
+	}
+	return l->nfds;
 }
 
 /* Fail early and clearly if someone else holds the address: a reuseport
@@ -287,6 +344,19 @@ listener_open(const struct lconf *lc, uint32_t nworkers,
 		share_counters(l, counters);
 	else
 		l->counters = lcounters_new(l, nworkers);
+	if (l->counters == NULL)
+		goto nomem;
+	if (adopt_stored(l, nworkers, sfds, nsfds) > 0) {
+		if (lc->proto != CONF_TCP && (l->rcvbuf_seen =
+		    calloc(l->nfds, sizeof(uint32_t))) == NULL)
+			goto nomem;
+		for (uint32_t i = 0; i < l->nfds; i++)
+			if (prepare_inherited(l->fds[i], lc, err, errlen) < 0)
+				goto fail;
+		l->stored = true;
+		format_bound(l);
+		return l;
+	}
 	l->nfds = sfd != NULL || !reuseport ? 1 : nworkers;
 	l->fds = malloc(l->nfds * sizeof(int));
 	if (lc->proto != CONF_TCP)
@@ -345,6 +415,7 @@ listener_take_over(struct listener *l, struct listener *old)
 	/* Moved, not copied: old's workers may still read it until they
 	 * switch, and it goes with the sockets. */
 	l->rcvbuf_seen = old->rcvbuf_seen;
+	l->stored = old->stored;
 	l->sfd = old->sfd;
 	share_counters(l, old->counters);
 	memcpy(l->bound, old->bound, sizeof(l->bound));

@@ -54,6 +54,8 @@ struct listener {
 	 * (atomic; the workers sharing an inherited socket share its slot).
 	 * Moves with the sockets. */
 	uint32_t *rcvbuf_seen;
+	bool stored;			/* fds came from the fd store (the previous
+					 * echod's): owned, closed on retire */
 	struct service_fd *sfd;		/* the inherited fd's record, else NULL */
 	struct lcounters *counters;
 	struct protect *prot;		/* ACL, UDP guard, limits (protect.h) */

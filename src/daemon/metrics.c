@@ -86,6 +86,7 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_PROXY_TIMEOUT] = T,
 	[ST_DROP_RCVBUF] = U,
 	[ST_DROP_NO_MEMORY] = T,
+	[ST_DROP_RESTART_LIMIT] = T,
 #undef T
 #undef U
 };

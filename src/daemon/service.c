@@ -1,6 +1,7 @@
 /*
  * service: sd_notify readiness/status, the watchdog timer, socket-activation
- * fds and the journal log sink.  The only includer of <systemd/...> headers.
+ * fds, the fd store, the stop helper's D-Bus query and the journal log
+ * sink.  The only includer of <systemd/...> headers.
  * Without systemd (no NOTIFY_SOCKET, LISTEN_FDS, WATCHDOG_USEC or journal)
  * every function does nothing and costs nothing.
  */
@@ -9,15 +10,19 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #define SD_JOURNAL_SUPPRESS_LOCATION	/* CODE_* would name this file only */
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
@@ -26,6 +31,9 @@
 #define SERVICE_JOURNAL_FIELDS 16	/* structured fields kept per event */
 #define SERVICE_FIELD_MAX 512		/* bytes per journal field */
 #define SERVICE_JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define SERVICE_BARRIER_USEC (5 * 1000000ULL)	/* PID 1 answers in ms */
+#define SERVICE_HELPER_WAIT_MS (600 * 1000)	/* TimeoutStopSec= is lower */
+#define SERVICE_BUS_USEC (5 * 1000000ULL)	/* each D-Bus call */
 
 struct service {
 	struct ev_loop *loop;
@@ -86,8 +94,18 @@ service_listen_fds(struct service *sv, size_t *n)
 	for (int i = 0; i < cnt; i++) {
 		struct service_fd *f = &sv->fds[i];
 		socklen_t len = sizeof(f->type);
+		struct stat st;
 
 		f->fd = SD_LISTEN_FDS_START + i;
+		/* Not open when we came to life (the number may now be our
+		 * own loop's): never touch it. */
+		if (fstat(f->fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+			log_warn(sv->log, "fd %d in LISTEN_FDS is not a socket; "
+			    "ignored", f->fd);
+			f->fd = -1;
+			f->used = true;
+			continue;
+		}
 		/* systemd passes blocking sockets; every worker watches an
 		 * inherited socket, and the one that loses the race must get
 		 * EAGAIN instead of blocking its loop in accept(). */
@@ -96,6 +114,8 @@ service_listen_fds(struct service *sv, size_t *n)
 			    "non-blocking: %s", f->fd, strerror(errno));
 		if (names != NULL && names[i] != NULL && strcmp(names[i], "unknown") != 0)
 			snprintf(f->name, sizeof(f->name), "%s", names[i]);
+		f->kind = fdstore_parse_name(f->name, f->listener,
+		    sizeof(f->listener));
 		if (getsockopt(f->fd, SOL_SOCKET, SO_TYPE, &f->type, &len) < 0)
 			f->type = -1;
 		f->addr.len = sizeof(f->addr.u);
@@ -161,6 +181,220 @@ service_status(struct service *sv, const char *status)
 
 	log_escape(esc, sizeof(esc), status);
 	sd_notifyf(0, "STATUS=%s", esc);
+}
+
+bool
+service_can_store(void)
+{
+	const char *e = getenv("NOTIFY_SOCKET");
+
+	return e != NULL && e[0] != '\0';
+}
+
+int
+service_fdstore_add(struct service *sv, const char *name, const int *fds,
+    size_t n)
+{
+	char msg[64 + FDSTORE_NAME_MAX];
+
+	if (!fdstore_name_valid(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s\nFDPOLL=0", name);
+	for (size_t i = 0; i < n; i += FDSTORE_PER_MSG) {
+		size_t k = n - i < FDSTORE_PER_MSG ? n - i : FDSTORE_PER_MSG;
+		int r = sd_pid_notify_with_fds(0, 0, msg, fds + i, (unsigned)k);
+
+		if (r <= 0) {
+			errno = r < 0 ? -r : ENOTCONN;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+service_fdstore_remove(struct service *sv, const char *name)
+{
+	int r;
+
+	if (!fdstore_name_valid(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	r = sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	if (r <= 0) {
+		errno = r < 0 ? -r : ENOTCONN;
+		return -1;
+	}
+	return 0;
+}
+
+int
+service_fdstore_sync(struct service *sv)
+{
+	int r = sd_notify_barrier(0, SERVICE_BARRIER_USEC);
+
+	if (r <= 0) {
+		errno = r < 0 ? -r : ENOTCONN;
+		return -1;
+	}
+	return 0;
+}
+
+/* The stop helper's questions to systemd about PID's unit: the type of the
+ * job that stops it ("" when none) and the free slots of its fd store. */
+static int
+helper_query(sd_bus *bus, pid_t pid, char *job, size_t joblen,
+    uint32_t *free_slots)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	const char *unit = NULL, *jpath = NULL;
+	char *type = NULL, *upath = NULL;
+	uint32_t jid = 0, max = 0, used = 0;
+	int r;
+
+	job[0] = '\0';
+	*free_slots = 0;
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1",
+	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+	    "GetUnitByPID", &e, &m, "u", (uint32_t)pid);
+	if (r < 0 || (r = sd_bus_message_read(m, "o", &unit)) < 0 ||
+	    (upath = strdup(unit)) == NULL)
+		goto fail;
+	m = sd_bus_message_unref(m);
+	r = sd_bus_get_property(bus, "org.freedesktop.systemd1", upath,
+	    "org.freedesktop.systemd1.Unit", "Job", &e, &m, "(uo)");
+	if (r < 0 || (r = sd_bus_message_read(m, "(uo)", &jid, &jpath)) < 0)
+		goto fail;
+	if (jid != 0) {
+		r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
+		    jpath, "org.freedesktop.systemd1.Job", "JobType", &e, &type);
+		if (r < 0)
+			goto fail;
+		snprintf(job, joblen, "%s", type);
+	}
+	r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", upath,
+	    "org.freedesktop.systemd1.Service", "FileDescriptorStoreMax", &e,
+	    'u', &max);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1",
+		    upath, "org.freedesktop.systemd1.Service",
+		    "NFileDescriptorStore", &e, 'u', &used);
+	if (r < 0)
+		goto fail;
+	*free_slots = max > used ? max - used : 0;
+	r = 0;
+	goto out;
+fail:
+	fprintf(stderr, "echod stop helper: asking systemd about pid %ld: %s\n",
+	    (long)pid, sd_bus_error_is_set(&e) ? e.message : strerror(-r));
+	r = -1;
+out:
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(m);
+	free(type);
+	free(upath);
+	return r;
+}
+
+/* Until pid has exited (or the wait is over). */
+static void
+helper_wait(int pidfd, pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, SERVICE_HELPER_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		fprintf(stderr, "echod stop helper: pid %ld still runs after "
+		    "%d s; leaving it to systemd\n", (long)pid,
+		    SERVICE_HELPER_WAIT_MS / 1000);
+}
+
+/* Does pid take the hand-over request?  An echod that does blocks the
+ * signal (and reads it from a signalfd); one that does not (an older
+ * version during an upgrade) would be killed by it. */
+static bool
+helper_pid_takes_request(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0, bit = 1ULL << (SERVICE_HANDOVER_SIGNAL - 1);
+	bool takes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if ((sscanf(line, "SigBlk: %llx", &mask) == 1 ||
+		    sscanf(line, "SigCgt: %llx", &mask) == 1) && (mask & bit))
+			takes = true;
+	fclose(f);
+	return takes;
+}
+
+int
+service_stop_helper(pid_t pid)
+{
+	sd_bus *bus = NULL;
+	char job[32];
+	uint32_t slots = 0;
+	union sigval v;
+	int pidfd, r;
+
+	/* Opened first: the signal and the wait then concern that process,
+	 * whatever happens to the number. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pid <= 0 || pidfd < 0) {
+		fprintf(stderr, "echod stop helper: no process %ld: %s\n",
+		    (long)pid, strerror(errno));
+		return 0;
+	}
+	r = sd_bus_open_system(&bus);
+	if (r < 0) {
+		fprintf(stderr, "echod stop helper: system bus: %s; echod "
+		    "drains\n", strerror(-r));
+		goto out;
+	}
+	(void)sd_bus_set_method_call_timeout(bus, SERVICE_BUS_USEC);
+	if (helper_query(bus, pid, job, sizeof(job), &slots) < 0)
+		goto out;
+	if (strcmp(job, "restart") != 0) {
+		/* stop, a conflicting start, shutdown, systemctl kill (no
+		 * job): SIGTERM follows and echod drains. */
+		fprintf(stderr, "echod stop helper: job '%s': echod drains\n",
+		    job[0] ? job : "none");
+		goto out;
+	}
+	if (slots == 0) {
+		fprintf(stderr, "echod stop helper: restart, but the unit's fd "
+		    "store has no room (FileDescriptorStoreMax=): echod "
+		    "drains\n");
+		goto out;
+	}
+	if (!helper_pid_takes_request(pid)) {
+		fprintf(stderr, "echod stop helper: pid %ld does not take "
+		    "hand-over requests (an older echod?): it drains\n",
+		    (long)pid);
+		goto out;
+	}
+	v.sival_int = slots > INT32_MAX ? INT32_MAX : (int)slots;
+	if (sigqueue(pid, SERVICE_HANDOVER_SIGNAL, v) < 0) {
+		fprintf(stderr, "echod stop helper: signalling pid %ld: %s\n",
+		    (long)pid, strerror(errno));
+		goto out;
+	}
+	helper_wait(pidfd, pid);
+out:
+	sd_bus_unref(bus);
+	close(pidfd);
+	return 0;
 }
 
 static void

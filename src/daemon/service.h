@@ -8,11 +8,14 @@
 #define ECHOD_SERVICE_H
 
 #include <ev.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "daemon/fdstore.h"
 
 struct service;
 
@@ -23,6 +26,9 @@ struct service_fd {
 	int type;		/* SOCK_STREAM or SOCK_DGRAM */
 	struct addr addr;	/* getsockname() */
 	bool used;		/* matched to a listener */
+	enum fdstore_kind kind;	/* FOREIGN: a socket unit's; else from the
+				 * fd store, left there by the previous echod */
+	char listener[64];	/* LISTENER, CONNS: whose it is */
 };
 
 struct service *service_new(struct ev_loop *loop, struct logger *lg);
@@ -38,6 +44,27 @@ void service_stopping(struct service *sv, const char *status);
 void service_status(struct service *sv, const char *status);
 /* Start WATCHDOG=1 pings from the loop if WatchdogSec is set. */
 void service_watchdog_start(struct service *sv);
+
+/* The fd store (systemd's FDSTORE=1), for the hand-over at a restart
+ * (fdstore.h).  Everything is sent with FDPOLL=0; systemd keeps its own
+ * copies until removed.  0/-1 (-1 also when there is no NOTIFY_SOCKET). */
+bool service_can_store(void);
+int service_fdstore_add(struct service *sv, const char *name, const int *fds,
+    size_t n);
+int service_fdstore_remove(struct service *sv, const char *name);
+/* Wait until PID 1 has processed everything sent so far (bounded). */
+int service_fdstore_sync(struct service *sv);
+
+/*
+ * `echod --stop-helper PID`, run by the units as ExecStop=+ (as root,
+ * before systemd sends SIGTERM): when the job that stops PID's unit is a
+ * restart and its fd store has room, send PID the hand-over request
+ * (SIGUSR2 carrying the number of free slots) and wait for PID to exit.
+ * Otherwise return at once, so that SIGTERM drains as always.  Logs to
+ * stderr; returns 0 whatever happens (a helper must not fail the unit).
+ */
+int service_stop_helper(pid_t pid);
+#define SERVICE_HANDOVER_SIGNAL SIGUSR2
 
 /* Journal logging: true when stderr is the journal (JOURNAL_STREAM). */
 bool service_stderr_is_journal(void);

@@ -225,30 +225,22 @@ conn_touch(struct worker *w, struct conn *c)
 	}
 }
 
-void
-conn_close(struct worker *w, struct conn *c, enum close_reason why)
+/* What closing and giving up share: out of the loop, the queues, the
+ * limits and the counts; then freed. */
+static void
+conn_forget(struct worker *w, struct conn *c)
 {
 	struct tcp_worker *tw = tcp_worker_of(w);
 	struct tcp_totals *totals = w->env->tcp_totals;
-	struct stats *st = conn_stats(w, c);
 	struct wlistener *wl;
 
 	if (c->batched)
 		tcp_batch_forget(tw, c);
 	ev_io_stop(w->loop, &c->io);
-	close(c->io.fd);
 	TAILQ_REMOVE(&c->q->conns, c, link);
 	idleq_unref(c->q);
-	conn_log_close(w, c, why);
 	if (c->buf != NULL)
 		tcp_buf_put(tw, c->buf);
-	stat_add(st, ST_CONN_CLOSED, 1);
-	if (why == CLOSE_IDLE)
-		stat_add(st, ST_IDLE_TIMEOUTS, 1);
-	else if (why == CLOSE_PEER_ERROR)
-		stat_add(st, ST_PEER_ERRORS, 1);
-	else if (close_reason_stats[why] != ST_COUNT)
-		stat_add(st, close_reason_stats[why], 1);
 	if (c->l->counters->by_source != NULL)
 		connlimit_release(c->l->counters->by_source, &c->peer.sa,
 		    &c->ticket);
@@ -259,6 +251,29 @@ conn_close(struct worker *w, struct conn *c, enum close_reason why)
 	listener_unref(c->l);
 	free(c);
 	worker_conn_closed(w);
+}
+
+void
+conn_close(struct worker *w, struct conn *c, enum close_reason why)
+{
+	struct stats *st = conn_stats(w, c);
+
+	close(c->io.fd);
+	conn_log_close(w, c, why);
+	stat_add(st, ST_CONN_CLOSED, 1);
+	if (why == CLOSE_IDLE)
+		stat_add(st, ST_IDLE_TIMEOUTS, 1);
+	else if (why == CLOSE_PEER_ERROR)
+		stat_add(st, ST_PEER_ERRORS, 1);
+	else if (close_reason_stats[why] != ST_COUNT)
+		stat_add(st, close_reason_stats[why], 1);
+	conn_forget(w, c);
+}
+
+void
+conn_release(struct worker *w, struct conn *c)
+{
+	conn_forget(w, c);
 }
 
 static enum close_reason
@@ -481,6 +496,8 @@ conn_settle(struct worker *w, struct conn *c)
 		return CLOSE_NONE;
 	if (c->state == CONN_PEER_EOF)
 		return CLOSE_DONE;	/* all read: close() sends our FIN */
+	if (tcp_worker_of(w)->handing_over)
+		return CLOSE_NONE;	/* written out: the next echod goes on */
 	if (c->state == CONN_DRAINING && conn_unread(c))
 		return CLOSE_NONE;
 	if (c->state == CONN_DRAINING ||
@@ -497,7 +514,9 @@ conn_update_events(struct worker *w, struct conn *c)
 {
 	int want = 0;
 
-	if (c->state == CONN_LINGER ||
+	if (tcp_worker_of(w)->handing_over)
+		want = 0;	/* a hand-over reads nothing more */
+	else if (c->state == CONN_LINGER ||
 	    ((c->state == CONN_OPEN || c->state == CONN_DRAINING) &&
 	    !c->oneshot_done &&
 	    (c->buf == NULL || buf_room(c->buf) > 0)))

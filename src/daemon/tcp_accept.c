@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,10 +174,57 @@ tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (wl->l->conf.proxy_protocol != 0)
 			tcp_proxy_start(w, wl, fd, (struct sockaddr *)&ss, len);
 		else if (tcp_admit(w, wl, fd, (struct sockaddr *)&ss, len,
-		    NULL) < 0) {
+		    NULL, NULL) < 0) {
 			/* Out of memory (counted and said): as for ENOMEM. */
 			accept_pause(tcp_wl_of(wl), NOFD_RETRY_SEC);
 			return;
 		}
 	}
+}
+
+void
+tcp_adopt(struct wlistener *wl, const struct worker_handoff *h)
+{
+	struct worker *w = wl->w;
+	const struct fdstore_conn *r = &h->rec;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr *peer = (const struct sockaddr *)&ss, *proxy = NULL;
+	int fd = r->fd, fl = fcntl(fd, F_GETFL);
+	struct conn *c;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0 || fl < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);	/* reset meanwhile, or not a socket */
+		return;
+	}
+	/* One that came through a balancer: its client as the PROXY header
+	 * named it, the socket's peer being the balancer. */
+	if (r->peer.sa.sa_family != AF_UNSPEC && r->proxied) {
+		proxy = peer;
+		peer = &r->peer.sa;
+		len = r->peer.sa.sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	}
+	if (accept_reserve(wl) < 0) {
+		/* Over max_connections(_total) as configured now. */
+		close(fd);
+		stat_add(wl->st, ST_DROP_RESTART_LIMIT, 1);
+		worker_log_drop_via(wl, peer, proxy, ST_DROP_RESTART_LIMIT,
+		    LOG_EV_LIMIT, "refused a connection of the previous echod",
+		    NULL);
+		return;
+	}
+	if (tcp_admit(w, wl, fd, peer, len, proxy, &c) < 0 || c == NULL)
+		return;
+	/* Its age and bytes go on (max_lifetime, max_bytes, the close
+	 * log); its idle time starts again now. */
+	c->created = w->now - (double)r->age_ns / 1e9;
+	c->bytes_in = r->bytes_in;
+	c->oneshot_done = (r->flags & FDSTORE_F_ONESHOT_DONE) != 0;
+	if (r->flags & FDSTORE_F_LINGER)
+		c->state = CONN_LINGER;
+	conn_step(w, c, 0);	/* the watcher for its state; bytes waiting in
+				 * the kernel make it readable at once */
 }

@@ -51,7 +51,8 @@ tcp_no_memory(struct worker *w, struct wlistener *wl, const char *what)
 
 int
 tcp_admit(struct worker *w, struct wlistener *wl, int fd,
-    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy)
+    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy,
+    struct conn **made)
 {
 	struct connlimit_ticket ticket;
 	enum stat_id why;
@@ -61,6 +62,8 @@ tcp_admit(struct worker *w, struct wlistener *wl, int fd,
 	    w->now, &ticket);
 	if (why != ST_COUNT) {
 		tcp_refuse(w, wl, fd, peer, proxy, why, NULL);
+		if (made != NULL)
+			*made = NULL;
 		return 0;
 	}
 	c = conn_new(w, wl, fd, peer, len, &ticket, proxy);
@@ -71,10 +74,14 @@ tcp_admit(struct worker *w, struct wlistener *wl, int fd,
 			    &ticket);
 		tcp_unreserve(w, wl->l);
 		tcp_no_memory(w, wl, "a connection");
+		if (made != NULL)
+			*made = NULL;
 		return -1;
 	}
 	tcp_wl_of(wl)->at_limit = 0;
 	stat_add(wl->st, ST_CONN_ACCEPTED, 1);
 	conn_log_open(w, c);
+	if (made != NULL)
+		*made = c;
 	return 0;
 }

@@ -81,6 +81,9 @@ struct tcp_worker {
 	void (*queue_read)(struct worker *w, struct conn *c);
 	ev_timer sweep;			/* max_lifetime, stall_timeout */
 	LIST_HEAD(, pconn) pending;	/* waiting for their PROXY header */
+	/* A restart's hand-over (tcp_worker.c): connections only write out
+	 * what is pending, then wait to be given to the next echod. */
+	bool handing_over;
 };
 
 /* A listener's TCP state in one worker (wl->state): accept pausing. */
@@ -206,6 +209,9 @@ struct conn *conn_new(struct worker *w, struct wlistener *wl, int fd,
     const struct connlimit_ticket *ticket, const struct sockaddr *proxy);
 void conn_log_open(struct worker *w, const struct conn *c);
 void conn_close(struct worker *w, struct conn *c, enum close_reason why);
+/* Give the connection up without closing its socket (a hand-over: the
+ * socket goes to the next echod).  Everything else is as conn_close. */
+void conn_release(struct worker *w, struct conn *c);
 /* The worker's wlistener for the counters of listener l (l itself, or its
  * successor after a reload), or NULL if it was removed. */
 struct wlistener *tcp_wl_for(struct worker *w, const struct listener *l);
@@ -251,12 +257,17 @@ void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
 int tcp_wl_init(struct wlistener *wl, char *err, size_t errlen);
 void tcp_wl_fini(struct wlistener *wl);
 void tcp_wl_drain(struct wlistener *wl);
+/* Admit a connection of the previous echod (a hand-over) into wl with its
+ * state, against the limits and access list of now. */
+void tcp_adopt(struct wlistener *wl, const struct worker_handoff *h);
 
 /* tcp_admit.c: admission of an accepted socket whose peer is known (at accept, or after
  * its PROXY header: proxy is then the balancer): the access list and the
- * per-source limits decide, then it becomes a connection. */
+ * per-source limits decide, then it becomes a connection (into *made,
+ * unless NULL; *made is NULL when it did not). */
 int tcp_admit(struct worker *w, struct wlistener *wl, int fd,
-    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy);
+    const struct sockaddr *peer, socklen_t len, const struct sockaddr *proxy,
+    struct conn **made);
 /* No memory for `what` of an accepted connection, which is closed: counted
  * (accept_errors) and said at warning, rate-limited.  tcp_admit returns
  * -1 after that (0 when it admitted or refused), so accepting can pause. */

@@ -90,7 +90,7 @@ pconn_done(struct worker *w, struct pconn *p, const struct proxy_header *h)
 		return;
 	}
 	ev_io_stop(w->loop, &p->io);	/* the connection takes the fd over */
-	(void)tcp_admit(w, wl, p->io.fd, client, len, &p->balancer.sa);
+	(void)tcp_admit(w, wl, p->io.fd, client, len, &p->balancer.sa, NULL);
 	pconn_free(w, p);
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon/tcp_conn.h"
 
@@ -93,6 +94,114 @@ tcp_drain(struct worker *w)
 }
 
 static void
+handover_one(struct worker *w, struct conn *c, void *arg)
+{
+	if (c->batched)
+		tcp_batch_forget(tcp_worker_of(w), c);
+	conn_step(w, c, 0);	/* stops reading; a pending echo goes on */
+}
+
+/* A restart: accepting stopped (worker.c); stop reading, write out what
+ * each connection has pending.  What the peers send from now on waits in
+ * the kernel for the next echod. */
+static void
+tcp_handover(struct worker *w)
+{
+	struct tcp_worker *tw = tcp_worker_of(w);
+
+	tw->handing_over = true;
+	for (size_t i = 0; i < w->nwls; i++)
+		if (w->wls[i]->l->conf.proto == CONF_TCP)
+			tcp_wl_drain(w->wls[i]);
+	/* Still waiting for a PROXY header: part of it may have been read,
+	 * so no next echod could go on with it; closed as a drain does. */
+	tcp_proxy_close_all(w);
+	tcp_each_conn(tw, handover_one, NULL);
+}
+
+static void
+pending_one(struct worker *w, struct conn *c, void *n)
+{
+	if (c->buf != NULL)
+		(*(size_t *)n)++;
+}
+
+static size_t
+tcp_handover_pending(struct worker *w)
+{
+	size_t n = 0;
+
+	tcp_each_conn(tcp_worker_of(w), pending_one, &n);
+	return n;
+}
+
+struct take {
+	struct worker_handoffs *hs;
+	int rc;
+};
+
+static uint64_t
+ns_since(double then, double now)
+{
+	return now > then ? (uint64_t)((now - then) * 1e9) : 0;
+}
+
+static void
+take_one(struct worker *w, struct conn *c, void *arg)
+{
+	struct take *t = arg;
+	struct worker_handoffs *hs = t->hs;
+	struct wlistener *wl = conn_wl(w, c);
+	struct worker_handoff *h;
+	double now = w->now;
+
+	if (c->buf != NULL) {
+		conn_close(w, c, CLOSE_SHUTDOWN);	/* not written out */
+		return;
+	}
+	if (hs->n == hs->cap) {
+		size_t ncap = hs->cap ? hs->cap * 2 : 64;
+		struct worker_handoff *v = realloc(hs->v, ncap * sizeof(*v));
+
+		if (v == NULL) {
+			t->rc = -1;
+			conn_close(w, c, CLOSE_NOMEM);
+			return;
+		}
+		hs->v = v;
+		hs->cap = ncap;
+	}
+	h = &hs->v[hs->n++];
+	memset(h, 0, sizeof(*h));
+	h->rec.fd = c->io.fd;
+	h->rec.age_ns = ns_since(c->created, now);
+	h->rec.idle_ns = ns_since(c->last_active, now);
+	h->rec.bytes_in = c->bytes_in;
+	h->rec.bytes_out = conn_bytes_out(c);
+	h->rec.flags = (c->oneshot_done ? FDSTORE_F_ONESHOT_DONE : 0) |
+	    (c->state == CONN_LINGER ? FDSTORE_F_LINGER : 0);
+	/* The client as we know it: for one that came through a balancer,
+	 * what its PROXY header said (the socket only knows the balancer). */
+	h->rec.proxied = conn_proxy_addr(c) != NULL;
+	_Static_assert(sizeof(h->rec.peer) == sizeof(c->peer), "two unions");
+	memcpy(&h->rec.peer, &c->peer, sizeof(h->rec.peer));
+	/* Its listener as the running set names it (a reload may have
+	 * renamed the one it was accepted on). */
+	snprintf(h->listener, sizeof(h->listener), "%s",
+	    (wl != NULL ? wl->l : c->l)->conf.name);
+	conn_release(w, c);
+}
+
+static int
+tcp_handover_take(struct worker *w, struct worker_handoffs *hs)
+{
+	struct take t = { hs, 0 };
+
+	tcp_each_conn(tcp_worker_of(w), take_one, &t);
+	return t.rc;
+}
+
+static void
 close_one(struct worker *w, struct conn *c, void *arg)
 {
 	conn_close(w, c, CLOSE_SHUTDOWN);
@@ -164,4 +273,8 @@ const struct worker_proto tcp_proto = {
 	.drain = tcp_drain,
 	.stop = tcp_stop,
 	.after_callbacks = tcp_batch_run_all,
+	.handover = tcp_handover,
+	.handover_pending = tcp_handover_pending,
+	.handover_take = tcp_handover_take,
+	.adopt = tcp_adopt,
 };

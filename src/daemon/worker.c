@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/addr.h"
 #include "common/clock.h"
@@ -30,6 +31,14 @@ worker_invoke_pending(struct ev_loop *loop)
 	for (int p = 0; p < CONF_PROTO_COUNT; p++)
 		if (w->env->protos[p]->after_callbacks != NULL)
 			w->env->protos[p]->after_callbacks(w);
+	if (w->handing_over) {
+		size_t n = 0;
+
+		for (int p = 0; p < CONF_PROTO_COUNT; p++)
+			if (w->env->protos[p]->handover_pending != NULL)
+				n += w->env->protos[p]->handover_pending(w);
+		__atomic_store_n(&w->flushing, (uint32_t)n, __ATOMIC_RELEASE);
+	}
 }
 
 /* The acknowledgement wait is a duration: on the monotonic clock, so a
@@ -251,6 +260,58 @@ worker_drain(struct worker *w)
 	worker_check_drained(w);
 }
 
+/* A restart: like a drain's start, but the protocols keep their
+ * connections for the next echod (handover.c takes them). */
+static void
+worker_handover(struct worker *w)
+{
+	size_t n = 0;
+
+	w->draining = 1;	/* no listener is watched again */
+	w->handing_over = 1;
+	/* Accepting stops (new connections wait in the backlog for the next
+	 * echod); a protocol without connections (UDP) serves on until the
+	 * worker stops, right before echod exits. */
+	for (size_t i = 0; i < w->nwls; i++)
+		if (wl_proto(w->wls[i])->handover != NULL)
+			ev_io_stop(w->loop, &w->wls[i]->io);
+	for (int p = 0; p < CONF_PROTO_COUNT; p++) {
+		if (w->env->protos[p]->handover != NULL)
+			w->env->protos[p]->handover(w);
+		if (w->env->protos[p]->handover_pending != NULL)
+			n += w->env->protos[p]->handover_pending(w);
+	}
+	__atomic_store_n(&w->flushing, (uint32_t)n, __ATOMIC_RELEASE);
+}
+
+static void
+worker_take(struct worker *w, struct worker_handoffs *hs)
+{
+	for (int p = 0; p < CONF_PROTO_COUNT; p++)
+		if (w->env->protos[p]->handover_take != NULL &&
+		    w->env->protos[p]->handover_take(w, hs) < 0)
+			log_err(w->log, "worker %u: out of memory handing "
+			    "connections over; closed the rest", w->index);
+}
+
+static void
+worker_adopt(struct worker *w, const struct worker_handoffs *hs)
+{
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct worker_handoff *h = &hs->v[i];
+		struct wlistener *wl = NULL;
+
+		for (size_t j = 0; j < w->nwls && wl == NULL; j++)
+			if (w->wls[j]->l == h->l)
+				wl = w->wls[j];
+		if (wl == NULL || wl_proto(wl)->adopt == NULL) {
+			close(h->rec.fd);	/* its listener is not served */
+			continue;
+		}
+		wl_proto(wl)->adopt(wl, h);
+	}
+}
+
 static void
 worker_stop(struct worker *w)
 {
@@ -273,7 +334,8 @@ worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = ev_userdata(loop);
 	struct listener **set;
-	bool apply, drain, stop;
+	struct worker_handoffs *take, *adopt;
+	bool apply, drain, stop, handover;
 	uint64_t seq;
 	size_t n;
 
@@ -282,14 +344,24 @@ worker_cmd_cb(struct ev_loop *loop, ev_async *a, int revents)
 	apply = w->cmd_apply;
 	drain = w->cmd_drain;
 	stop = w->cmd_stop;
+	handover = w->cmd_handover;
+	take = w->cmd_take;
+	adopt = w->cmd_adopt;
 	set = w->cmd_set;
 	n = w->cmd_nset;
-	w->cmd_apply = w->cmd_drain = w->cmd_stop = false;
+	w->cmd_apply = w->cmd_drain = w->cmd_stop = w->cmd_handover = false;
+	w->cmd_take = w->cmd_adopt = NULL;
 	pthread_mutex_unlock(&w->mu);
 	if (seq == w->cmd_done)		/* only this thread writes cmd_done */
 		return;
 	if (apply)
 		worker_apply(w, set, n);
+	if (adopt != NULL)
+		worker_adopt(w, adopt);
+	if (handover && !w->draining)
+		worker_handover(w);
+	if (take != NULL)
+		worker_take(w, take);
 	if (drain && !w->draining)
 		worker_drain(w);
 	if (stop)
@@ -324,6 +396,13 @@ worker_post(struct worker *w, enum worker_cmd cmd, struct listener **set,
 		break;
 	case WORKER_STOP:
 		w->cmd_stop = true;
+		break;
+	case WORKER_HANDOVER:
+		w->cmd_handover = true;
+		break;
+	case WORKER_TAKE:
+	case WORKER_ADOPT:
+		rc = -1;	/* they carry a list: worker_command_handoff */
 		break;
 	}
 	if (rc == 0)
@@ -368,6 +447,33 @@ worker_command(struct worker *w, enum worker_cmd cmd, struct listener **set,
 	if (worker_post(w, cmd, set, nset) < 0)
 		return -1;
 	return worker_wait(w, clock_mono() + WORKER_COMMAND_WAIT);
+}
+
+int
+worker_command_handoff(struct worker *w, enum worker_cmd cmd,
+    struct worker_handoffs *hs)
+{
+	struct worker_handoffs **slot = cmd == WORKER_TAKE ? &w->cmd_take :
+	    cmd == WORKER_ADOPT ? &w->cmd_adopt : NULL;
+
+	if (slot == NULL)
+		return worker_command(w, cmd, NULL, 0);
+	pthread_mutex_lock(&w->mu);
+	if (*slot != NULL) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;	/* never overwrite what it has not read */
+	}
+	*slot = hs;
+	w->cmd_seq++;
+	pthread_mutex_unlock(&w->mu);
+	ev_async_send(w->loop, &w->cmd_async);
+	return worker_wait(w, clock_mono() + WORKER_COMMAND_WAIT);
+}
+
+uint32_t
+worker_flushing(struct worker *w)
+{
+	return __atomic_load_n(&w->flushing, __ATOMIC_ACQUIRE);
 }
 
 void

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/stats.h"
 #include "conf/conf.h"
+#include "daemon/fdstore.h"
 
 struct listener;
 struct worker;
@@ -43,6 +44,17 @@ struct wlistener {
 	struct listener *l;
 	struct stats *st;		/* this worker's counters for l */
 	void *state;			/* the protocol's, for this pair */
+};
+
+/* A connection on its way to or from the next echod (handover.c). */
+struct worker_handoff {
+	struct fdstore_conn rec;	/* its socket and state */
+	char listener[CONF_NAME_MAX];	/* take: its listener's name */
+	struct listener *l;		/* adopt: the listener it joins */
+};
+struct worker_handoffs {
+	struct worker_handoff *v;
+	size_t n, cap;
 };
 
 /* What a protocol gives the workers.  Every hook runs on the worker's
@@ -66,6 +78,17 @@ struct worker_proto {
 	void (*stop)(struct worker *w);
 	/* Once per loop iteration, after libev invoked every callback. */
 	void (*after_callbacks)(struct worker *w);
+	/* A restart's hand-over: stop reading, write out what is pending. */
+	void (*handover)(struct worker *w);
+	/* Connections still writing out. */
+	size_t (*handover_pending)(struct worker *w);
+	/* Give up (append to hs, without closing) every connection that
+	 * wrote everything out; close the others as a drain deadline does.
+	 * -1 when out of memory (what was not appended is closed). */
+	int (*handover_take)(struct worker *w, struct worker_handoffs *hs);
+	/* Take over a connection of the previous echod into wl: h->rec.fd
+	 * belongs to the protocol from then on. */
+	void (*adopt)(struct wlistener *wl, const struct worker_handoff *h);
 };
 
 /* What the daemon gives every worker; it outlives them. */
@@ -84,6 +107,9 @@ enum worker_cmd {
 	WORKER_APPLY,	/* serve exactly the listeners in cmd_set */
 	WORKER_DRAIN,	/* stop accepting, finish connections gracefully */
 	WORKER_STOP,	/* close everything now and leave the loop */
+	WORKER_HANDOVER,/* a restart: stop accepting and reading, write out */
+	WORKER_TAKE,	/* give up the written-out connections (cmd_take) */
+	WORKER_ADOPT,	/* take over the connections in cmd_adopt */
 };
 
 struct worker {
@@ -107,6 +133,8 @@ struct worker {
 	struct listener **cmd_set;	/* WORKER_APPLY: the set to serve */
 	size_t cmd_nset;
 	bool cmd_apply, cmd_drain, cmd_stop;	/* posted, not yet taken */
+	bool cmd_handover;
+	struct worker_handoffs *cmd_take, *cmd_adopt;	/* NULL: none */
 	uint64_t cmd_seq, cmd_done;	/* commands posted, acknowledged */
 
 	struct wlistener **wls;		/* listeners being served */
@@ -115,6 +143,9 @@ struct worker {
 	uint32_t nconns;		/* open connections, all protocols */
 	int draining;
 	int drained;			/* atomic: read by main */
+	int handing_over;
+	uint32_t flushing;		/* atomic: connections still writing
+					 * out in a hand-over, read by main */
 	struct log_ratelimit peer_rl;	/* peer-caused messages */
 };
 
@@ -136,6 +167,12 @@ bool worker_idle(struct worker *w);
 #define WORKER_COMMAND_WAIT 10.0
 int worker_command(struct worker *w, enum worker_cmd cmd,
     struct listener **set, size_t nset);
+/* Post WORKER_HANDOVER, WORKER_TAKE or WORKER_ADOPT (with hs) and wait
+ * WORKER_COMMAND_WAIT seconds.  0/-1. */
+int worker_command_handoff(struct worker *w, enum worker_cmd cmd,
+    struct worker_handoffs *hs);
+/* In a hand-over: connections of w still writing out. */
+uint32_t worker_flushing(struct worker *w);
 void worker_join(struct worker *w);
 void worker_free(struct worker *w);
 int worker_is_drained(struct worker *w);

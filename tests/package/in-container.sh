@@ -5,13 +5,7 @@
 # and service-echo (the autopkgtest).  Prints exactly 17 TAP results without
 # numbers ("ok - ..." / "not ok - ..."); t-deb.sh numbers them.  Steps that
 # fail do not stop the run, so later results still come out.
-set -u
-export DEBIAN_FRONTEND=noninteractive
-cd "$SDLAB_IN" || exit 99
-{ read -r V1; read -r V2; } < versions
-arch=$(dpkg --print-architecture)
-DEB1=$SDLAB_IN/debs/echod_${V1}_${arch}.deb
-DEB2=$SDLAB_IN/debs/echod_${V2}_${arch}.deb
+. "$SDLAB_IN/container-lib.sh" || exit 99
 CONF=/etc/echod.conf
 log=$SDLAB_OUT/steps.log
 

@@ -76,6 +76,17 @@ need_cmd() {
 		command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"
 	done
 }
+# need_notify [CMD...]: the start of the tests with a NOTIFY_SOCKET of
+# their own: echod built, python3, ss (and CMDs), systemd-lab's notify-recv;
+# sets P1 (a free port), conf and out (where notify-recv writes).
+need_notify() {
+	need_echod
+	need_cmd python3 ss "$@"
+	[ -x "$SDLAB/notify-recv" ] || skip_all "systemd-lab notify-recv not found"
+	P1=$(free_port)
+	conf=$T_DIR/echod.conf
+	out=$T_DIR/notify.txt
+}
 need_echod() {
 	[ -x "$ECHOD" ] || skip_all "echod not built"
 	[ -x "$ECHOCTL" ] || skip_all "echoctl not built"

@@ -4,14 +4,9 @@
 # MONOTONIC_USEC then READY=1 around a good and a failed reload (STATUS says
 # why), WATCHDOG=1 when WATCHDOG_USEC is set, STOPPING=1 on drain.
 . "$(dirname "$0")/lib.sh"
-need_echod
-need_cmd python3 socat ss
-[ -x "$SDLAB/notify-recv" ] || skip_all "systemd-lab notify-recv not found"
+need_notify socat
 plan 13
 
-P1=$(free_port)
-conf=$T_DIR/echod.conf
-out=$T_DIR/notify.txt
 write_conf "$conf" tcp-main tcp "$P1"
 # Neither notify-recv nor echod may hold the TAP pipe: an orphan would
 # keep make check waiting for ever.

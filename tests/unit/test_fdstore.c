@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,17 +104,27 @@ test_records(void **state)
 {
 	struct fdstore_conn in[3] = {
 		{ .fd = 7, .age_ns = 1, .idle_ns = 2, .bytes_in = 3,
-		  .bytes_out = 4, .flags = FDSTORE_F_PEER_EOF },
+		  .bytes_out = 4, .flags = FDSTORE_F_LINGER },
 		{ .fd = 8, .age_ns = UINT64_MAX, .idle_ns = 0,
 		  .bytes_in = 1ull << 40, .bytes_out = (1ull << 40) - 5,
 		  .flags = FDSTORE_F_ONESHOT_DONE },
 		{ .fd = 9 },
 	}, out[3];
+	struct sockaddr_in6 *a6 = &in[1].peer.in6;
+	struct sockaddr_in *a4 = &in[0].peer.in4;
 	unsigned char buf[4096];
 	uint64_t sent = 0;
 	ssize_t len;
 
 	(void)state;
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(4242);
+	a4->sin_addr.s_addr = htonl(0x7f000001);
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(7);
+	a6->sin6_scope_id = 3;
+	a6->sin6_addr.s6_addr[15] = 1;
+	in[1].proxied = true;
 	len = fdstore_msg_encode(in, 3, 123456789, buf, sizeof(buf));
 	assert_true(len > 0);
 	memset(out, 0, sizeof(out));
@@ -126,7 +137,16 @@ test_records(void **state)
 		assert_int_equal(out[i].bytes_in, in[i].bytes_in);
 		assert_int_equal(out[i].bytes_out, in[i].bytes_out);
 		assert_int_equal(out[i].flags, in[i].flags);
+		assert_int_equal(out[i].proxied, in[i].proxied);
+		assert_int_equal(out[i].peer.sa.sa_family,
+		    in[i].peer.sa.sa_family);
 	}
+	assert_int_equal(out[0].peer.in4.sin_port, htons(4242));
+	assert_int_equal(out[0].peer.in4.sin_addr.s_addr, htonl(0x7f000001));
+	assert_int_equal(out[1].peer.in6.sin6_port, htons(7));
+	assert_int_equal(out[1].peer.in6.sin6_scope_id, 3);
+	assert_memory_equal(&out[1].peer.in6.sin6_addr, &a6->sin6_addr, 16);
+	assert_int_equal(out[2].peer.sa.sa_family, AF_UNSPEC);
 	/* Too small, too many, not ours, cut short. */
 	assert_int_equal(fdstore_msg_encode(in, 3, 0, buf, 60), -1);
 	assert_int_equal(fdstore_msg_encode(in, FDSTORE_PER_MSG + 1, 0, buf,
@@ -147,10 +167,10 @@ test_records(void **state)
 static void
 test_longer_records(void **state)
 {
-	unsigned char buf[24 + 2 * 56];
+	unsigned char buf[24 + 2 * 72];
 	struct fdstore_conn out[2];
 	uint64_t v = 42, sent = 0;
-	uint16_t h[4] = { 2, 56, 2, 0 };
+	uint16_t h[4] = { 2, 72, 2, 0 };
 
 	(void)state;
 	memset(buf, 0xee, sizeof(buf));
@@ -160,12 +180,16 @@ test_longer_records(void **state)
 	for (int i = 0; i < 2; i++) {
 		uint64_t bi = 1000 + (uint64_t)i;
 
-		memcpy(buf + 24 + i * 56 + 16, &bi, 8);
+		memcpy(buf + 24 + i * 72 + 16, &bi, 8);
 	}
 	assert_int_equal(fdstore_msg_decode(buf, sizeof(buf), out, 2, &sent), 2);
 	assert_int_equal(sent, 42);
 	assert_int_equal(out[0].bytes_in, 1000);
 	assert_int_equal(out[1].bytes_in, 1001);
+	/* A record of the old size is refused: fields would be missing. */
+	h[1] = 40;
+	memcpy(buf + 4, h, sizeof(h));
+	assert_int_equal(fdstore_msg_decode(buf, sizeof(buf), out, 2, &sent), -1);
 }
 
 /* A listening socket on 127.0.0.1 and a way to make connections to it. */
@@ -329,7 +353,7 @@ test_carrier_messages(void **state)
 	assert_int_equal(nc, 1);
 }
 
-/* More than one carrier's queue holds (its send buffer: about 5000 with
+/* More than one carrier's queue holds (its send buffer: about 3000 with
  * these records): pack opens the next carrier.  Skipped where the fd
  * limit is too low for that many connections. */
 static void
