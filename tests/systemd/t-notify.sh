@@ -33,6 +33,9 @@ check "WATCHDOG=1 pings (WATCHDOG_USEC=600000)" wait_for 30 sh -c "[ \$(grep -c 
 n0=$(wc -l < "$out")
 write_conf "$conf" tcp-main tcp "$P1" tcp-b tcp "$(free_port)"
 ctl reload > "$T_DIR/reload.out" 2>&1 || bail "reload failed: $(cat "$T_DIR/reload.out")"
+# echoctl returns once echod sent READY=1; the receiver writes it to $out
+# a moment later.
+wait_for 20 sh -c "tail -n +$((n0 + 1)) '$out' | grep -q 'READY=1'"
 tail -n +"$((n0 + 1))" "$out" | grep -v 'WATCHDOG=1$' > "$T_DIR/reload1.txt"
 check "good reload: RELOADING=1 with MONOTONIC_USEC, then READY=1" python3 - "$T_DIR/reload1.txt" <<'PY'
 import sys, time
