@@ -414,6 +414,7 @@ watch_signals(struct echod *d)
 	ev_timer_init(&d->status_timer, status_cb, d->conf->status_interval,
 	    d->conf->status_interval);
 	ev_timer_start(d->loop, &d->status_timer);
+	memtrim_start(&d->memtrim, d->loop, &d->log);
 }
 
 static int
@@ -439,6 +440,7 @@ start(struct echod *d)
 	    (d->conf->log_target == CONF_LOG_AUTO && service_stderr_is_journal()))
 		service_log_to_journal(&d->log);
 	daemon_apply_log_level(d);
+	memtrim_tune();
 	log_event(&d->log, LOG_LVL_INFO, LOG_EV_STARTING, NULL, 0,
 	    "echod %s starting (%s)", version_string(), d->conf_path);
 	if (start_workers(d) < 0)
@@ -476,6 +478,7 @@ teardown(struct echod *d)
 	if (d->loop != NULL) {
 		ev_timer_stop(d->loop, &d->drain_timer);
 		ev_timer_stop(d->loop, &d->status_timer);
+		memtrim_stop(&d->memtrim, d->loop);
 	}
 	if (d->loop != NULL)
 		unwatch_handover(d);

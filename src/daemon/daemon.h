@@ -25,6 +25,7 @@
 #include "conf/diags.h"
 #include "common/log.h"
 #include "common/stats.h"
+#include "daemon/memtrim.h"
 #include "daemon/tcp.h"
 #include "daemon/worker.h"
 
@@ -72,6 +73,7 @@ struct echod {
 	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
 	ev_timer drain_timer;		/* drain deadline */
 	ev_timer status_timer;		/* STATUS= refresh, periodic summary */
+	struct memtrim memtrim;		/* freed heap back to the kernel */
 	ev_async drained;		/* a worker finished draining */
 	ev_async acked;			/* a worker acknowledged a command */
 	/* Removed listeners whose sockets wait for every worker to take the

@@ -5,8 +5,8 @@
  *
  * A batch saves the kernel entries of the system calls it replaces, but
  * each operation costs the ring some bookkeeping, and each connection
- * reads into its own 64 KiB slice, which large reads pull through the
- * cache.  bench/batch_cost times both ways on the server side (thread CPU
+ * reads into its own slice of the arena, which large reads pull through
+ * the cache.  bench/batch_cost times both ways on the server side (thread CPU
  * time, loopback, this 2-CPU VM on Linux 6.18): against recv+send, a batch
  * costs 1.16x at 1 readable connection, 1.05x at 4, 1.01x at 12-16, 0.97x
  * at 24, 0.94x at 32 and 0.90x at 64 for 64-byte messages; for 16 KiB and
@@ -33,7 +33,11 @@
 #include "daemon/tcp_conn.h"
 
 #define TCP_BATCH_MAX 32
-#define TCP_BATCH_SLICE (64 * 1024)	/* a read per connection per batch */
+/* A read per connection per batch.  The batch is for small messages: a
+ * read of TCP_BULK_READ or more takes the connection off it, so a slice
+ * need not hold more than a few of those, and the arena's pages (touched
+ * once, resident from then on) stay at 512 KiB per worker. */
+#define TCP_BATCH_SLICE (16 * 1024)
 /* Fewer queued connections than this: each takes the plain path. */
 #define TCP_BATCH_MIN 20
 
