@@ -39,7 +39,12 @@ static const enum stat_id close_reason_stats[] = {
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 };
 
+/* Freed buffers kept for the next connection: at most SPARE_MAX, and at
+ * most SPARE_BYTES together, so that a listener of 16 MiB buffers keeps
+ * none idle.  All of one size: a buffer of another size (a reload changed
+ * buffer_size, or listeners differ) replaces them. */
 #define SPARE_MAX 16
+#define SPARE_BYTES (1024 * 1024)
 
 struct buf *
 tcp_buf_get(struct tcp_worker *tw, size_t cap)
@@ -49,9 +54,22 @@ tcp_buf_get(struct tcp_worker *tw, size_t cap)
 	return buf_new(cap);
 }
 
+static void
+spare_flush(struct tcp_worker *tw)
+{
+	while (tw->nspare > 0)
+		buf_free(tw->spare[--tw->nspare]);
+}
+
 void
 tcp_buf_put(struct tcp_worker *tw, struct buf *b)
 {
+	if (tw->nspare > 0 && tw->spare[0]->cap != b->cap)
+		spare_flush(tw);
+	if ((tw->nspare + 1) * b->cap > SPARE_BYTES) {
+		buf_free(b);
+		return;
+	}
 	if (tw->nspare == tw->spare_cap && tw->spare_cap < SPARE_MAX) {
 		size_t ncap = tw->spare_cap ? tw->spare_cap * 2 : 4;
 		struct buf **ns = realloc(tw->spare, ncap * sizeof(*ns));

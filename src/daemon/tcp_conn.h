@@ -67,7 +67,7 @@ struct tcp_worker {
 	 * peer does not take the echo at once. */
 	unsigned char *scratch;
 	size_t scratch_size;
-	struct buf **spare;		/* free buffers of the default size */
+	struct buf **spare;		/* free buffers, all of one size */
 	size_t nspare, spare_cap;
 	/* TCP echoes of this loop iteration (tcp_batch.c); iob NULL: one
 	 * system call per read and write. */
