@@ -56,7 +56,7 @@ heap_free_bytes(void)
 	return mi.fordblks;
 }
 
-bool
+static void
 memtrim_check(struct memtrim *m)
 {
 	size_t now = heap_free_bytes();
@@ -66,13 +66,10 @@ memtrim_check(struct memtrim *m)
 	if (now < m->baseline)
 		m->baseline = now;
 	if (now - m->baseline < MEMTRIM_MIN)
-		return false;
+		return;
 	malloc_trim(0);
-	m->trims++;
 	m->baseline = heap_free_bytes();
-	log_debug(m->log, "gave %zu kB of freed heap back to the kernel",
-	    now / 1024);
-	return true;
+	log_debug(m->log, "heap trimmed: %zu kB of it free", now / 1024);
 }
 #else
 static size_t
@@ -81,11 +78,10 @@ heap_free_bytes(void)
 	return 0;
 }
 
-bool
+static void
 memtrim_check(struct memtrim *m)
 {
 	(void)m;
-	return false;
 }
 #endif
 
@@ -101,7 +97,6 @@ void
 memtrim_start(struct memtrim *m, struct ev_loop *loop, struct logger *log)
 {
 	m->log = log;
-	m->trims = 0;
 	m->baseline = heap_free_bytes();
 	ev_timer_init(&m->timer, memtrim_cb, MEMTRIM_PERIOD, MEMTRIM_PERIOD);
 	ev_timer_start(loop, &m->timer);
