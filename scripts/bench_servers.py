@@ -29,7 +29,7 @@ def srv_epoll(ctx, tcp, udp):
              '-p', str(tcp), '-u', str(udp)]]
 
 
-def srv_echod(ctx, tcp, udp):
+def srv_echod(ctx, tcp, udp, settings=()):
     echod = os.path.join(ctx.build, 'src', 'echod')
     sample = os.path.join(TOP, 'conf', 'echod.conf')
     if not os.access(echod, os.X_OK) or not os.path.exists(sample):
@@ -51,18 +51,44 @@ def srv_echod(ctx, tcp, udp):
         # max_connections(_total) allow; those limits are all it changes.
         text = re.sub(r'(\bmax_connections(?:_total)?\s*[=:]\s*)\d+',
                       rf'\g<1>{ctx.max_conns}', text)
+    for name, value in settings:
+        # A variant for an A/B: one global setting of the sample changed.
+        text, n = re.subn(rf'^{name}\s*=\s*[^;]*;', f'{name} = {value};',
+                          text, flags=re.M)
+        if n != 1:
+            raise RuntimeError(f'conf/echod.conf has no {name} line')
     conf = ctx.path('echod.conf')
     with open(conf, 'w') as f:
         f.write(text)
     return [[echod, '-c', conf]]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def srv_python(ctx, tcp, udp, uvloop=False):
     argv = [PY, os.path.join(TOP, 'bench', 'seed_server.py'), '--host', HOST,
             '--tcp', str(tcp), '--udp', str(udp)]
     return [argv + (['--uvloop'] if uvloop else [])]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def srv_inetd(ctx, tcp, udp):
     conf = ctx.path('inetd.conf')
     with open(conf, 'w') as f:
@@ -73,7 +99,17 @@ def srv_inetd(ctx, tcp, udp):
                         ['/usr/sbin/inetd', '-i', '-q', '4096', '-R',
                          '100000000', conf])]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def xinetd_binary(ctx):
     """xinetd conflicts with openbsd-inetd: unpack its .deb, run it from
     there.  Kept in a cache directory between runs."""
@@ -107,7 +143,17 @@ def srv_xinetd(ctx, tcp, udp):
                         [xinetd_binary(ctx), '-dontfork', '-stayalive', '-f',
                          conf, '-pidfile', ctx.path('xinetd.pid')])]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def srv_socat(ctx, tcp, udp):
     return [['socat', '-lf', '/dev/null',
              f'TCP-LISTEN:{tcp},bind={HOST},reuseaddr,fork,backlog=4096',
@@ -115,18 +161,48 @@ def srv_socat(ctx, tcp, udp):
             ['socat', '-lf', '/dev/null',
              f'UDP-RECVFROM:{udp},bind={HOST},fork', 'EXEC:cat']]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def srv_ncat(ctx, tcp, udp):
     return [['ncat', '-l', HOST, str(tcp), '-k', '-m', '100000',
              '--exec', '/bin/cat'],
             ['ncat', '-u', '-l', HOST, str(udp), '-k', '--exec', '/bin/cat']]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 def srv_sd(ctx, tcp, udp):
     return [['systemd-socket-activate', '-l', f'{HOST}:{tcp}', '--inetd',
              '-a', 'cat']]
 
-
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
+]
 SERVERS = [
     # name, label, start, has udp
     ('epoll', 'trivial epoll echo in C', srv_epoll, True),
@@ -139,4 +215,16 @@ SERVERS = [
     ('socat', 'socat fork EXEC:cat', srv_socat, True),
     ('ncat', 'ncat -k --exec cat', srv_ncat, True),
     ('sd-activate', 'systemd-socket-activate --inetd -a cat', srv_sd, False),
+]
+
+# Not run unless named in --servers: echod with one design choice undone,
+# for the A/B of that choice against the sample config in the same run.
+VARIANTS = [
+    ('echod-nosplice', 'echod, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
+    ('echod-nouring', 'echod, io_uring = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
+    ('echod-plain', 'echod, io_uring = false, splice = false',
+     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
+                                         ('splice', 'false')]), True),
 ]

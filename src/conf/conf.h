@@ -64,6 +64,7 @@ struct conf {
 	int log_target;			/* CONF_LOG_* */
 	uint32_t workers;		/* 0 = one per CPU */
 	bool io_uring;			/* batch TCP I/O (iobatch.h) if possible */
+	bool splice;			/* bulk TCP echoes by splice(2) */
 	double drain_timeout;		/* seconds */
 	bool restart_keeps_connections;	/* hand over at a restart (fdstore.h) */
 	double status_interval;		/* seconds between STATUS/summary updates */

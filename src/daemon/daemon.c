@@ -149,6 +149,7 @@ start_workers(struct echod *d)
 {
 	d->workers_setting = d->conf->workers;
 	d->io_uring_setting = d->conf->io_uring;
+	d->splice_setting = d->conf->splice;
 	d->nworkers = d->conf->workers ? d->conf->workers : cpu_count();
 	if (d->nworkers > MAX_WORKERS)
 		d->nworkers = MAX_WORKERS;
@@ -157,7 +158,8 @@ start_workers(struct echod *d)
 		return -1;
 	d->wenv = (struct worker_env){
 		.log = &d->log, .nworkers = d->nworkers,
-		.io_uring = d->io_uring_setting, .main_loop = d->loop,
+		.io_uring = d->io_uring_setting, .splice = d->splice_setting,
+		.main_loop = d->loop,
 		.drained = &d->drained, .acked = &d->acked,
 		.tcp_totals = &d->tcp_totals,
 		.protos = { [CONF_TCP] = &tcp_proto, [CONF_UDP] = &udp_proto,
@@ -184,6 +186,11 @@ start_workers(struct echod *d)
 		log_notice(&d->log, "%u worker(s), one system call per TCP "
 		    "read and write: %s", d->nworkers,
 		    tcp_batch_off_reason(d->workers[0]));
+	if (tcp_splice_off_reason(d->workers[0]) == NULL)
+		log_info(&d->log, "bulk TCP echoes by splice");
+	else
+		log_notice(&d->log, "bulk TCP echoes by recv and send: %s",
+		    tcp_splice_off_reason(d->workers[0]));
 	return 0;
 }
 

@@ -61,6 +61,7 @@ struct echod {
 	uint32_t nworkers;
 	uint32_t workers_setting;	/* workers and io_uring as read at start */
 	bool io_uring_setting;
+	bool splice_setting;
 	struct tcp_totals tcp_totals;	/* TCP connections of all workers */
 	struct worker_env wenv;		/* what every worker is given */
 	struct service *service;	/* systemd: notify, fds, watchdog */

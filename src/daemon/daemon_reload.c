@@ -335,6 +335,9 @@ warn_start_only(struct echod *d, const struct conf *nc)
 	if (nc->io_uring != d->io_uring_setting)
 		log_warn(&d->log, "%s: io_uring = %s takes effect at the next "
 		    "start", d->conf_path, nc->io_uring ? "true" : "false");
+	if (nc->splice != d->splice_setting)
+		log_warn(&d->log, "%s: splice = %s takes effect at the next "
+		    "start", d->conf_path, nc->splice ? "true" : "false");
 }
 
 /* Why a reload cannot start now, into out and the log; 0 if it can. */

@@ -439,6 +439,9 @@ conn_read_direct(struct worker *w, struct conn *c)
 	ssize_t n, m;
 	enum close_reason why;
 
+	if (c->bulk && tw->bulk_echo != NULL &&
+	    tw->bulk_echo(w, c, &why) == 0)
+		return why;
 	n = recv(c->io.fd, tw->scratch, conn_direct_max(c, tw->scratch_size), 0);
 	why = conn_direct_got(w, c, n, errno);
 	if (why != CLOSE_NONE || n <= 0)

@@ -28,5 +28,8 @@ extern const struct worker_proto tcp_proto;
 /* NULL when the worker batches its TCP reads and writes through io_uring,
  * else why it makes one system call each. */
 const char *tcp_batch_off_reason(const struct worker *w);
+/* NULL when the worker echoes bulk connections by splice(2), else why
+ * not. */
+const char *tcp_splice_off_reason(const struct worker *w);
 
 #endif

@@ -79,6 +79,14 @@ struct tcp_worker {
 	/* Set when batching: takes a readable connection instead of the
 	 * plain read-and-echo (tcp_batch_add), so tcp.c needs no batch. */
 	void (*queue_read)(struct worker *w, struct conn *c);
+	/* Set when splicing (tcp_splice.c): echoes a bulk connection with
+	 * nothing pending instead of the read into scratch (0, *why set), or
+	 * finds that splice does not work here (-1: read as without it). */
+	int (*bulk_echo)(struct worker *w, struct conn *c,
+	    enum close_reason *why);
+	int pipe[2];			/* empty between two bulk_echo calls */
+	size_t pipe_size;
+	char splice_why[128];		/* why bulk_echo is NULL */
 	ev_timer sweep;			/* max_lifetime, stall_timeout */
 	LIST_HEAD(, pconn) pending;	/* waiting for their PROXY header */
 	/* A restart's hand-over (tcp_worker.c): connections only write out
@@ -285,6 +293,12 @@ void tcp_unreserve(struct worker *w, struct listener *l);
 void tcp_proxy_start(struct worker *w, struct wlistener *wl, int fd,
     const struct sockaddr *peer, socklen_t len);
 void tcp_proxy_close_all(struct worker *w);
+
+/* tcp_splice.c: see there.  init leaves bulk_echo NULL when want is
+ * false or no pipe could be made (why in err). */
+int tcp_splice_init(struct tcp_worker *tw, bool want, char *err,
+    size_t errlen);
+void tcp_splice_free(struct tcp_worker *tw);
 
 /* tcp_batch.c: see there. */
 int tcp_batch_init(struct tcp_worker *tw, bool want, char *err,

@@ -226,6 +226,7 @@ tcp_worker_fini(struct worker *w)
 		buf_free(tw->spare[i]);
 	free(tw->spare);
 	tcp_batch_free(tw);
+	tcp_splice_free(tw);
 	free(tw->scratch);
 	free(tw);
 	w->state[CONF_TCP] = NULL;
@@ -250,6 +251,8 @@ tcp_worker_init(struct worker *w, char *err, size_t errlen)
 	if (tcp_batch_init(tw, w->env->io_uring, tw->iob_why,
 	    sizeof(tw->iob_why)) == 0)
 		tw->queue_read = tcp_batch_add;
+	(void)tcp_splice_init(tw, w->env->splice, tw->splice_why,
+	    sizeof(tw->splice_why));
 	ev_timer_init(&tw->sweep, sweep_cb, SWEEP_SEC, SWEEP_SEC);
 	ev_timer_start(w->loop, &tw->sweep);
 	return 0;
@@ -261,6 +264,14 @@ tcp_batch_off_reason(const struct worker *w)
 	const struct tcp_worker *tw = tcp_worker_of(w);
 
 	return tw->iob != NULL ? NULL : tw->iob_why;
+}
+
+const char *
+tcp_splice_off_reason(const struct worker *w)
+{
+	const struct tcp_worker *tw = tcp_worker_of(w);
+
+	return tw->bulk_echo != NULL ? NULL : tw->splice_why;
 }
 
 const struct worker_proto tcp_proto = {

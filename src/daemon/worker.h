@@ -96,6 +96,7 @@ struct worker_env {
 	struct logger *log;
 	uint32_t nworkers;
 	bool io_uring;			/* the setting, as read at start */
+	bool splice;			/* likewise */
 	struct ev_loop *main_loop;
 	ev_async *drained;		/* sent when a worker finished draining */
 	ev_async *acked;		/* sent when a worker acknowledged */

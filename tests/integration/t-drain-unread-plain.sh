@@ -1,4 +1,5 @@
 #!/bin/sh
-# t-drain-unread.sh on the plain path: io_uring = false, one system call per TCP read
-# and write (the path echod takes where io_uring is not allowed).
-ECHOD_IO_URING=false exec sh "$(dirname "$0")/t-drain-unread.sh"
+# t-drain-unread.sh on the plain path: io_uring = false and splice = false, one
+# system call per TCP read and write (the path echod takes where neither is
+# allowed).
+ECHOD_IO_URING=false ECHOD_SPLICE=false exec sh "$(dirname "$0")/t-drain-unread.sh"

@@ -11,6 +11,7 @@ P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
 io_uring = $IO_URING;
+splice = $SPLICE;
 control_socket = "";
 drain_timeout = "DRAIN";
 listeners = (

@@ -10,6 +10,7 @@ P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
 io_uring = $IO_URING;
+splice = $SPLICE;
 control_socket = "";
 listeners = (
 	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
