@@ -62,33 +62,13 @@ def srv_echod(ctx, tcp, udp, settings=()):
         f.write(text)
     return [[echod, '-c', conf]]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def srv_python(ctx, tcp, udp, uvloop=False):
     argv = [PY, os.path.join(TOP, 'bench', 'seed_server.py'), '--host', HOST,
             '--tcp', str(tcp), '--udp', str(udp)]
     return [argv + (['--uvloop'] if uvloop else [])]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def srv_inetd(ctx, tcp, udp):
     conf = ctx.path('inetd.conf')
     with open(conf, 'w') as f:
@@ -99,17 +79,7 @@ def srv_inetd(ctx, tcp, udp):
                         ['/usr/sbin/inetd', '-i', '-q', '4096', '-R',
                          '100000000', conf])]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def xinetd_binary(ctx):
     """xinetd conflicts with openbsd-inetd: unpack its .deb, run it from
     there.  Kept in a cache directory between runs."""
@@ -143,17 +113,7 @@ def srv_xinetd(ctx, tcp, udp):
                         [xinetd_binary(ctx), '-dontfork', '-stayalive', '-f',
                          conf, '-pidfile', ctx.path('xinetd.pid')])]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def srv_socat(ctx, tcp, udp):
     return [['socat', '-lf', '/dev/null',
              f'TCP-LISTEN:{tcp},bind={HOST},reuseaddr,fork,backlog=4096',
@@ -161,48 +121,18 @@ def srv_socat(ctx, tcp, udp):
             ['socat', '-lf', '/dev/null',
              f'UDP-RECVFROM:{udp},bind={HOST},fork', 'EXEC:cat']]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def srv_ncat(ctx, tcp, udp):
     return [['ncat', '-l', HOST, str(tcp), '-k', '-m', '100000',
              '--exec', '/bin/cat'],
             ['ncat', '-u', '-l', HOST, str(udp), '-k', '--exec', '/bin/cat']]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 def srv_sd(ctx, tcp, udp):
     return [['systemd-socket-activate', '-l', f'{HOST}:{tcp}', '--inetd',
              '-a', 'cat']]
 
-# Not run unless named in --servers: echod with one design choice undone,
-# for the A/B of that choice against the sample config in the same run.
-VARIANTS = [
-    ('echod-nosplice', 'echod, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('splice', 'false')]), True),
-    ('echod-nouring', 'echod, io_uring = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false')]), True),
-    ('echod-plain', 'echod, io_uring = false, splice = false',
-     lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
-                                         ('splice', 'false')]), True),
-]
+
 SERVERS = [
     # name, label, start, has udp
     ('epoll', 'trivial epoll echo in C', srv_epoll, True),
