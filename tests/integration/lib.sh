@@ -348,7 +348,9 @@ echod_ep_up() {
 # wrappers) runs a test with one system call per read and write; by default
 # echod batches through io_uring where this kernel allows it.
 IO_URING=${ECHOD_IO_URING:-true}
-# and bulk connections echo by splice (ECHOD_SPLICE=false: recv and send).
+# These runs also turn on splice (off by default) for bulk connections, so
+# both optional paths are covered; the plain twins run neither
+# (ECHOD_SPLICE=false).
 SPLICE=${ECHOD_SPLICE:-true}
 
 # io_mode_logged: echod said at start which TCP I/O path it took, and it is
