@@ -106,8 +106,9 @@ splice_echo(struct worker *w, struct conn *c, enum close_reason *why)
 		return 0;
 	if (pipe_empty_into(tw, left) < 0) {
 		/* Cannot happen with a pipe only we use; if it does, the
-		 * bytes are lost: the connection ends as on a failed send. */
-		err = errno;
+		 * bytes are lost: the connection ends as on a failed send
+		 * (never as a transient one, which would keep scratch). */
+		err = errno == EAGAIN || errno == EWOULDBLOCK ? EIO : errno;
 		splice_off(w, "left bytes in its pipe", err);
 		*why = conn_direct_sent(w, c, tw->scratch, left, -1, err);
 		return 0;
