@@ -186,8 +186,12 @@ start_workers(struct echod *d)
 		log_notice(&d->log, "%u worker(s), one system call per TCP "
 		    "read and write: %s", d->nworkers,
 		    tcp_batch_off_reason(d->workers[0]));
+	/* Off by default: worth a notice only when asked for and refused. */
 	if (tcp_splice_off_reason(d->workers[0]) == NULL)
 		log_info(&d->log, "bulk TCP echoes by splice");
+	else if (!d->splice_setting)
+		log_info(&d->log, "bulk TCP echoes by recv and send: %s",
+		    tcp_splice_off_reason(d->workers[0]));
 	else
 		log_notice(&d->log, "bulk TCP echoes by recv and send: %s",
 		    tcp_splice_off_reason(d->workers[0]));
