@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback_pairs.h"
+
 #include "common/iobatch.h"
 
 #define MAXN 64
@@ -78,33 +80,6 @@ pairs_close(struct pairs *p)
 	}
 }
 
-/* The client side of one round (not timed): all send, later all drain. */
-static int
-clients_send(const struct pairs *p, const unsigned char *msg, size_t size)
-{
-	for (int i = 0; i < p->n; i++)
-		if (send(p->cfd[i], msg, size, 0) != (ssize_t)size)
-			return -1;
-	return 0;
-}
-
-static int
-clients_drain(const struct pairs *p, unsigned char *buf, size_t size)
-{
-	for (int i = 0; i < p->n; i++) {
-		size_t got = 0;
-
-		while (got < size) {
-			ssize_t r = recv(p->cfd[i], buf, size - got, 0);
-
-			if (r <= 0)
-				return -1;
-			got += (size_t)r;
-		}
-	}
-	return 0;
-}
-
 /* The server side, timed: echod's plain path, or its batch. */
 static void
 echo_plain(const struct pairs *p, unsigned char *scratch)
@@ -149,7 +124,7 @@ measure(struct iobatch *b, int n, size_t size, int rounds, unsigned char *mem)
 		int way = (r / BLOCK) & 1;
 		double t0;
 
-		if (clients_send(&p, msg, size) < 0)
+		if (clients_send(p.cfd, p.n, msg, size) < 0)
 			goto fail;
 		t0 = thread_cpu();
 		if (way == 0)
@@ -157,7 +132,7 @@ measure(struct iobatch *b, int n, size_t size, int rounds, unsigned char *mem)
 		else
 			echo_batch(&p, b, arena);
 		t[way] += thread_cpu() - t0;
-		if (clients_drain(&p, drain, size) < 0)
+		if (clients_drain(p.cfd, p.n, drain, size) < 0)
 			goto fail;
 	}
 	printf("%5d %7zu %10.3f %10.3f %7.3f\n", n, size,
@@ -169,25 +144,6 @@ fail:
 	perror("batch_cost: echo");
 	pairs_close(&p);
 	return -1;
-}
-
-static int
-parse_list(const char *s, long *out, int max, long lo, long hi)
-{
-	int n = 0;
-	char *end;
-
-	while (*s != '\0' && n < max) {
-		long v = strtol(s, &end, 10);
-
-		if (end == s || v < lo || v > hi)
-			return -1;
-		out[n++] = v;
-		s = *end == ',' ? end + 1 : end;
-		if (*end != ',' && *end != '\0')
-			return -1;
-	}
-	return n;
 }
 
 int

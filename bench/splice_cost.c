@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback_pairs.h"
+
 #define MAXN 64
 #define MAXSIZE (256 * 1024)
 #define BLOCK 32		/* rounds per block before switching ways */
@@ -86,33 +88,6 @@ pairs_close(struct pairs *p)
 		close(p->pipe[i][0]);
 		close(p->pipe[i][1]);
 	}
-}
-
-/* The client side of one round (not in the server's CPU time). */
-static int
-clients_send(const struct pairs *p, const unsigned char *msg, size_t size)
-{
-	for (int i = 0; i < p->n; i++)
-		if (send(p->cfd[i], msg, size, 0) != (ssize_t)size)
-			return -1;
-	return 0;
-}
-
-static int
-clients_drain(const struct pairs *p, unsigned char *buf, size_t size)
-{
-	for (int i = 0; i < p->n; i++) {
-		size_t got = 0;
-
-		while (got < size) {
-			ssize_t r = recv(p->cfd[i], buf, size - got, 0);
-
-			if (r <= 0)
-				return -1;
-			got += (size_t)r;
-		}
-	}
-	return 0;
 }
 
 /*
@@ -178,14 +153,14 @@ measure(int n, size_t size, int rounds, unsigned char *mem)
 		int way = (r / BLOCK) & 1;
 		double c0, w0 = clock_of(CLOCK_MONOTONIC);
 
-		if (clients_send(&p, msg, size) < 0)
+		if (clients_send(p.cfd, p.n, msg, size) < 0)
 			goto fail;
 		c0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
 		if ((way == 0 ? echo_plain(&p, scratch, size) :
 		    echo_splice(&p, size)) < 0)
 			goto fail;
 		cpu[way] += clock_of(CLOCK_THREAD_CPUTIME_ID) - c0;
-		if (clients_drain(&p, drain, size) < 0)
+		if (clients_drain(p.cfd, p.n, drain, size) < 0)
 			goto fail;
 		wall[way] += clock_of(CLOCK_MONOTONIC) - w0;
 	}
@@ -198,25 +173,6 @@ fail:
 	perror("splice_cost: echo");
 	pairs_close(&p);
 	return -1;
-}
-
-static int
-parse_list(const char *s, long *out, int max, long lo, long hi)
-{
-	int n = 0;
-	char *end;
-
-	while (*s != '\0' && n < max) {
-		long v = strtol(s, &end, 10);
-
-		if (end == s || v < lo || v > hi)
-			return -1;
-		out[n++] = v;
-		s = *end == ',' ? end + 1 : end;
-		if (*end != ',' && *end != '\0')
-			return -1;
-	}
-	return n;
 }
 
 int
