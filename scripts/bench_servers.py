@@ -29,6 +29,11 @@ def srv_epoll(ctx, tcp, udp):
              '-p', str(tcp), '-u', str(udp)]]
 
 
+def srv_uring(ctx, tcp, _udp):
+    return [[os.path.join(ctx.build, 'bench', 'uring_echo'), '-a', HOST,
+             '-p', str(tcp)]]
+
+
 def srv_echod(ctx, tcp, udp, settings=()):
     echod = os.path.join(ctx.build, 'src', 'echod')
     sample = os.path.join(TOP, 'conf', 'echod.conf')
@@ -157,4 +162,7 @@ VARIANTS = [
     ('echod-plain', 'echod, io_uring = false, splice = false',
      lambda c, t, u: srv_echod(c, t, u, [('io_uring', 'false'),
                                          ('splice', 'false')]), True),
+    # Not echod: the yardstick for a design with no epoll (TCP only).
+    ('uring', 'full io_uring echo in C (multishot receive)', srv_uring,
+     False),
 ]
