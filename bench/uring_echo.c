@@ -33,7 +33,7 @@
 #define BUFSZ 2048
 #define BGID 0
 
-enum op { OP_ACCEPT, OP_RECV, OP_SEND, OP_CLOSE };
+enum op { OP_ACCEPT, OP_RECV, OP_SEND };
 
 /* user_data: the operation in the top byte, the fd and buffer id below. */
 #define UD(op, fd, bid) (((uint64_t)(op) << 56) | ((uint64_t)(bid) << 32) | \
@@ -94,16 +94,6 @@ server_give_back(struct server *s, unsigned bid)
 }
 
 static void
-server_close(struct server *s, int fd)
-{
-	struct io_uring_sqe *sqe = server_sqe(s);
-
-	/* Cancels the multishot receive, which holds the file open. */
-	io_uring_prep_cancel_fd(sqe, fd, 0);
-	io_uring_sqe_set_data64(sqe, UD(OP_CLOSE, fd, 0));
-}
-
-static void
 server_accept(struct server *s)
 {
 	struct io_uring_sqe *sqe = server_sqe(s);
@@ -150,7 +140,11 @@ server_cqe(struct server *s, struct io_uring_cqe *cqe)
 
 		if (res < 0) {
 			server_give_back(s, bid);
-			server_close(s, fd);
+			/* Ends the multishot receive, whose last completion
+			 * closes the fd: closing it here would let a new
+			 * connection reuse the number while the receive is
+			 * still armed on the old file. */
+			(void)shutdown(fd, SHUT_RDWR);
 			break;
 		}
 		s->sent[bid] += (unsigned)res;
@@ -160,8 +154,6 @@ server_cqe(struct server *s, struct io_uring_cqe *cqe)
 			server_give_back(s, bid);
 		break;
 	}
-	case OP_CLOSE:
-		break;
 	}
 }
 
