@@ -1,7 +1,8 @@
 /*
  * tcp: the echo state machine of a connection: echo, backpressure,
- * half-close, idle timeout, drain, and the limits no event reports
- * (max_lifetime, stall_timeout, access re-check after a reload).
+ * half-close, idle timeout (its queues: idleq.c), drain, and the limits
+ * no event reports (max_lifetime, stall_timeout, access re-check after a
+ * reload).
  *
  * Life of a connection: accepted by a worker (tcp_accept.c) -> OPEN: each
  * readable event reads once into the worker's scratch buffer (or, batched
@@ -85,69 +86,6 @@ tcp_buf_put(struct tcp_worker *tw, struct buf *b)
 	} else {
 		buf_free(b);
 	}
-}
-
-static void
-idle_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct idleq *q = (struct idleq *)((char *)t -
-	    offsetof(struct idleq, timer));
-	struct worker *w = q->tw->w;
-	double now = w->now;
-	struct conn *c;
-
-	q->refs++;		/* the last close must not free q under us */
-	while ((c = TAILQ_FIRST(&q->conns)) != NULL &&
-	    c->last_active + q->timeout <= now + 1e-3)
-		conn_close(w, c, CLOSE_IDLE);
-	idleq_arm(q);
-	idleq_unref(q);
-}
-
-struct idleq *
-idleq_get(struct tcp_worker *tw, double timeout)
-{
-	struct idleq *q;
-
-	LIST_FOREACH(q, &tw->idleqs, link) {
-		if (q->timeout == timeout) {
-			q->refs++;
-			return q;
-		}
-	}
-	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return NULL;
-	TAILQ_INIT(&q->conns);
-	q->timeout = timeout;
-	q->refs = 1;
-	q->tw = tw;
-	ev_timer_init(&q->timer, idle_cb, 0, 0);
-	LIST_INSERT_HEAD(&tw->idleqs, q, link);
-	return q;
-}
-
-void
-idleq_unref(struct idleq *q)
-{
-	if (--q->refs > 0)
-		return;
-	ev_timer_stop(q->tw->w->loop, &q->timer);
-	LIST_REMOVE(q, link);
-	free(q);
-}
-
-void
-idleq_arm(struct idleq *q)
-{
-	struct ev_loop *loop = q->tw->w->loop;
-	struct conn *head = TAILQ_FIRST(&q->conns);
-	double at;
-
-	if (q->timeout <= 0 || head == NULL || ev_is_active(&q->timer))
-		return;
-	at = head->last_active + q->timeout - q->tw->w->now;
-	ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
-	ev_timer_start(loop, &q->timer);
 }
 
 /* A connection's addresses as text, for its log lines. */

@@ -47,7 +47,7 @@ tcp_wl_init(struct wlistener *wl, char *err, size_t errlen)
 	struct tcp_wl *t = calloc(1, sizeof(*t));
 
 	if (t == NULL || (t->q = idleq_get(tcp_worker_of(wl->w),
-	    wl->l->conf.idle_timeout)) == NULL) {
+	    wl->l->conf.idle_timeout, conn_close)) == NULL) {
 		free(t);
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -57,6 +57,9 @@ struct idleq {
 	uint32_t refs;
 	ev_timer timer;
 	struct tcp_worker *tw;
+	/* Closes a connection idle too long (conn_close: idleq.c must not
+	 * depend on tcp.c, which depends on it). */
+	void (*close)(struct worker *, struct conn *, enum close_reason);
 };
 
 /* A worker's TCP state (w->state[CONF_TCP]). */
@@ -255,7 +258,8 @@ struct buf *tcp_buf_get(struct tcp_worker *tw, size_t cap);
 void tcp_buf_put(struct tcp_worker *tw, struct buf *b);
 /* The queue for `timeout`, with a reference for the caller; NULL on no
  * memory. */
-struct idleq *idleq_get(struct tcp_worker *tw, double timeout);
+struct idleq *idleq_get(struct tcp_worker *tw, double timeout,
+    void (*close)(struct worker *, struct conn *, enum close_reason));
 void idleq_unref(struct idleq *q);
 /* Start the queue's timer for its least recently active connection. */
 void idleq_arm(struct idleq *q);
