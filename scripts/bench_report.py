@@ -71,15 +71,37 @@ def runs_of(results, name, kind, wl, part='runs'):
 
 
 def column(results, name, kind, wl, fn, part='runs'):
-    runs = runs_of(results, name, kind, wl, part)
-    return summary([fn(r) for r in good_runs(runs)]), problems_of(runs)
+    runs = good_runs(runs_of(results, name, kind, wl, part))
+    values = [v for v in (fn(r) for r in runs) if v is not None]
+    probs = problems_of(runs_of(results, name, kind, wl, part))
+    if runs and not values and not probs:
+        probs = 'server CPU below the clock tick'
+    return summary(values), probs
+
+
+# A CPU time read in clock ticks (/proc/PID/stat) that is only a few ticks
+# says nothing about the cost per operation: a server that stalled (ncat on
+# stream) would show 0 µs per MB, the best figure of the table.
+MIN_CPU_TICKS = 5
+
+
+def cpu_measurable(r):
+    if 'window_s' in r:                   # schedstat, in ns
+        return True
+    # Results saved before cpu_tick_s existed were read in this tick too.
+    tick = r.get('cpu_tick_s', 1 / os.sysconf('SC_CLK_TCK'))
+    return r['server_cpu_s'] >= MIN_CPU_TICKS * tick
 
 
 def cpu_per_msg(r):
+    if not cpu_measurable(r):
+        return None
     return r['server_cpu_s'] / r['messages'] * 1e6
 
 
 def cpu_per_mb(r):
+    if not cpu_measurable(r):
+        return None
     return r['server_cpu_s'] / r['bytes'] * 1e9
 
 
@@ -150,7 +172,10 @@ def client_note(results, workloads, kinds):
                 continue
             c = statistics.median(r['client_cpu_s'] / r['messages'] * 1e6
                                   for r in runs)
-            s = statistics.median(cpu_per_msg(r) for r in runs)
+            costs = [v for v in map(cpu_per_msg, runs) if v is not None]
+            if not costs:
+                continue
+            s = statistics.median(costs)
             pc = statistics.median(r['client_cpu_pct'] for r in runs)
             ps = statistics.median(r['server_cpu_s'] / r['elapsed_s'] * 100
                                    for r in runs)

@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..24"
+echo "1..25"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -186,7 +186,10 @@ fi
 
 # scripts/bench's report and chart, from raw results made of this test's
 # own runs (a real run takes minutes): every server and client row, the
-# ratios, the scale table, and an SVG with a bar per ratio.
+# ratios, the scale table, and an SVG with a bar per ratio.  The CPU times
+# are whole clock ticks, as /proc/PID/stat gives them; ncat stands for a
+# server that stalled on stream and used no measurable CPU, which must not
+# read as the cheapest server of the table.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 /usr/bin/python3 - "$tmp" >"$tmp/raw.json" <<'EOF'
 import json, sys
@@ -194,25 +197,32 @@ tmp = sys.argv[1]
 def run(name, cpu):
     r = json.load(open(f'{tmp}/{name}.out'))
     r['server_cpu_s'] = cpu
+    r['cpu_tick_s'] = 0.01
     return [r]
-def runs(f):
-    return {'batching': {'pingpong': run('pingpong', 0.01 * f),
-                         'stream': run('stream', 0.02 * f),
-                         'udp': run('udp', 0.01 * f)},
-            'plain': {'pingpong': run('plain2-pingpong', 0.01 * f),
-                      'stream': run('plain2-stream', 0.02 * f),
-                      'udp': run('plain-udp', 0.01 * f)}}
+def runs(f, stream=1):
+    return {'batching': {'pingpong': run('pingpong', 0.1 * f),
+                         'stream': run('stream', 0.2 * f * stream),
+                         'udp': run('udp', 0.1 * f)},
+            'plain': {'pingpong': run('plain2-pingpong', 0.1 * f),
+                      'stream': run('plain2-stream', 0.2 * f * stream),
+                      'udp': run('plain-udp', 0.1 * f)}}
+def windowed(name, cpu):
+    r = json.load(open(f'{tmp}/{name}.out'))
+    r['server_cpu_s'] = cpu        # read from schedstat, in ns
+    r['window_s'] = r['elapsed_s']
+    return [r]
 def scale(f):
-    return {'plain': {'pingpong-50': run('plain2-pingpong', 0.01 * f),
-                      'udp-8': run('plain-udp', 0.01 * f)}}
+    return {'plain': {'pingpong-50': windowed('plain2-pingpong', 0.01 * f),
+                      'udp-8': windowed('plain-udp', 0.01 * f)}}
 print(json.dumps({
     'meta': {'date': '2026-01-01 00:00 UTC', 'command': ['scripts/bench'],
              'machine': 'test', 'pinned': True, 'load_start': '0.1',
              'load_end': '0.2', 'elapsed': 1},
     'args': {'reps': 1, 'duration': 1, 'quick': True, 'scale': True,
-             'names': ['epoll', 'echod'], 'clients': 'batching,plain'},
+             'names': ['epoll', 'echod', 'ncat'], 'clients': 'batching,plain'},
     'results': {'epoll': {'runs': runs(1), 'scale': scale(1)},
-                'echod': {'runs': runs(0.5), 'scale': scale(0.5)}}}))
+                'echod': {'runs': runs(0.5), 'scale': scale(0.5)},
+                'ncat': {'runs': runs(1, stream=0)}}}))
 EOF
 "$top_srcdir/scripts/bench" --from "$tmp/raw.json" --plot "$tmp/chart.svg" \
     >"$tmp/report.out" 2>"$tmp/report.err"
@@ -224,6 +234,12 @@ if [ "$rc" -eq 0 ] &&
 	ok "scripts/bench --from: both clients' rows, ratios and the scale table"
 else
 	not_ok "scripts/bench --from: rc=$rc"
+fi
+if grep '^| ncat ' "$tmp/report.out" | grep -q '| server CPU below the clock tick |' &&
+    ! grep '^| ncat ' "$tmp/report.out" | grep -q '| 0\.000 '; then
+	ok "scripts/bench --from: no CPU per MB for a server that used no measurable CPU"
+else
+	not_ok "scripts/bench --from: a stalled server's CPU per MB reads as a figure"
 fi
 if ! command -v gnuplot >/dev/null 2>&1; then
 	ok "scripts/bench --plot # SKIP gnuplot not installed"
