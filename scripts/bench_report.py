@@ -76,6 +76,11 @@ def column(results, name, kind, wl, fn, part='runs'):
     probs = problems_of(runs_of(results, name, kind, wl, part))
     if runs and not values and not probs:
         probs = 'server CPU below the clock tick'
+    elif len(values) < len(runs):
+        # A median of the measurable runs only: say it is not all of them.
+        below = len(runs) - len(values)
+        probs = ', '.join(filter(None, [
+            probs, f'({below} of {len(runs)} runs below the clock tick)']))
     return summary(values), probs
 
 
