@@ -71,9 +71,10 @@ def runs_of(results, name, kind, wl, part='runs'):
 
 
 def column(results, name, kind, wl, fn, part='runs'):
-    runs = good_runs(runs_of(results, name, kind, wl, part))
-    values = [v for v in (fn(r) for r in runs) if v is not None]
-    probs = problems_of(runs_of(results, name, kind, wl, part))
+    every = runs_of(results, name, kind, wl, part)
+    runs = good_runs(every)
+    values = [v for v in map(fn, runs) if v is not None]
+    probs = problems_of(every)
     if runs and not values and not probs:
         probs = 'server CPU below the clock tick'
     elif len(values) < len(runs):
