@@ -35,6 +35,7 @@ static const char *const names[ST_COUNT] = {
 	[ST_DROP_LIFETIME] = "drop_lifetime",
 	[ST_DROP_MAX_BYTES] = "drop_max_bytes",
 	[ST_DROP_STALL] = "drop_stall",
+	[ST_DROP_LINGER] = "drop_linger",
 	[ST_DROP_STAMP_SHORT] = "drop_stamp_short",
 	[ST_DROP_PROXY_HEADER] = "drop_proxy_header",
 	[ST_DROP_PROXY_FROM] = "drop_proxy_from",

@@ -48,6 +48,7 @@ enum stat_id {
 	ST_DROP_LIFETIME,	/* connection reached max_lifetime */
 	ST_DROP_MAX_BYTES,	/* connection reached max_bytes */
 	ST_DROP_STALL,		/* buffer full, no write progress */
+	ST_DROP_LINGER,		/* after our FIN, no FIN in TCP_LINGER_MAX */
 	ST_DROP_STAMP_SHORT,	/* STAMP: shorter than a 44-octet test packet */
 	/* PROXY protocol listeners (proxy_header.h) */
 	ST_DROP_PROXY_HEADER,	/* no valid PROXY header first */

@@ -187,7 +187,8 @@ const struct setting settings_echod[] = {
 	{ .name = "oneshot", .scope = SETTING_LISTENER, .type = SETTING_BOOL,
 	  .protos = SETTING_TCP, SETTING_AT(struct lconf, oneshot),
 	  .def = "false",
-	  .help = "echo the first read of each connection, then close it" },
+	  .help = "echo the first read of each connection, then close it (the "
+	  "peer then has 5s to close its side, or is cut)" },
 	{ .name = "oneshot_size", .scope = SETTING_LISTENER,
 	  .type = SETTING_SIZE, .protos = SETTING_TCP,
 	  SETTING_AT(struct lconf, oneshot_size), .min = 1,

@@ -128,7 +128,8 @@ const struct setting settings_guard[] = {
 	{ .name = "max_bytes", LISTENER(SETTING_SIZE, SETTING_TCP),
 	  L(max_bytes), .min = 0, .max = 1099511627776.0, .def = "0",
 	  .allowed = "0 = unlimited",
-	  .help = "close a connection once it has echoed this many bytes" },
+	  .help = "close a connection once it has echoed this many bytes (the "
+	  "peer then has 5s to close its side, or is cut)" },
 	{ .name = "stall_timeout", LISTENER(SETTING_DURATION, SETTING_TCP),
 	  L(stall_timeout), .min = 0, .max = SETTING_NOMAX, .def = "\"60s\"",
 	  .allowed = "0 = never",

@@ -80,6 +80,7 @@ static const unsigned char drop_side[ST_COUNT] = {
 	[ST_DROP_LIFETIME] = T,
 	[ST_DROP_MAX_BYTES] = T,
 	[ST_DROP_STALL] = T,
+	[ST_DROP_LINGER] = T,
 	[ST_DROP_STAMP_SHORT] = U,
 	[ST_DROP_PROXY_HEADER] = T,
 	[ST_DROP_PROXY_FROM] = T,

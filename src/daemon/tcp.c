@@ -12,8 +12,8 @@
  * pool) and the connection reads again only while the ring has room -> the
  * peer's FIN makes it PEER_EOF: flush, shutdown(SHUT_WR), close.  Drain
  * and oneshot end in LINGER instead: we flushed and sent our FIN, and
- * discard input until the peer's FIN, so that close() does not reset data
- * still in flight.
+ * discard input until the peer's FIN (TCP_LINGER_MAX at most), so that
+ * close() does not reset data still in flight.
  * A connection is freed only at the end of the callback that decided so.
  */
 #include "config.h"
@@ -31,13 +31,14 @@
 
 static const char *const close_reason_names[] = {
 	"none", "done", "idle_timeout", "peer_error", "out_of_memory", "shutdown",
-	"acl", "max_lifetime", "max_bytes", "stall_timeout",
+	"acl", "max_lifetime", "max_bytes", "stall_timeout", "linger_timeout",
 };
 
 /* The counter of a close forced by a limit (ST_COUNT: none). */
 static const enum stat_id close_reason_stats[] = {
 	ST_COUNT, ST_COUNT, ST_COUNT, ST_COUNT, ST_DROP_NO_MEMORY, ST_COUNT,
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
+	ST_DROP_LINGER,
 };
 
 /* Freed buffers kept for the next connection: at most SPARE_MAX, and at
@@ -394,8 +395,7 @@ conn_read(struct worker *w, struct conn *c)
 	struct tcp_worker *tw = tcp_worker_of(w);
 	ssize_t n;
 
-	conn_touch(w, c);
-	if (c->state == CONN_LINGER) {
+	if (c->state == CONN_LINGER) {	/* not a touch: see TCP_LINGER_MAX */
 		n = read(c->io.fd, tw->scratch, tw->scratch_size);
 		if (n == 0)
 			return CLOSE_DONE;
@@ -403,6 +403,7 @@ conn_read(struct worker *w, struct conn *c)
 			return conn_peer_error(w, c, errno);
 		return CLOSE_NONE;
 	}
+	conn_touch(w, c);
 	if (c->buf == NULL)
 		return conn_read_direct(w, c);
 	if (buf_room(c->buf) == 0 || conn_read_allowance(c) == 0)
@@ -464,6 +465,7 @@ conn_settle(struct worker *w, struct conn *c)
 		if (shutdown(c->io.fd, SHUT_WR) < 0)
 			return CLOSE_DONE;
 		c->state = CONN_LINGER;
+		conn_touch(w, c);	/* the linger's start */
 	}
 	return CLOSE_NONE;
 }
@@ -558,9 +560,10 @@ conn_new(struct worker *w, struct wlistener *wl, int fd,
 	return c;
 }
 
-/* Limits no event reports: max_lifetime, and stall_timeout (the buffer is
+/* Limits no event reports: max_lifetime, stall_timeout (the buffer is
  * full and the peer has taken nothing for that long; while full, nothing
- * is read, so last_active is the last write progress). */
+ * is read, so last_active is the last write progress), and the end of a
+ * linger (TCP_LINGER_MAX). */
 enum close_reason
 conn_overdue(const struct conn *c, double now)
 {
@@ -571,5 +574,7 @@ conn_overdue(const struct conn *c, double now)
 	if (g->stall_timeout > 0 && c->buf != NULL && buf_room(c->buf) == 0 &&
 	    now - c->last_active >= g->stall_timeout)
 		return CLOSE_STALL;
+	if (c->state == CONN_LINGER && now - c->last_active >= TCP_LINGER_MAX)
+		return CLOSE_LINGER;
 	return CLOSE_NONE;
 }

@@ -43,6 +43,7 @@ enum close_reason {
 	CLOSE_LIFETIME,
 	CLOSE_MAX_BYTES,
 	CLOSE_STALL,		/* buffer full, the peer reads nothing */
+	CLOSE_LINGER,		/* no FIN from the peer in TCP_LINGER_MAX */
 };
 
 /* Connections with the same idle timeout, least recently active first:
@@ -191,6 +192,14 @@ conn_batchable(const struct conn *c)
  * reads and echoes at once through the worker's scratch buffer, never
  * through the batch (tcp_batch.c says why). */
 #define TCP_BULK_READ (4 * 1024)
+
+/* After our FIN (oneshot, max_bytes, the drain) a connection waits at most
+ * this long for the peer's, discarding what the peer still sends, so that
+ * close() does not reset an echo the peer has yet to read; then it closes
+ * anyway.  Without a bound a peer past max_bytes that never sends its FIN
+ * could keep echod reading forever.  nginx waits as long by default
+ * (lingering_timeout 5s).  In LINGER, last_active is when it began. */
+#define TCP_LINGER_MAX 5.0
 
 /* The accept watcher is on again (a connection closed, or the pause
  * ran out). */

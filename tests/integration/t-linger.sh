@@ -1,0 +1,128 @@
+#!/bin/sh
+# After echod's FIN (oneshot, max_bytes) a connection lingers for the
+# peer's FIN, discarding what the peer still sends, at most 5 s
+# (TCP_LINGER_MAX): a peer past its limit that goes on sending, or that
+# never closes, is cut then, counted as drop_linger and logged with
+# reason=linger_timeout; a peer that closes after reading its echo ends
+# as before (reason=done), and every echo comes back whole first.
+# Four python clients run at once: the linger is a wait.
+. "$(dirname "$0")/lib.sh"
+need_cmd python3
+[ -x "${ECHOCTL:-}" ] || ECHOCTL=$top_builddir/src/echoctl
+
+P1=$(free_port)
+P2=$(free_port)
+cat >"$T/echod.conf" <<CONF
+log_level = "info";
+control_socket = "$T/ctl.sock";
+listeners = (
+	{ name = "one"; protocol = "tcp"; address = "127.0.0.1"; port = $P1;
+	  oneshot = true; oneshot_size = 64; },
+	{ name = "cap"; protocol = "tcp"; address = "127.0.0.1"; port = $P2;
+	  max_bytes = 100000; }
+);
+CONF
+
+# client MODE PORT SIZE: sends SIZE random bytes, reads the echo to EOF
+# (echod's FIN), then: send-on sends 1 KiB every 20 ms for up to 20 s,
+# until the reset; silent does nothing for 8 s, then closes; polite closes
+# at once.  Prints its port, what came back, whether it was the bytes it
+# sent, and "cut=S" (seconds from the EOF to the reset) or "cut=none".
+client() {
+	python3 - "$@" <<'PY'
+import os, socket, sys, time
+mode, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = os.urandom(size)
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(10)
+me = s.getsockname()[1]
+s.sendall(data)
+got = bytearray()
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got.extend(b)
+eof = time.monotonic()
+exact = int(bytes(got) == data[:len(got)] and len(got) > 0)
+cut = "none"
+if mode == "polite":
+    s.close()
+elif mode == "silent":
+    time.sleep(8)
+    s.close()
+else:
+    while time.monotonic() - eof < 20:
+        try:
+            s.send(b"x" * 1024)
+        except OSError:
+            cut = "%.2f" % (time.monotonic() - eof)
+            break
+        time.sleep(0.02)
+print("echoed=%d exact=%d cut=%s port=%d" % (len(got), exact, cut, me))
+PY
+}
+
+plan 9
+start_echod "$T/echod.conf" "tcp:127.0.0.1:$P1" "tcp:127.0.0.1:$P2" ||
+	bail "echod did not start"
+
+bg one_on client send-on "$P1" 10
+bg one_silent client silent "$P1" 10
+bg cap_on client send-on "$P2" 300000
+bg one_polite client polite "$P1" 10
+finished() {
+	for f in one_on one_silent cap_on one_polite; do
+		grep -q '^echoed=' "$T/$f.out" 2>/dev/null || return 1
+	done
+}
+# 5 s of linger, the 0.5 s sweep, a loaded machine: 20 s is room.
+wait_until 30 finished || diag "not every client finished"
+for f in one_on one_silent cap_on one_polite; do
+	diag "$f: $(cat "$T/$f.out" 2>/dev/null)"
+done
+
+# cut_in FILE: the client's echo was whole, and the cut came 5 to 8 s after
+# echod's FIN (a sweep every 0.5 s, and room for a busy machine).
+cut_in() {
+	grep -q 'exact=1 cut=[0-9]' "$T/$1.out" &&
+		awk -v lim="$(scaled_ms 8000)" '{
+			sub(/.*cut=/, ""); exit !($1 >= 4.9 && $1 * 1000 < lim) }' \
+			"$T/$1.out"
+}
+check "oneshot, the peer sends on after the FIN: cut 5 s later" cut_in one_on
+capped() { grep -q '^echoed=100000 ' "$T/cap_on.out" && cut_in cap_on; }
+check "max_bytes, the peer streams on: 100000 bytes echoed, cut 5 s later" \
+	capped
+
+lingered() {
+	[ "$(log_count 'event=conn_close.*reason=linger_timeout')" -ge 3 ]
+}
+check "the three cuts are logged as linger_timeout" wait_until 10 lingered
+# The silent peer cannot see the close (its FIN came long before, and no
+# byte of it was unread): echod's close line says when it came.
+silent_cut() {
+	port=$(sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/one_silent.out")
+	grep "event=conn_close.* peer_port=$port .*reason=linger_timeout" \
+		"$ECHOD_LOG" | sed -n 's/.*duration_usec=\([0-9]*\).*/\1/p' |
+		awk -v lim="$(scaled_ms 8000)" '
+			{ n++; ok = $1 >= 4900000 && $1 / 1000 < lim }
+			END { exit !(n == 1 && ok) }'
+}
+check "oneshot, the peer never closes: closed 5 s after the FIN" silent_cut
+check "a peer that closes after its echo is not cut" \
+	grep -q '^echoed=10 exact=1 cut=none ' "$T/one_polite.out"
+polite_done() {
+	port=$(sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/one_polite.out")
+	log_wait "event=conn_close.* peer_port=$port .*reason=done"
+}
+check "and logged as done" polite_done
+stat() {
+	"$ECHOCTL" stats --socket "$T/ctl.sock" |
+		sed -n "s/^listener\.$1\.drop_linger=//p"
+}
+is "counted as drop_linger on the oneshot listener" "$(stat one)" 2
+is "and on the max_bytes one" "$(stat cap)" 1
+
+stop_echod
+is "echod exits 0 on SIGTERM" "$ECHOD_STATUS" 0
