@@ -82,12 +82,13 @@ for f in one_on one_silent cap_on one_polite; do
 	diag "$f: $(cat "$T/$f.out" 2>/dev/null)"
 done
 
-# cut_in FILE: the client's echo was whole, and the cut came 5 to 8 s after
-# echod's FIN (a sweep every 0.5 s, and room for a busy machine).
+# cut_in FILE: the client's echo was whole, and the cut came about 5 s
+# after echod's FIN: from 4 s (the client sees the FIN late on a busy
+# machine, and times from then) to 8 s (a sweep every 0.5 s, and room).
 cut_in() {
 	grep -q 'exact=1 cut=[0-9]' "$T/$1.out" &&
-		awk -v lim="$(scaled_ms 8000)" '{
-			sub(/.*cut=/, ""); exit !($1 >= 4.9 && $1 * 1000 < lim) }' \
+		awk -v lim="$(scaled_ms 8)" '{
+			sub(/.*cut=/, ""); exit !($1 >= 4 && $1 * 1000 < lim) }' \
 			"$T/$1.out"
 }
 check "oneshot, the peer sends on after the FIN: cut 5 s later" cut_in one_on
@@ -105,7 +106,7 @@ silent_cut() {
 	port=$(sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/one_silent.out")
 	grep "event=conn_close.* peer_port=$port .*reason=linger_timeout" \
 		"$ECHOD_LOG" | sed -n 's/.*duration_usec=\([0-9]*\).*/\1/p' |
-		awk -v lim="$(scaled_ms 8000)" '
+		awk -v lim="$(scaled_ms 8)" '
 			{ n++; ok = $1 >= 4900000 && $1 / 1000 < lim }
 			END { exit !(n == 1 && ok) }'
 }
