@@ -40,6 +40,10 @@ static const enum stat_id close_reason_stats[] = {
 	ST_DROP_ACL_RELOAD, ST_DROP_LIFETIME, ST_DROP_MAX_BYTES, ST_DROP_STALL,
 	ST_DROP_LINGER,
 };
+_Static_assert(sizeof(close_reason_names) / sizeof(close_reason_names[0]) ==
+    CLOSE_REASONS, "a close reason without a name");
+_Static_assert(sizeof(close_reason_stats) / sizeof(close_reason_stats[0]) ==
+    CLOSE_REASONS, "a close reason without its counter");
 
 /* Freed buffers kept for the next connection: at most SPARE_MAX, and at
  * most SPARE_BYTES together, so that a listener of 16 MiB buffers keeps

@@ -44,6 +44,7 @@ enum close_reason {
 	CLOSE_MAX_BYTES,
 	CLOSE_STALL,		/* buffer full, the peer reads nothing */
 	CLOSE_LINGER,		/* no FIN from the peer in TCP_LINGER_MAX */
+	CLOSE_REASONS		/* how many there are */
 };
 
 /* Connections with the same idle timeout, least recently active first:
