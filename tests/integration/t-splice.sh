@@ -114,14 +114,13 @@ paths() {
 	for f in "$1".*; do awk '
 	function num(s) { return s ~ /^-/ ? -1 : s + 0 }
 	function fd(s) { sub(/^[a-z]+\(/, "", s); sub(/,.*/, "", s); return s + 0 }
-	function res() { return num($NF) }
 	function bad(c, why) {
 		viol[c]++
 		if (first[c] == "") first[c] = why " at line " NR
 	}
 	{ if ($0 ~ /= -1 [A-Z]/) r = -1; else r = num($NF) }
-	/^close\(/ { c = fd($0); if (c in open) { delete open[c]; done[++nd] = c "." NR;
-		save(c) } next }
+	/^close\(/ { c = fd($0); if (c in open) { save(c); delete open[c] }
+		next }
 	/^recvfrom\(/ { c = fd($0); if (!(c in open)) start(c)
 		if (pend[c] > 0) bad(c, "recv while bytes waited")
 		else if (bulk[c]) bad(c, "recv after a read of 4 KiB or more")
