@@ -100,11 +100,12 @@ lingered() {
 	[ "$(log_count 'event=conn_close.*reason=linger_timeout')" -ge 3 ]
 }
 check "the three cuts are logged as linger_timeout" wait_until 10 lingered
+# port_of NAME: the client's own port, as it printed it.
+port_of() { sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/$1.out"; }
 # The silent peer cannot see the close (its FIN came long before, and no
 # byte of it was unread): echod's close line says when it came.
 silent_cut() {
-	port=$(sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/one_silent.out")
-	grep "event=conn_close.* peer_port=$port .*reason=linger_timeout" \
+	grep "event=conn_close.* peer_port=$(port_of one_silent) .*reason=linger_timeout" \
 		"$ECHOD_LOG" | sed -n 's/.*duration_usec=\([0-9]*\).*/\1/p' |
 		awk -v lim="$(scaled_ms 8)" '
 			{ n++; ok = $1 >= 4900000 && $1 / 1000 < lim }
@@ -114,8 +115,7 @@ check "oneshot, the peer never closes: closed 5 s after the FIN" silent_cut
 check "a peer that closes after its echo is not cut" \
 	grep -q '^echoed=10 exact=1 cut=none ' "$T/one_polite.out"
 polite_done() {
-	port=$(sed -n 's/.*port=\([0-9]*\)$/\1/p' "$T/one_polite.out")
-	log_wait "event=conn_close.* peer_port=$port .*reason=done"
+	log_wait "event=conn_close.* peer_port=$(port_of one_polite) .*reason=done"
 }
 check "and logged as done" polite_done
 stat() {
