@@ -417,6 +417,59 @@ stop_echod() {
 	return 1
 }
 
+# linger_peer MODE PORT SIZE (python3): sends SIZE random bytes, reads the
+# echo to EOF (echod's FIN) and prints "eof", then: send-on sends 1 KiB
+# every 20 ms for up to 20 s, until the reset; silent does nothing for 8 s,
+# then closes; polite closes at once.  Prints its port, what came back,
+# whether it was the bytes it sent, and "cut=S" (seconds from the EOF to
+# the reset) or "cut=none".  For tests of the linger after echod's FIN.
+linger_peer() {
+	python3 - "$@" <<'PY'
+import os, socket, sys, time
+mode, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = os.urandom(size)
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(10)
+me = s.getsockname()[1]
+s.sendall(data)
+got = bytearray()
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got.extend(b)
+eof = time.monotonic()
+print("eof", flush=True)
+exact = int(bytes(got) == data[:len(got)] and len(got) > 0)
+cut = "none"
+if mode == "polite":
+    s.close()
+elif mode == "silent":
+    time.sleep(8)
+    s.close()
+else:
+    while time.monotonic() - eof < 20:
+        try:
+            s.send(b"x" * 1024)
+        except OSError:
+            cut = "%.2f" % (time.monotonic() - eof)
+            break
+        time.sleep(0.02)
+print("echoed=%d exact=%d cut=%s port=%d" % (len(got), exact, cut, me))
+PY
+}
+
+# linger_cut_ok NAME: linger_peer NAME's echo was whole, and the cut came
+# about 5 s (TCP_LINGER_MAX) after echod's FIN: from 4 s (the client sees
+# the FIN late on a busy machine, and times from then) to 8 s (a sweep
+# every 0.5 s, and room).
+linger_cut_ok() {
+	grep -q 'exact=1 cut=[0-9]' "$T/$1.out" &&
+		awk -v lim="$(scaled_ms 8)" '/cut=/ {
+			sub(/.*cut=/, ""); exit !($1 >= 4 && $1 * 1000 < lim) }' \
+			"$T/$1.out"
+}
+
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
