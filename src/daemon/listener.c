@@ -68,6 +68,19 @@ set_int_opt(int fd, int level, int name, int value)
 	return setsockopt(fd, level, name, &value, sizeof(value));
 }
 
+/* Options of a TCP listener that its accepted connections inherit:
+ * TCP_NODELAY, as an echo is answered at once; SO_OOBINLINE, as an urgent
+ * byte (MSG_OOB) is data the peer sent, echoed in its place like the rest
+ * (without it recv skips the byte, and splice stops at its mark). */
+static int
+tcp_listener_opts(int fd)
+{
+	if (set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0 ||
+	    set_int_opt(fd, SOL_SOCKET, SO_OOBINLINE, 1) < 0)
+		return -1;
+	return 0;
+}
+
 /* One socket bound to lc's address; reuseport when several workers share
  * the port.  -1 with err set on failure. */
 static int
@@ -102,8 +115,7 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 	if (sa->sa_family == AF_INET6 &&
 	    set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, lc->dualstack ? 0 : 1) < 0)
 		goto fail_opt;
-	if (lc->proto == CONF_TCP &&
-	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0)
+	if (lc->proto == CONF_TCP && tcp_listener_opts(fd) < 0)
 		goto fail_opt;
 	if (bind(fd, sa, salen) < 0) {
 		snprintf(err, errlen, "cannot bind %s %s port %u: %s",
@@ -175,8 +187,7 @@ prepare_inherited(int fd, const struct lconf *lc, char *err, size_t errlen)
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
 		return -1;
 	}
-	if ((lc->proto == CONF_TCP &&
-	    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) ||
+	if ((lc->proto == CONF_TCP && tcp_listener_opts(fd) < 0) ||
 	    enable_pktinfo(fd, lc) < 0) {
 		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
 		return -1;

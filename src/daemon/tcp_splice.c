@@ -75,8 +75,14 @@ splice_unsupported(int err)
 	    err == EPERM || err == EACCES;
 }
 
-/* 0 with *why set when it echoed, -1 when splicing just turned out not to
- * work here (the caller then reads as it would without it). */
+/* 0 with *why set when it echoed; -1 when this read is recv's (the
+ * caller then reads as it would without splice): splicing just turned
+ * out not to work here, or the splice moved nothing.  A splice stops at
+ * the urgent mark (tcp_read_sock): with the mark next it moves nothing,
+ * EAGAIN though the socket polls readable (seen: a worker spinning at
+ * 100% on one urgent byte) or 0 once the peer's FIN is in, with the
+ * bytes after the mark unread.  recv reads through the mark (in line:
+ * SO_OOBINLINE, see listener.c) and tells a real end from it. */
 static int
 splice_echo(struct worker *w, struct conn *c, enum close_reason *why)
 {
@@ -93,6 +99,8 @@ splice_echo(struct worker *w, struct conn *c, enum close_reason *why)
 		splice_off(w, "from a socket failed", err);
 		return -1;
 	}
+	if (n == 0 || (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)))
+		return -1;
 	*why = conn_direct_got(w, c, n, err);
 	if (*why != CLOSE_NONE || n <= 0)
 		return 0;

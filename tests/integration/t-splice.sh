@@ -106,7 +106,9 @@ PY
 # connection's last direct read was 4 KiB or more and nothing waits in its
 # buffer, by recv when it was less, and into the buffer (read/readv, then
 # write/writev out of it) while bytes wait there; they wait after a send or
-# an outgoing splice that the peer's window cut short.  Prints, for the
+# an outgoing splice that the peer's window cut short.  A splice that
+# moved nothing (EAGAIN, or 0: the urgent mark, or the end) hands that
+# read to recv, never to another splice.  Prints, for the
 # connection that moved the most: "in out spliced recv buffered violations"
 # and the first violation.  A connection's first read is by recv (bulk
 # unknown); a close() of its fd ends it.
@@ -123,7 +125,9 @@ paths() {
 		next }
 	/^recvfrom\(/ { c = fd($0); if (!(c in open)) start(c)
 		if (pend[c] > 0) bad(c, "recv while bytes waited")
-		else if (bulk[c]) bad(c, "recv after a read of 4 KiB or more")
+		else if (bulk[c] && !none[c])
+			bad(c, "recv after a read of 4 KiB or more")
+		none[c] = 0
 		if (r > 0) { in_[c] += r; rcv[c] += r; bulk[c] = r >= 4096 }
 		next }
 	/^sendto\(/ { c = fd($0); if (!(c in open)) next
@@ -134,6 +138,9 @@ paths() {
 		if (src in open) { c = src
 			if (pend[c] > 0) bad(c, "splice while bytes waited")
 			else if (!bulk[c]) bad(c, "splice after a read under 4 KiB")
+			else if (none[c])
+				bad(c, "splice again after one that moved nothing")
+			none[c] = r <= 0
 			if (r > 0) { in_[c] += r; spl[c] += r; bulk[c] = r >= 4096 }
 		} else if (dst in open) { c = dst
 			m = r > 0 ? r : 0; out[c] += m; pend[c] += len - m
@@ -147,7 +154,8 @@ paths() {
 		if (pend[c] <= 0) bad(c, "buffered write with nothing waiting")
 		if (r > 0) { out[c] += r; pend[c] -= r }
 		next }
-	function start(c) { open[c] = 1; bulk[c] = 0; pend[c] = 0; in_[c] = 0
+	function start(c) { open[c] = 1; bulk[c] = 0; none[c] = 0; pend[c] = 0
+		in_[c] = 0
 		out[c] = 0; spl[c] = 0; rcv[c] = 0; buf[c] = 0; viol[c] = 0
 		first[c] = "" }
 	function save(c) { if (in_[c] + out[c] > best) { best = in_[c] + out[c]
