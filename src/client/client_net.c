@@ -118,6 +118,14 @@ client_net_try(const struct client_opts *o, const struct addrinfo *ai,
 		what = "bind --source for";
 		goto fail;
 	}
+	if (ai->ai_socktype == SOCK_STREAM) {
+		/* An urgent byte (MSG_OOB) is data the server sent: read in
+		 * its place and checked like the rest, not skipped by recv. */
+		int one = 1;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one,
+		    sizeof(one));
+	}
 	if (ai->ai_socktype == SOCK_DGRAM) {
 		/* Best effort (the kernel caps it): a few 64 KiB echoes in
 		 * flight must not overflow the default receive buffer. */

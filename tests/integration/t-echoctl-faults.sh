@@ -1,11 +1,11 @@
 #!/bin/sh
 # echoctl tcp|udp pipe and -m modes against badecho's faults: mismatch,
-# truncation, extra bytes, a slow echo against --linger and -t, UDP loss
+# truncation, extra bytes, a byte echoed as urgent data, a slow echo against --linger and -t, UDP loss
 # and corruption, and bounded memory (backpressure) when nothing comes back.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/echoctl-lib.sh"
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
-plan 14
+plan 16
 
 says() { sh -c "[ $rc -eq $1 ] && grep -q -- '$3' '$T/$2'"; }
 head -c 100000 /dev/urandom >"$T/in.bin"
@@ -25,6 +25,16 @@ head -c 100 "$T/in.bin" >"$T/in100.bin"
 start_badecho tdu -m duplicate -o 90 -l 10; p=$port
 run_ec du tcp 127.0.0.1 "$p" <"$T/in100.bin"
 check "tcp pipe extra bytes: exit 1, counted" says 1 du.err "the server sent 10 bytes more than were sent"
+
+# Urgent data is data: a byte the server sends with MSG_OOB, in its place,
+# is part of the echo (echoctl reads it in line), and an echo that is
+# right is not reported wrong; verify checks it the same way.
+start_badecho tur -m urgent -o 1000; p=$port
+run_ec ur tcp 127.0.0.1 "$p" <"$T/in.bin"
+check "tcp pipe, byte 1000 sent back as urgent data: exit 0, byte-exact" \
+	sh -c "[ $rc -eq 0 ] && cmp -s '$T/in.bin' '$T/ur.out'"
+run_ec urv verify tcp -n 100000 127.0.0.1 "$p"
+check "verify, the same: exit 0, every byte checked" says 0 urv.out "100000 bytes"
 
 start_badecho tde -m delay -d 800; p=$port
 rc=0

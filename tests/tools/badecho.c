@@ -19,6 +19,8 @@
  *                 terminal's window title
  *   -m split      TCP: echo each chunk in pieces of -l bytes, -d ms apart
  *                 (as a slow path cuts a line into segments)
+ *   -m urgent     TCP: echo correctly, but send the byte at offset -o as
+ *                 urgent data (MSG_OOB), in its place
  * Defaults: -n 3 -o 1000 -l 10 -d 500.  Ends on SIGTERM (the test's trap).
  */
 #include "config.h"
@@ -36,7 +38,8 @@
 #include <unistd.h>
 
 enum badecho_mode {
-	M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP, M_TITLE, M_SPLIT
+	M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP, M_TITLE, M_SPLIT,
+	M_URGENT
 };
 
 /* OSC 2: "set the window title" to badecho-title. */
@@ -150,6 +153,14 @@ badecho_tcp_chunk(const struct badecho *b, int fd, unsigned char *p, size_t n,
 		while (recv(fd, p, n, 0) > 0)
 			;
 		return -1;
+	}
+	if (b->mode == M_URGENT && lo >= off && lo < end) {
+		size_t a = (size_t)(lo - off);
+
+		if (badecho_write(fd, p, a) == -1 ||
+		    send(fd, p + a, 1, MSG_OOB | MSG_NOSIGNAL) != 1)
+			return -1;
+		return badecho_write(fd, p + a + 1, n - a - 1);
 	}
 	if ((b->mode == M_DROP || b->mode == M_DUP) && end > lo && off < hi) {
 		size_t a = lo > off ? (size_t)(lo - off) : 0;
@@ -329,7 +340,7 @@ static int
 badecho_mode(const char *s, enum badecho_mode *m)
 {
 	static const char *const names[] = { "ok", "drop", "truncate",
-	    "corrupt", "delay", "duplicate", "title", "split" };
+	    "corrupt", "delay", "duplicate", "title", "split", "urgent" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -362,7 +373,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: badecho -f PORTFILE [-u] [-6] "
 			    "[-m ok|drop|truncate|corrupt|delay|duplicate|"
-			    "title|split] "
+			    "title|split|urgent] "
 			    "[-n N] [-o OFFSET] [-l LEN] [-d MS]\n");
 			return 64;
 		}
