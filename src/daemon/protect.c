@@ -31,10 +31,16 @@ build_acl(struct protect *p, const struct guard_lconf *g, char *err,
 	return 0;
 }
 
+/* The source ports dropped: the configured list and, while it is not
+ * empty, the listener's own port, as an echod elsewhere on the same port
+ * (a fleet) answers back: a datagram spoofed from one member's echo port
+ * to another's would bounce between them until a rate limit cut in. */
 static int
-build_guard(struct protect *p, const struct guard_lconf *g, char *err,
+build_guard(struct protect *p, const struct lconf *lc, char *err,
     size_t errlen)
 {
+	const struct guard_lconf *g = &lc->guard;
+
 	udp_guard_init(&p->guard);
 	memset(p->guard.ports, 0, sizeof(p->guard.ports));
 	for (size_t i = 0; i < g->udp_drop_source_ports.n; i++) {
@@ -48,6 +54,8 @@ build_guard(struct protect *p, const struct guard_lconf *g, char *err,
 		udp_guard_port_set(&p->guard, (uint16_t)port, true);
 	}
 	p->guard.check_src_port = g->udp_drop_source_ports.n > 0;
+	if (p->guard.check_src_port && lc->proto != CONF_TCP)
+		udp_guard_port_set(&p->guard, lc->port, true);
 	p->guard.check_bogon_src = g->udp_drop_bogon_sources;
 	p->guard.check_dst = g->udp_drop_broadcast;
 	p->guard.check_loopback = g->udp_loopback_only_on_lo;
@@ -90,7 +98,7 @@ protect_new(const struct lconf *lc, char *err, size_t errlen)
 	acl_init(&p->acl);
 	acl_init(&p->proxy_from);
 	if (build_acl(p, &lc->guard, err, errlen) < 0 ||
-	    build_guard(p, &lc->guard, err, errlen) < 0) {
+	    build_guard(p, lc, err, errlen) < 0) {
 		protect_free(p);
 		return NULL;
 	}
