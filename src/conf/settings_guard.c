@@ -64,7 +64,7 @@ const struct setting settings_guard[] = {
 	  .allowed = "[] = none",
 	  .help = "drop datagrams from these source ports: services that answer "
 	  "by themselves (echo, chargen, DNS, NTP, SNMP, SSDP, memcached, ...), "
-	  "and, unless the list is empty, the listener's own port (another "
+	  "and, unless the list is empty, a udp listener's own port (another "
 	  "echod on it, as in a fleet, answers too), so a spoofed datagram "
 	  "cannot start a loop (CVE-1999-0103)" },
 	{ .name = "udp_drop_bogon_sources", LISTENER(SETTING_BOOL, SETTING_UDP),

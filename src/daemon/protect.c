@@ -32,9 +32,11 @@ build_acl(struct protect *p, const struct guard_lconf *g, char *err,
 }
 
 /* The source ports dropped: the configured list and, while it is not
- * empty, the listener's own port, as an echod elsewhere on the same port
- * (a fleet) answers back: a datagram spoofed from one member's echo port
- * to another's would bounce between them until a rate limit cut in. */
+ * empty, a UDP echo listener's own port, as an echod elsewhere on the
+ * same port (a fleet) answers back: a datagram spoofed from one member's
+ * echo port to another's would bounce between them until a rate limit
+ * cut in.  Not a STAMP listener's: Session-Senders send from 862 too
+ * (stamp-suite's does by default), and must be answered. */
 static int
 build_guard(struct protect *p, const struct lconf *lc, char *err,
     size_t errlen)
@@ -54,7 +56,7 @@ build_guard(struct protect *p, const struct lconf *lc, char *err,
 		udp_guard_port_set(&p->guard, (uint16_t)port, true);
 	}
 	p->guard.check_src_port = g->udp_drop_source_ports.n > 0;
-	if (p->guard.check_src_port && lc->proto != CONF_TCP)
+	if (p->guard.check_src_port && lc->proto == CONF_UDP)
 		udp_guard_port_set(&p->guard, lc->port, true);
 	p->guard.check_bogon_src = g->udp_drop_bogon_sources;
 	p->guard.check_dst = g->udp_drop_broadcast;

@@ -34,7 +34,7 @@ listeners = (
 );
 CONF
 
-plan 21
+plan 22
 start_echod "$T/echod.conf" "stamp:127.0.0.1:$P" "stamp:127.0.0.1:$Q" \
     "stamp:127.0.0.1:$R" || bail "echod did not start"
 
@@ -107,6 +107,23 @@ check "answers as long as test packets of 45, 1000 and 1472 octets" sh -c "
 is "2 sources x 20 datagrams of 100 octets: 40 answers, none identical (STAMP, not echo)" \
     "$(sed -n 's/^total sent=\([0-9]*\) sent_bytes=\([0-9]*\) recv=\([0-9]*\) .* bad=\([0-9]*\)$/\1 \2 \3 \4/p' "$T/flood.out")" \
     "40 4000 0 40"
+
+# A Session-Sender may send from port 862 itself (stamp-suite's does by
+# default): from the reflector's own port number (on 127.0.0.2, as the
+# reflector holds it on 127.0.0.1) it is answered all the same.
+same_port() {
+	python3 - "$P" <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", port))
+s.settimeout(3)
+s.sendto(struct.pack("!I", 7) + bytes(40), ("127.0.0.1", port))
+data, src = s.recvfrom(2048)
+sys.exit(0 if len(data) == 44 and src[1] == port and data[24:28] == struct.pack("!I", 7) else 1)
+PY
+}
+check "a sender on the reflector's own port number is answered" same_port
 
 # echoctl's sender against the reflector.
 "$ECHOCTL" probe stamp --stateful -c 20 -i 0.01 --ttl 17 127.0.0.1 "$Q" \
