@@ -34,11 +34,25 @@ check "unknown host: exit 2, explained" says 2 s8.err "cannot resolve no-such-ho
 
 # A name with several addresses: each is tried in turn; failures before the
 # one that works are not errors (Debian's /etc/hosts gives localhost ::1 too).
-if getent ahosts localhost | grep -q '^::1 ' && getent ahosts localhost | grep -q '^127\.0\.0\.1 '; then
+# A machine whose /etc/hosts names only 127.0.0.1 gets one that names both,
+# bind-mounted in a mount namespace of echoctl's own.
+both_localhost() {
+	getent ahosts localhost | grep -q '^::1 ' &&
+	    getent ahosts localhost | grep -q '^127\.0\.0\.1 '
+}
+if both_localhost; then
 	run_ec s9 tcp -m hi localhost "$t4"
 	check "every address of a name is tried, quietly" sh -c "[ $rc -eq 0 ] && [ ! -s '$T/s9.err' ]"
+elif printf '::1 localhost\n127.0.0.1 localhost\n' >"$T/hosts" &&
+    unshare -m sh -c "mount --bind '$T/hosts' /etc/hosts && getent ahosts localhost" \
+    >"$T/s9.hosts" 2>&1 && grep -q '^::1 ' "$T/s9.hosts"; then
+	rc=0
+	unshare -m sh -c "mount --bind '$T/hosts' /etc/hosts && exec \"\$0\" \"\$@\"" \
+	    "$ECHOCTL" tcp -m hi localhost "$t4" >"$T/s9.out" 2>"$T/s9.err" || rc=$?
+	check "every address of a name is tried, quietly (::1 first, from a private /etc/hosts)" \
+	    sh -c "[ $rc -eq 0 ] && [ ! -s '$T/s9.err' ] && grep -q '^hi\$' '$T/s9.out'"
 else
-	ok "# SKIP localhost has a single address here"
+	ok "# SKIP localhost has a single address here, and no mount namespace to give it two"
 fi
 
 # IPv6 on loopback, when the machine has it.
