@@ -15,16 +15,18 @@
 static void
 check_loaded(const struct conf *c)
 {
+	struct protect_ports own;
 	char err[256];
 
 	FUZZ_CHECK(c->nlisteners > 0);
+	FUZZ_CHECK(protect_ports_init(&own, c) == 0);
 	for (size_t i = 0; i < c->nlisteners; i++) {
 		const struct lconf *lc = &c->listeners[i];
 		struct protect *p;
 		struct ratelimit *rl;
 
 		FUZZ_CHECK(lc->name[0] != '\0');
-		p = protect_new(lc, err, sizeof(err));
+		p = protect_new(lc, &own, err, sizeof(err));
 		FUZZ_CHECK(p != NULL);
 		FUZZ_CHECK(p->acl.allow.n == lc->guard.allow.n &&
 		    p->acl.deny.n == lc->guard.deny.n);
@@ -34,6 +36,7 @@ check_loaded(const struct conf *c)
 			ratelimit_free(rl);
 		protect_free(p);
 	}
+	protect_ports_free(&own);
 }
 
 int

@@ -64,9 +64,12 @@ const struct setting settings_guard[] = {
 	  .allowed = "[] = none",
 	  .help = "drop datagrams from these source ports: services that answer "
 	  "by themselves (echo, chargen, DNS, NTP, SNMP, SSDP, memcached, ...), "
-	  "and, unless the list is empty, a udp listener's own port (another "
-	  "echod on it, as in a fleet, answers too), so a spoofed datagram "
-	  "cannot start a loop (CVE-1999-0103)" },
+	  "and, unless the list is empty, the ports of this config's udp "
+	  "listeners (another echod on them, as in a fleet, answers too) and "
+	  "of its stamp listeners (a stamp listener: not its own port, where "
+	  "Session-Senders send from too, and the other stamp ports only from "
+	  "this host), so a spoofed datagram cannot start a loop "
+	  "(CVE-1999-0103)" },
 	{ .name = "udp_drop_bogon_sources", LISTENER(SETTING_BOOL, SETTING_UDP),
 	  L(udp_drop_bogon_sources), .def = "true",
 	  .help = "drop datagrams from 0/8, 224/4, 240/4, ::, ff00::/8 "

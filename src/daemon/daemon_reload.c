@@ -118,10 +118,15 @@ static int
 plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
     size_t errlen)
 {
+	struct protect_ports own;
 	struct service_fd *sfds;
 	size_t nsfds;
 	char why[256];
 
+	if (protect_ports_init(&own, c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	sfds = service_listen_fds(d->service, &nsfds);
 	p->n = c->nlisteners;
 	p->set = calloc(p->n ? p->n : 1, sizeof(*p->set));
@@ -133,6 +138,7 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 	    p->kept == NULL || p->closing == NULL) {
 		snprintf(err, errlen, "out of memory");
 		plan_free(p);
+		protect_ports_free(&own);
 		return -1;
 	}
 	/* Sockets first, so that a name never takes counters whose socket
@@ -146,13 +152,16 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 		const struct lconf *lc = &c->listeners[i];
 		struct listener *old = p->from[i];
 
-		if (old != NULL && conf_listener_equal(&old->conf, lc)) {
+		/* Same settings, but another listener's port came or went:
+		 * a new object for the guard's new port set. */
+		if (old != NULL && conf_listener_equal(&old->conf, lc) &&
+		    !protect_ports_changed(old->prot, lc, &own)) {
 			p->set[i] = old;
 			p->kept[i] = true;
 		} else if (old != NULL) {
-			p->set[i] = listener_new(lc);
+			p->set[i] = listener_new(lc, &own);
 		} else {
-			p->set[i] = listener_open(lc, d->nworkers, sfds, nsfds,
+			p->set[i] = listener_open(lc, &own, d->nworkers, sfds, nsfds,
 			    p->named[i] != NULL ? p->named[i]->counters : NULL,
 			    why, sizeof(why));
 			if (p->set[i] == NULL) {
@@ -166,9 +175,11 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 			goto fail;
 		}
 	}
+	protect_ports_free(&own);
 	return 0;
 fail:
 	plan_abort(p);
+	protect_ports_free(&own);
 	return -1;
 }
 

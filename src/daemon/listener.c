@@ -81,6 +81,17 @@ tcp_listener_opts(int fd)
 	return 0;
 }
 
+/* systemd binds its sockets with SO_REUSEADDR: on a UDP socket that lets
+ * any other user bind the same port on a more specific address (echod on
+ * "*", someone else on 127.0.0.1) and receive what is sent there, or send
+ * from echod's port.  The kernel checks the option of the socket already
+ * bound, so clearing it after the bind is enough. */
+static int
+udp_socket_exclusive(int fd)
+{
+	return set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 0);
+}
+
 /* One socket bound to lc's address; reuseport when several workers share
  * the port.  -1 with err set on failure. */
 static int
@@ -109,7 +120,13 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
+	/* SO_REUSEADDR only for TCP, to bind over connections in TIME_WAIT.
+	 * On a UDP socket it would let any other user bind the same port on
+	 * a more specific address and take the datagrams sent there
+	 * (udp_socket_exclusive).  Workers share a port by SO_REUSEPORT,
+	 * which the kernel grants to sockets of one user only. */
+	if ((lc->proto == CONF_TCP &&
+	    set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) ||
 	    (reuseport && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0))
 		goto fail_opt;
 	if (sa->sa_family == AF_INET6 &&
@@ -188,6 +205,7 @@ prepare_inherited(int fd, const struct lconf *lc, char *err, size_t errlen)
 		return -1;
 	}
 	if ((lc->proto == CONF_TCP && tcp_listener_opts(fd) < 0) ||
+	    (lc->proto != CONF_TCP && udp_socket_exclusive(fd) < 0) ||
 	    enable_pktinfo(fd, lc) < 0) {
 		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
 		return -1;
@@ -286,7 +304,7 @@ probe_exclusive(const struct lconf *lc, char *err, size_t errlen)
 }
 
 static struct listener *
-listener_alloc(const struct lconf *lc)
+listener_alloc(const struct lconf *lc, const struct protect_ports *own)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	char err[256];
@@ -299,7 +317,7 @@ listener_alloc(const struct lconf *lc)
 		free(l);
 		return NULL;
 	}
-	l->prot = protect_new(&l->conf, err, sizeof(err));
+	l->prot = protect_new(&l->conf, own, err, sizeof(err));
 	if (l->prot == NULL) {
 		conf_listener_free(&l->conf);
 		free(l);
@@ -340,15 +358,15 @@ share_counters(struct listener *l, struct lcounters *c)
 }
 
 struct listener *
-listener_open(const struct lconf *lc, uint32_t nworkers,
-    struct service_fd *sfds, size_t nsfds, struct lcounters *counters,
-    char *err, size_t errlen)
+listener_open(const struct lconf *lc, const struct protect_ports *own,
+    uint32_t nworkers, struct service_fd *sfds, size_t nsfds,
+    struct lcounters *counters, char *err, size_t errlen)
 {
 	struct service_fd *sfd = match_inherited(lc, sfds, nsfds);
 	bool reuseport = nworkers > 1;
 	struct listener *l;
 
-	l = listener_alloc(lc);
+	l = listener_alloc(lc, own);
 	if (l == NULL)
 		goto nomem;
 	if (counters != NULL)
@@ -411,9 +429,9 @@ fail:
 }
 
 struct listener *
-listener_new(const struct lconf *lc)
+listener_new(const struct lconf *lc, const struct protect_ports *own)
 {
-	return listener_alloc(lc);
+	return listener_alloc(lc, own);
 }
 
 void

@@ -20,6 +20,7 @@
 
 #include "conf/conf.h"
 #include "common/stats.h"
+#include "daemon/protect.h"
 
 struct echod;
 struct service_fd;
@@ -63,13 +64,16 @@ struct listener {
 
 /* Open (or adopt from `sfds`) the sockets for `lc`, with new counters, or
  * with `counters` (a listener that keeps its name and moves to another
- * socket carries its counts on).  NULL with a reason in err on failure
- * (nothing is left open). */
-struct listener *listener_open(const struct lconf *lc, uint32_t nworkers,
+ * socket carries its counts on).  `own`: the ports lc's configuration
+ * answers UDP on, for the guard (protect.h).  NULL with a reason in err on
+ * failure (nothing is left open). */
+struct listener *listener_open(const struct lconf *lc,
+    const struct protect_ports *own, uint32_t nworkers,
     struct service_fd *sfds, size_t nsfds, struct lcounters *counters,
     char *err, size_t errlen);
 /* A new object with settings `lc` and no sockets yet (for a reload). */
-struct listener *listener_new(const struct lconf *lc);
+struct listener *listener_new(const struct lconf *lc,
+    const struct protect_ports *own);
 /* l takes over old's sockets and counters; old keeps no fds.  Never fails,
  * so a reload can commit after everything that can fail has been done. */
 void listener_take_over(struct listener *l, struct listener *old);

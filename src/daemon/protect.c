@@ -32,19 +32,49 @@ build_acl(struct protect *p, const struct guard_lconf *g, char *err,
 }
 
 /* The source ports dropped: the configured list and, while it is not
- * empty, a UDP echo listener's own port, as an echod elsewhere on the
- * same port (a fleet) answers back: a datagram spoofed from one member's
- * echo port to another's would bounce between them until a rate limit
- * cut in.  Not a STAMP listener's: Session-Senders send from 862 too
- * (stamp-suite's does by default), and must be answered. */
+ * empty, the ports the configuration answers UDP on (struct
+ * protect_ports).  A UDP echo listener drops them all whatever the source
+ * address: an echod elsewhere on the same ports (a fleet) answers back, so
+ * a datagram spoofed from one member's port to another's would bounce
+ * between them until a rate limit cut in.  A STAMP listener drops the UDP
+ * echo ports the same way, the other STAMP listeners' ports only from this
+ * host (in on lo: two reflectors of one echod answering each other), and
+ * not its own: Session-Senders send from 862 too (stamp-suite's does by
+ * default), and must be answered. */
 static int
-build_guard(struct protect *p, const struct lconf *lc, char *err,
-    size_t errlen)
+build_ports(struct udp_guard *ug, const struct lconf *lc,
+    const struct protect_ports *own)
+{
+	uint16_t self = lc->port;
+	struct protect_ports alone = {
+		.echo = lc->proto == CONF_UDP ? &self : NULL,
+		.necho = lc->proto == CONF_UDP,
+		.stamp = lc->proto == CONF_STAMP ? &self : NULL,
+		.nstamp = lc->proto == CONF_STAMP,
+	};
+
+	if (own == NULL)
+		own = &alone;
+	for (size_t i = 0; i < own->necho; i++)
+		udp_guard_port_set(ug, own->echo[i], true);
+	for (size_t i = 0; i < own->nstamp; i++) {
+		if (lc->proto != CONF_STAMP)
+			udp_guard_port_set(ug, own->stamp[i], true);
+		else if (own->stamp[i] != lc->port &&
+		    udp_guard_lo_port_add(ug, own->stamp[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+build_guard(struct udp_guard *ug, const struct lconf *lc,
+    const struct protect_ports *own, char *err, size_t errlen)
 {
 	const struct guard_lconf *g = &lc->guard;
 
-	udp_guard_init(&p->guard);
-	memset(p->guard.ports, 0, sizeof(p->guard.ports));
+	udp_guard_init(ug);
+	memset(ug->ports, 0, sizeof(ug->ports));
 	for (size_t i = 0; i < g->udp_drop_source_ports.n; i++) {
 		int64_t port = g->udp_drop_source_ports.v[i];
 
@@ -53,15 +83,76 @@ build_guard(struct protect *p, const struct lconf *lc, char *err,
 			    (long long)port);
 			return -1;
 		}
-		udp_guard_port_set(&p->guard, (uint16_t)port, true);
+		udp_guard_port_set(ug, (uint16_t)port, true);
 	}
-	p->guard.check_src_port = g->udp_drop_source_ports.n > 0;
-	if (p->guard.check_src_port && lc->proto == CONF_UDP)
-		udp_guard_port_set(&p->guard, lc->port, true);
-	p->guard.check_bogon_src = g->udp_drop_bogon_sources;
-	p->guard.check_dst = g->udp_drop_broadcast;
-	p->guard.check_loopback = g->udp_loopback_only_on_lo;
+	ug->check_src_port = g->udp_drop_source_ports.n > 0;
+	if (ug->check_src_port && lc->proto != CONF_TCP &&
+	    build_ports(ug, lc, own) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ug->check_bogon_src = g->udp_drop_bogon_sources;
+	ug->check_dst = g->udp_drop_broadcast;
+	ug->check_loopback = g->udp_loopback_only_on_lo;
 	return 0;
+}
+
+static void
+ports_add(uint16_t *v, size_t *n, uint16_t port)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (v[i] == port)
+			return;
+	v[(*n)++] = port;
+}
+
+int
+protect_ports_init(struct protect_ports *own, const struct conf *c)
+{
+	size_t n = c->nlisteners ? c->nlisteners : 1;
+
+	memset(own, 0, sizeof(*own));
+	own->echo = malloc(n * sizeof(*own->echo));
+	own->stamp = malloc(n * sizeof(*own->stamp));
+	if (own->echo == NULL || own->stamp == NULL) {
+		protect_ports_free(own);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nlisteners; i++) {
+		const struct lconf *lc = &c->listeners[i];
+
+		if (lc->proto == CONF_UDP)
+			ports_add(own->echo, &own->necho, lc->port);
+		else if (lc->proto == CONF_STAMP)
+			ports_add(own->stamp, &own->nstamp, lc->port);
+	}
+	return 0;
+}
+
+void
+protect_ports_free(struct protect_ports *own)
+{
+	free(own->echo);
+	free(own->stamp);
+	memset(own, 0, sizeof(*own));
+}
+
+bool
+protect_ports_changed(const struct protect *p, const struct lconf *lc,
+    const struct protect_ports *own)
+{
+	struct udp_guard *ug = malloc(sizeof(*ug));
+	char err[128];
+	bool changed = true;
+
+	/* Out of memory: "changed", and the new guard's allocation fails
+	 * the reload with its reason. */
+	if (ug != NULL && build_guard(ug, lc, own, err, sizeof(err)) == 0)
+		changed = !udp_guard_same_ports(&p->guard, ug);
+	if (ug != NULL)
+		udp_guard_fini(ug);
+	free(ug);
+	return changed;
 }
 
 static void
@@ -89,7 +180,8 @@ build_limits(struct protect *p, const struct guard_lconf *g)
 }
 
 struct protect *
-protect_new(const struct lconf *lc, char *err, size_t errlen)
+protect_new(const struct lconf *lc, const struct protect_ports *own,
+    char *err, size_t errlen)
 {
 	struct protect *p = calloc(1, sizeof(*p));
 
@@ -100,7 +192,7 @@ protect_new(const struct lconf *lc, char *err, size_t errlen)
 	acl_init(&p->acl);
 	acl_init(&p->proxy_from);
 	if (build_acl(p, &lc->guard, err, errlen) < 0 ||
-	    build_guard(p, lc, err, errlen) < 0) {
+	    build_guard(&p->guard, lc, own, err, errlen) < 0) {
 		protect_free(p);
 		return NULL;
 	}
@@ -115,6 +207,7 @@ protect_free(struct protect *p)
 		return;
 	acl_free(&p->acl);
 	acl_free(&p->proxy_from);
+	udp_guard_fini(&p->guard);
 	free(p);
 }
 

@@ -36,8 +36,30 @@ struct protect {
 	bool any_acl;
 };
 
-/* NULL (reason in err) if a setting cannot be applied or memory is short. */
-struct protect *protect_new(const struct lconf *lc, char *err, size_t errlen);
+/* The ports a configuration answers UDP on: its UDP echo listeners' and
+ * its STAMP listeners'.  A datagram from one of them is an answer of ours,
+ * or claims to be; echoing it would start a loop, here between two of the
+ * listeners or across a fleet that runs the same configuration. */
+struct protect_ports {
+	uint16_t *echo;
+	size_t necho;
+	uint16_t *stamp;
+	size_t nstamp;
+};
+
+struct conf;
+/* 0, or -1 when out of memory. */
+int protect_ports_init(struct protect_ports *own, const struct conf *c);
+void protect_ports_free(struct protect_ports *own);
+
+/* NULL (reason in err) if a setting cannot be applied or memory is short.
+ * own: the ports of lc's configuration, NULL for lc's own alone. */
+struct protect *protect_new(const struct lconf *lc,
+    const struct protect_ports *own, char *err, size_t errlen);
+/* Would protect_new(lc, own) drop other source ports than p does?  Then a
+ * listener whose settings did not change still needs a new guard. */
+bool protect_ports_changed(const struct protect *p, const struct lconf *lc,
+    const struct protect_ports *own);
 void protect_free(struct protect *p);
 
 /* May this source use the listener at all? */

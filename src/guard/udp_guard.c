@@ -30,6 +30,41 @@ udp_guard_port_set(struct udp_guard *g, uint16_t port, bool drop)
 		g->ports[port / 64] &= ~bit;
 }
 
+int
+udp_guard_lo_port_add(struct udp_guard *g, uint16_t port)
+{
+	if (g->lo_ports == NULL &&
+	    (g->lo_ports = calloc(65536 / 64, sizeof(uint64_t))) == NULL)
+		return -1;
+	g->lo_ports[port / 64] |= 1ULL << (port % 64);
+	return 0;
+}
+
+static bool
+lo_port_dropped(const struct udp_guard *g, uint16_t port)
+{
+	return g->lo_ports != NULL && ((g->lo_ports[port / 64] >> (port % 64)) & 1);
+}
+
+bool
+udp_guard_same_ports(const struct udp_guard *a, const struct udp_guard *b)
+{
+	static const uint64_t none[65536 / 64];
+	const uint64_t *la = a->lo_ports != NULL ? a->lo_ports : none;
+	const uint64_t *lb = b->lo_ports != NULL ? b->lo_ports : none;
+
+	return a->check_src_port == b->check_src_port &&
+	    memcmp(a->ports, b->ports, sizeof(a->ports)) == 0 &&
+	    memcmp(la, lb, sizeof(none)) == 0;
+}
+
+void
+udp_guard_fini(struct udp_guard *g)
+{
+	free(g->lo_ports);
+	g->lo_ports = NULL;
+}
+
 void
 udp_guard_init(struct udp_guard *g)
 {
@@ -260,6 +295,9 @@ udp_guard_check(const struct udp_guard *g, const struct sockaddr *src,
 	 * why the sockets ask for pktinfo anyway). */
 	if (dst == NULL || (!dst->v4 && !dst->v6))
 		return UDP_GUARD_PASS;
+	if (g->check_src_port && dst->ifindex == g->lo_ifindex &&
+	    lo_port_dropped(g, port))
+		return UDP_GUARD_SRC_PORT;
 	if (g->check_dst && dst_is_broadcast(dst))
 		return UDP_GUARD_BCAST_DST;
 	/* ifindex 0: the datagram was queued before the socket had pktinfo

@@ -8,14 +8,18 @@
  *     ff00::/8), which are spoofed by construction;
  *   - sent to a broadcast or multicast destination ("Fraggle"); no honest
  *     peer does this, and one datagram would draw a reply from every host;
- *   - from 127/8 or ::1 unless they arrived on the loopback interface.
+ *   - from 127/8 or ::1 unless they arrived on the loopback interface;
+ *   - from a source port on a second list, when they came in on lo (sent
+ *     from this host: the daemon's own answering ports, whose answers
+ *     would come back and be answered again).
  * IPv4-mapped sources are unmapped first.  Destinations come from
  * IP_PKTINFO/IPV6_PKTINFO: call udp_guard_socket_setup() on each UDP socket and
  * pass the control data of recvmsg() to udp_guard_dst_parse().  Without
  * destination info (dst NULL) only the source checks run.
  *
- * struct udp_guard is immutable after setup and shared read-only by workers.
- * udp_guard_check() does no allocation and no system call.
+ * struct udp_guard is immutable after setup and shared read-only by workers;
+ * udp_guard_fini() frees the second list.  udp_guard_check() does no
+ * allocation and no system call.
  */
 #ifndef ECHOD_UDP_GUARD_H
 #define ECHOD_UDP_GUARD_H
@@ -56,6 +60,8 @@ struct udp_guard {
 	bool check_loopback;
 	unsigned lo_ifindex;		/* the loopback interface */
 	uint64_t ports[65536 / 64];	/* bit set = drop this source port */
+	uint64_t *lo_ports;		/* NULL, or the same for datagrams that
+					 * came in on lo */
 };
 
 /* Where a datagram was sent, from its control messages. */
@@ -74,6 +80,12 @@ void udp_guard_init(struct udp_guard *g);
 int udp_guard_set_ports(struct udp_guard *g, const char *list, char *err,
     size_t errlen);
 void udp_guard_port_set(struct udp_guard *g, uint16_t port, bool drop);
+/* Drop datagrams from this source port that came in on lo.  0, or -1 when
+ * out of memory. */
+int udp_guard_lo_port_add(struct udp_guard *g, uint16_t port);
+/* Do the two guards drop the same source ports (both lists)? */
+bool udp_guard_same_ports(const struct udp_guard *a, const struct udp_guard *b);
+void udp_guard_fini(struct udp_guard *g);
 static inline bool
 udp_guard_port_dropped(const struct udp_guard *g, uint16_t port)
 {

@@ -8,9 +8,9 @@
 # kernel would pick 127.0.0.1 for all of them without pktinfo.
 . "$(dirname "$0")/lib.sh"
 need_echod
-need_cmd systemd-socket-activate ss python3
+need_cmd systemd-socket-activate ss python3 setpriv
 UDPFROM=$top_srcdir/tests/tools/udp_from.py
-plan 6
+plan 7
 
 PU=$(free_port)		# the systemd socket, 0.0.0.0
 PQ=$(free_port)		# the configured port: never bound
@@ -52,4 +52,20 @@ ctl reload > "$T_DIR/reload.log" 2>&1 || bail "reload failed: $(cat "$T_DIR/relo
 python3 "$UDPFROM" --bind 127.0.0.1 --count 5 127.0.0.2 "$PU" > "$T_DIR/r2.log" 2>&1
 check "after a reload: still from 127.0.0.2" from_all "$T_DIR/r2.log" 127.0.0.2
 check "the configured 192.0.2.1 port $PQ was never bound" sh -c "! ss -Hlnu | grep -q ':$PQ '"
+# systemd binds with SO_REUSEADDR, which on UDP lets another user bind
+# 127.0.0.1 on the port and take what is sent there; echod clears it.
+steal() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PY3" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$PU"
+}
+PY3=/usr/bin/python3
+[ -x "$PY3" ] || PY3=$(command -v python3)
+check "another user cannot bind 127.0.0.1:$PU beside the adopted socket" steal
 finish
