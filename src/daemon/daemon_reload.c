@@ -100,6 +100,26 @@ find_same_socket(struct echod *d, const struct lconf *lc, struct plan *p)
 	return NULL;
 }
 
+/* A new UDP socket for lc, on a port a running UDP socket of ours holds
+ * (one that a reload replaces: another address on the port, a udp listener
+ * turned stamp): those let it bind beside them for the moment (`on`), then
+ * no longer.  Whether there were any. */
+static bool
+udp_share(struct echod *d, const struct lconf *lc, bool on)
+{
+	bool any = false;
+
+	for (size_t i = 0; lc->proto != CONF_TCP && i < d->nset; i++) {
+		struct listener *l = d->set[i];
+
+		if (l->conf.proto != CONF_TCP && l->conf.port == lc->port) {
+			listener_udp_share(l, on);
+			any = true;
+		}
+	}
+	return any;
+}
+
 static void
 plan_abort(struct plan *p)
 {
@@ -161,9 +181,12 @@ plan_make(struct echod *d, const struct conf *c, struct plan *p, char *err,
 		} else if (old != NULL) {
 			p->set[i] = listener_new(lc, &own);
 		} else {
+			bool share = udp_share(d, lc, true);
+
 			p->set[i] = listener_open(lc, &own, d->nworkers, sfds, nsfds,
 			    p->named[i] != NULL ? p->named[i]->counters : NULL,
-			    why, sizeof(why));
+			    share, why, sizeof(why));
+			(void)udp_share(d, lc, false);
 			if (p->set[i] == NULL) {
 				snprintf(err, errlen, "%s:%d: listener %s: %s",
 				    c->path, lc->line, lc->name, why);

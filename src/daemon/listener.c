@@ -95,7 +95,8 @@ udp_socket_exclusive(int fd)
 /* One socket bound to lc's address; reuseport when several workers share
  * the port.  -1 with err set on failure. */
 static int
-open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
+open_socket(const struct lconf *lc, bool reuseport, bool share, char *err,
+    size_t errlen)
 {
 	const struct sockaddr *sa = &lc->bind.u.sa;
 	socklen_t salen = lc->bind.len;
@@ -120,12 +121,13 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	/* SO_REUSEADDR only for TCP, to bind over connections in TIME_WAIT.
-	 * On a UDP socket it would let any other user bind the same port on
-	 * a more specific address and take the datagrams sent there
-	 * (udp_socket_exclusive).  Workers share a port by SO_REUSEPORT,
-	 * which the kernel grants to sockets of one user only. */
-	if ((lc->proto == CONF_TCP &&
+	/* SO_REUSEADDR for TCP, to bind over connections in TIME_WAIT.  On
+	 * a UDP socket it would let any other user bind the same port on a
+	 * more specific address and take the datagrams sent there
+	 * (udp_socket_exclusive): only while binding beside a socket of ours
+	 * that a reload is replacing (listener_udp_share).  Workers share a
+	 * port by SO_REUSEPORT, which the kernel grants to one user only. */
+	if (((lc->proto == CONF_TCP || share) &&
 	    set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) ||
 	    (reuseport && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0))
 		goto fail_opt;
@@ -144,6 +146,8 @@ open_socket(const struct lconf *lc, bool reuseport, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		goto fail;
 	}
+	if (lc->proto != CONF_TCP && share && udp_socket_exclusive(fd) < 0)
+		goto fail_opt;
 	return fd;
 fail_opt:
 	snprintf(err, errlen, "setsockopt: %s", strerror(errno));
@@ -293,9 +297,9 @@ adopt_stored(struct listener *l, uint32_t nworkers, struct service_fd *sfds,
  * bind would otherwise silently share the port with another process of the
  * same user. */
 static int
-probe_exclusive(const struct lconf *lc, char *err, size_t errlen)
+probe_exclusive(const struct lconf *lc, bool share, char *err, size_t errlen)
 {
-	int fd = open_socket(lc, false, err, errlen);
+	int fd = open_socket(lc, false, share, err, errlen);
 
 	if (fd < 0)
 		return -1;
@@ -360,7 +364,7 @@ share_counters(struct listener *l, struct lcounters *c)
 struct listener *
 listener_open(const struct lconf *lc, const struct protect_ports *own,
     uint32_t nworkers, struct service_fd *sfds, size_t nsfds,
-    struct lcounters *counters, char *err, size_t errlen)
+    struct lcounters *counters, bool share, char *err, size_t errlen)
 {
 	struct service_fd *sfd = match_inherited(lc, sfds, nsfds);
 	bool reuseport = nworkers > 1;
@@ -405,10 +409,11 @@ listener_open(const struct lconf *lc, const struct protect_ports *own,
 		if (prepare_inherited(sfd->fd, lc, err, errlen) < 0)
 			goto fail;
 	} else {
-		if (reuseport && probe_exclusive(lc, err, errlen) < 0)
+		if (reuseport && probe_exclusive(lc, share, err, errlen) < 0)
 			goto fail;
 		for (uint32_t i = 0; i < l->nfds; i++) {
-			l->fds[i] = open_socket(lc, reuseport, err, errlen);
+			l->fds[i] = open_socket(lc, reuseport, share, err,
+			    errlen);
 			if (l->fds[i] < 0)
 				goto fail;
 			if (enable_pktinfo(l->fds[i], lc) < 0) {
@@ -432,6 +437,15 @@ struct listener *
 listener_new(const struct lconf *lc, const struct protect_ports *own)
 {
 	return listener_alloc(lc, own);
+}
+
+void
+listener_udp_share(struct listener *l, bool on)
+{
+	for (uint32_t i = 0; l->conf.proto != CONF_TCP && i < l->nfds; i++)
+		if (l->fds[i] >= 0)
+			(void)set_int_opt(l->fds[i], SOL_SOCKET, SO_REUSEADDR,
+			    on);
 }
 
 void

@@ -65,12 +65,18 @@ struct listener {
 /* Open (or adopt from `sfds`) the sockets for `lc`, with new counters, or
  * with `counters` (a listener that keeps its name and moves to another
  * socket carries its counts on).  `own`: the ports lc's configuration
- * answers UDP on, for the guard (protect.h).  NULL with a reason in err on
- * failure (nothing is left open). */
+ * answers UDP on, for the guard (protect.h).  `share`: a UDP socket binds
+ * beside running ones of ours on its port (listener_udp_share).  NULL with
+ * a reason in err on failure (nothing is left open). */
 struct listener *listener_open(const struct lconf *lc,
     const struct protect_ports *own, uint32_t nworkers,
     struct service_fd *sfds, size_t nsfds, struct lcounters *counters,
-    char *err, size_t errlen);
+    bool share, char *err, size_t errlen);
+/* UDP sockets are exclusive (no SO_REUSEADDR: another user could bind a
+ * more specific address on the port).  A reload that replaces one by a new
+ * socket on the same port (another address on it, a udp listener turned
+ * stamp) turns it on for the moment of the new bind, then off again. */
+void listener_udp_share(struct listener *l, bool on);
 /* A new object with settings `lc` and no sockets yet (for a reload). */
 struct listener *listener_new(const struct lconf *lc,
     const struct protect_ports *own);

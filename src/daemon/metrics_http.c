@@ -113,7 +113,8 @@ has_body(struct MHD_Connection *c)
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-	return (cl != NULL && strcmp(cl, "0") != 0) ||
+	/* "0", "00", ...: a length of zero however written (RFC 9110: 1*DIGIT). */
+	return (cl != NULL && (cl[0] == '\0' || cl[strspn(cl, "0")] != '\0')) ||
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }

@@ -12,7 +12,7 @@ harness_init
 need_cmd curl python3
 METRICSD=${METRICSD:-$top_builddir/tests/tools/metricsd}
 [ -x "$METRICSD" ] || bail "$METRICSD not built"
-plan 17
+plan 18
 
 port=$(free_port)
 url="http://127.0.0.1:$port/metrics"
@@ -36,6 +36,8 @@ check "405 says Allow: GET, HEAD" grep -qi '^allow: GET, HEAD' "$T/headers"
 is "another path is 404" "$(code "http://127.0.0.1:$port/")" 404
 is "a GET with a body is 413" \
 	"$(code -X GET -H 'Content-Type: text/plain' --data-binary 12345 "$url")" 413
+is "a GET with Content-Length: 00 (no body) is 200" \
+	"$(code -H 'Content-Length: 00' "$url")" 200
 big=$(head -c 20000 /dev/zero | tr '\0' a)
 got=$(code -H "X-Big: $big" "$url")
 case $got in
