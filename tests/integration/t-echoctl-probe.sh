@@ -5,7 +5,7 @@
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 26
+plan 28
 
 # probe NAME ARGS...: run, keep output; sets $rc.
 probe() { n=$1; shift; run_ec "$n" probe "$@"; }
@@ -107,4 +107,12 @@ check "tcp --reconnect refused: exit 2" rc_is 2
 
 probe us udp -s 10 127.0.0.1 "$uok"
 check "usage: -s below the header exits 64" sh -c "[ $rc -eq 64 ] && grep -q 'at least 24' '$T/us.err'"
+# -i 0 was a one-shot timer: one probe, then a hang (-c 3 never reached).
+timeout -s KILL 10 "$ECHOCTL" probe udp -i 0 -c 3 -W 1 127.0.0.1 "$uok" \
+    >"$T/i0.out" 2>"$T/i0.err" && rc=0 || rc=$?
+check "usage: -i 0 exits 64 and says what is allowed" sh -c \
+    "[ $rc -eq 64 ] && grep -q -- '-i 0: the interval must be at least 1ms' '$T/i0.err'"
+probe i1 udp -i 1ms -c 3 -W 1 127.0.0.1 "$uok"
+check "-i 1ms: the smallest interval, 3 probes, exit 0" sh -c \
+    "[ $rc -eq 0 ] && grep -q '3 probes sent, 3 replies' '$T/i1.out'"
 finish

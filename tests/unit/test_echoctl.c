@@ -265,6 +265,12 @@ test_opts(void **state)
 	    "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "sctp", "h",
 	    "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0",
+	    "udp", "h", "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0ms",
+	    "stamp", "h", "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0.5ms",
+	    "udp", "h", "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-s", "23",
 	    "udp", "h", "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "--reconnect",
