@@ -93,7 +93,7 @@ static const char *const client_opts_usage_text[] = {
 	"  port is 862): round trip, forward and backward delay, jitter, and\n"
 	"  loss by direction when the reflector is stateful\n"
 	"  -c COUNT         stop after COUNT probes (default: until Ctrl-C)\n"
-	"  -i INTERVAL      time between probes (default 1s)\n"
+	"  -i INTERVAL      time between probes, at least 1ms (default 1s)\n"
 	"  -s SIZE          payload size, at least 24 (default 64; stamp: at\n"
 	"                   least and by default 44)\n"
 	"  -W TIMEOUT       how long to wait for each reply (default 2s)\n"
@@ -162,6 +162,24 @@ client_opts_duration(const char *name, const char *arg, double *out)
 
 	if (units_parse_duration(arg, out, err, sizeof(err)) == -1) {
 		fprintf(stderr, "echoctl: %s: %s\n", name, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* -i: at least 1 ms.  An interval of 0 has no meaning for a timer that
+ * repeats (libev's repeat 0 is a one-shot: one probe, then nothing), and
+ * there is no flood mode: each probe is remembered for -W in a ring of
+ * CLIENT_SERIES_SLOTS, which 1 ms fills only with a -W of 4 s.  ping
+ * also refuses a user an interval below its minimum. */
+static int
+client_opts_interval(const char *arg, double *out)
+{
+	if (client_opts_duration("-i", arg, out) == -1)
+		return -1;
+	if (!(*out >= CLIENT_OPTS_INTERVAL_MIN)) {
+		fprintf(stderr, "echoctl: -i %s: the interval must be at least "
+		    "1ms (a probe every -i; there is no flood mode)\n", arg);
 		return -1;
 	}
 	return 0;
@@ -240,7 +258,7 @@ client_opts_one(struct client_opts *o, int c, const char *arg)
 	case OPT_STATEFUL: o->stateful = 1; return 0;
 	case OPT_SOURCE: o->source = arg; return 0;
 	case 't': return client_opts_duration("-t", arg, &o->timeout);
-	case 'i': return client_opts_duration("-i", arg, &o->interval);
+	case 'i': return client_opts_interval(arg, &o->interval);
 	case 'W': return client_opts_duration("-W", arg, &o->wait);
 	case OPT_LINGER: return client_opts_duration("--linger", arg, &o->linger);
 	case 'c':

@@ -13,6 +13,8 @@
 #include "common/addr.h"
 #include "common/exitcode.h"
 
+#define CLIENT_OPTS_INTERVAL_MIN	0.001	/* probe -i, seconds */
+
 enum client_proto {
 	CLIENT_TCP,
 	CLIENT_UDP,
@@ -45,7 +47,7 @@ struct client_opts {
 	int have_size;		/* -s was given */
 	const char *message;	/* -m: one-shot message */
 	long count;		/* probe/verify -c; 0 = until Ctrl-C (probe) */
-	double interval;	/* probe -i */
+	double interval;	/* probe -i, >= CLIENT_OPTS_INTERVAL_MIN */
 	size_t size;		/* probe/verify -s: payload / datagram size */
 	double wait;		/* probe -W: how long a reply may take */
 	uint64_t bytes;		/* verify -n: bytes to send over TCP */

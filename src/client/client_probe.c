@@ -152,6 +152,7 @@ probe_reply(struct probe *p, const unsigned char *b, size_t n)
 	if (s == NULL) {
 		p->t.corrupt++;
 		probe_out_event(&p->t, PROBE_EV_CORRUPT, UINT32_MAX, n, 0, -1, 0,
+		    n == 0 ? "an empty datagram, not a reply to any probe" :
 		    "not a reply to any probe (header damaged)");
 		return;
 	}
@@ -229,7 +230,9 @@ probe_data(void *arg, const unsigned char *b, size_t n)
 {
 	struct probe *p = arg;
 
-	if (n == 0) {
+	/* 0 bytes: over TCP the end of the stream; over UDP an empty
+	 * datagram, a reply like any damaged one (probe_reply). */
+	if (n == 0 && p->o->proto == CLIENT_TCP) {
 		probe_closed(p, "the server closed the connection");
 		return;
 	}

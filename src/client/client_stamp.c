@@ -14,6 +14,10 @@
  *                the reflector's and are only as true as their
  *                synchronization (the summary says so)
  *
+ * An answer whose residence T3 - T2 exceeds T4 - T1 would have a negative
+ * round trip: its timestamps are inconsistent, so it is reported and
+ * counted as such, and is neither an answer nor a delay sample.
+ *
  * A stateful reflector numbers its own answers from zero, so gaps in its
  * numbers against ours tell forward from backward loss (the summary,
  * client_stamp_out.c, splits it).
@@ -127,6 +131,14 @@ stamp_account(struct stamp_probe *p, struct client_series_slot *s,
 		p->t.late++;
 		return;
 	}
+	if (res->rtt < 0) {
+		/* T2 or T3 is wrong, and every delay taken from them; the
+		 * packet is not waited for any more, nor answered. */
+		res->inconsistent = true;
+		s->state = CLIENT_SERIES_ANSWERED;
+		p->t.inconsistent++;
+		return;
+	}
 	client_series_answer(&p->series, s, res->rtt);
 	if (r->seq != r->sender_seq)
 		p->t.numbering_own = true;
@@ -175,6 +187,16 @@ stamp_answer(struct stamp_probe *p, const unsigned char *b, size_t n,
 	res.ttl = r.sender_ttl;
 	stamp_measure(p, s, &r, t4, recv_ns, &res);
 	stamp_account(p, s, &r, &res);
+	if (res.inconsistent) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "answer with inconsistent "
+		    "timestamps: the reflector's T3 - T2 (%.3f ms) exceeds the "
+		    "round trip T4 - T1 (%.3f ms)", res.residence,
+		    res.rtt + res.residence);
+		stamp_out_error(&p->t, res.seq, what);
+		return;
+	}
 	p->t.refl_err = r.err;
 	stamp_out_answer(&p->t, &res);
 }
@@ -291,7 +313,8 @@ stamp_run(struct stamp_probe *p)
 	}
 	stamp_out_start(&p->t);
 	client_series_run(&p->series, &p->l, p->o, &stamp_series_ops, p);
-	p->t.status = client_series_status(&p->series, p->t.refused, 0, p->t.dup || p->t.malformed || p->t.late);
+	p->t.status = client_series_status(&p->series, p->t.refused, 0,
+	    p->t.dup || p->t.malformed || p->t.late || p->t.inconsistent);
 	stamp_out_summary(&p->t);
 	close(p->fd);
 	return p->t.status;

@@ -195,11 +195,12 @@ stamp_text_summary(const struct stamp_tally *t, FILE *f)
 {
 	fprintf(f, "\n--- %s stamp statistics ---\n", t->peer);
 	fprintf(f, "%u packets sent, %llu answers, %.1f%% loss, %llu "
-	    "duplicates, %llu reordered, %llu late, %llu malformed, time "
-	    "%.0fms\n", t->series->sent, (unsigned long long)t->series->answered,
-	    stamp_loss_pct(t), (unsigned long long)t->dup,
-	    (unsigned long long)t->reordered, (unsigned long long)t->late,
-	    (unsigned long long)t->malformed,
+	    "duplicates, %llu reordered, %llu late, %llu malformed, %llu with "
+	    "inconsistent timestamps, time %.0fms\n", t->series->sent,
+	    (unsigned long long)t->series->answered, stamp_loss_pct(t),
+	    (unsigned long long)t->dup, (unsigned long long)t->reordered,
+	    (unsigned long long)t->late, (unsigned long long)t->malformed,
+	    (unsigned long long)t->inconsistent,
 	    (t->series->end - t->series->start) * 1000.0);
 	stamp_text_loss(t, f);
 	stamp_text_delays(f, "round trip", &t->series->rtt);
@@ -267,6 +268,7 @@ stamp_json_summary(const struct stamp_tally *t)
 		{ "duplicates", t->dup }, { "reordered", t->reordered },
 		{ "late", t->late }, { "malformed", t->malformed },
 		{ "stray", t->stray }, { "icmp_unreachable", t->refused },
+		{ "inconsistent", t->inconsistent },
 	};
 	struct json j;
 

@@ -23,6 +23,7 @@ struct stamp_result {
 	double rtt, fwd, bwd, residence;
 	uint8_t ttl;			/* the test packet's TTL at the reflector */
 	bool dup, late, reordered;
+	bool inconsistent;		/* T3 - T2 > T4 - T1: not an answer */
 };
 
 /* Inter-packet delay variation: mean |d(i) - d(i-1)| over consecutive
@@ -39,6 +40,7 @@ struct stamp_tally {
 	const struct client_series *series;
 	char peer[ADDR_STRLEN];
 	uint64_t dup, late, lost, reordered, malformed, stray;
+	uint64_t inconsistent;		/* answers with T3 - T2 > T4 - T1 */
 	uint64_t refused;
 	/* Loss direction (stateful reflector): the highest sender and
 	 * reflector sequence numbers answered so far. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -116,6 +117,39 @@ ctlclient_wait(struct ctlclient *c, short events)
 	}
 }
 
+/* connect() within the deadline: 0, or -1 (ETIMEDOUT when it passed).
+ * A listener whose backlog is full makes Linux's AF_UNIX connect wait for
+ * room in it, forever when nobody accepts.  A non-blocking one fails with
+ * EAGAIN at once, and poll() cannot wait for that room (an unconnected
+ * socket polls writable, and hung up), so the blocking connect's wait is
+ * bounded instead: by SO_SNDTIMEO, after which it fails with EAGAIN. */
+static int
+ctlclient_connect_by(struct ctlclient *c, const struct sockaddr_un *sun)
+{
+	for (;;) {
+		double left = c->deadline - clock_mono();
+		struct timeval tv;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* Never 0 s 0 us: that is no limit at all. */
+		tv.tv_sec = (time_t)left;
+		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
+		if (tv.tv_usec > 999999)
+			tv.tv_usec = 999999;
+		if (setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+		    sizeof(tv)) < 0)
+			return -1;
+		if (connect(c->fd, (const struct sockaddr *)sun,
+		    sizeof(*sun)) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
 static int
 ctlclient_connect(struct ctlclient *c)
 {
@@ -126,7 +160,7 @@ ctlclient_connect(struct ctlclient *c)
 	if (addr_unix(&sun, c->path) < 0)
 		return -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	if (c->fd < 0 || ctlclient_connect_by(c, &sun) < 0)
 		return -1;
 	if (proto_request_format(&c->req, line, sizeof(line)) < 0)
 		return -1;

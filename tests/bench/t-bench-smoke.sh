@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..26"
+echo "1..27"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -323,6 +323,42 @@ if [ "$rc" -eq 2 ] && [ "${err:-0}" -ge 1 ]; then
 	ok "connection refused is an error ($err errors, exit 2)"
 else
 	not_ok "refused: rc=$rc errors=$err"
+fi
+
+# A listener whose accept queue is full: the SYNs are dropped, no connect
+# completes.  -t bounds the run (a 10 s floor for connecting made -t 2 run
+# 10 s), and the connections that never opened are errors (it said 0).
+cat >"$tmp/noaccept.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = []
+for _ in range(8):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(s.getsockname())
+    fill.append(c)
+time.sleep(0.2)
+print("listening", s.getsockname()[1], flush=True)
+time.sleep(60)
+EOF
+/usr/bin/python3 "$tmp/noaccept.py" >"$tmp/noaccept.log" 2>&1 &
+pids="$pids $!"
+if wait_for "$tmp/noaccept.log" '^listening'; then
+	nport=$(awk '{ print $2 }' "$tmp/noaccept.log")
+	t0=$(date +%s)
+	run_bench noaccept -q -p "$nport" -c 2 -t 2s pingpong
+	rc=$?
+	took=$(( $(date +%s) - t0 ))
+	err=$(json_num "$tmp/noaccept.out" errors)
+	if [ "$rc" -eq 2 ] && [ "${err:-0}" -eq 2 ] && [ "$took" -le 4 ]; then
+		ok "connections never accepted: errors, exit 2, within -t"
+	else
+		not_ok "noaccept: rc=$rc errors=$err took ${took}s (want 2, 2, <= 4)"
+	fi
+else
+	not_ok "full-backlog listener did not start"
 fi
 
 # scripts/memtest: holds the connections and charges the server for them.

@@ -5,7 +5,7 @@
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 26
+plan 30
 
 # probe NAME ARGS...: run, keep output; sets $rc.
 probe() { n=$1; shift; run_ec "$n" probe "$@"; }
@@ -38,6 +38,14 @@ check "udp drop: 33.3% loss" has ud "6 probes sent, 4 replies, 33.3% loss"
 start_badecho utr -u -m truncate -n 2; p=$port
 probe ut udp -c 2 -i 0.02 -W 0.3 127.0.0.1 "$p"
 check "udp truncate: reported with sizes, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'seq=1 truncated reply: 32 of 64 bytes' '$T/ut.out'"
+
+# An empty datagram is a damaged reply, not the end of a connection.
+start_badecho uem -u -m empty -n 1; p=$port
+probe ue udp -c 5 -i 0.02 -W 0.3 127.0.0.1 "$p"
+check "udp empty datagrams: every probe still sent and answered, exit 1" \
+    sh -c "[ $rc -eq 1 ] && grep -q '5 probes sent, 5 replies' '$T/ue.out' && ! grep -q 'closed the connection' '$T/ue.out'"
+check "udp empty datagrams: each one reported" sh -c \
+    "[ \$(grep -c 'an empty datagram, not a reply to any probe' '$T/ue.out') -eq 5 ]"
 
 start_badecho uco -u -m corrupt -n 2 -o 30; p=$port
 probe uc udp -c 2 -i 0.02 -W 0.3 127.0.0.1 "$p"
@@ -107,4 +115,12 @@ check "tcp --reconnect refused: exit 2" rc_is 2
 
 probe us udp -s 10 127.0.0.1 "$uok"
 check "usage: -s below the header exits 64" sh -c "[ $rc -eq 64 ] && grep -q 'at least 24' '$T/us.err'"
+# -i 0 was a one-shot timer: one probe, then a hang (-c 3 never reached).
+timeout -s KILL 10 "$ECHOCTL" probe udp -i 0 -c 3 -W 1 127.0.0.1 "$uok" \
+    >"$T/i0.out" 2>"$T/i0.err" && rc=0 || rc=$?
+check "usage: -i 0 exits 64 and says what is allowed" sh -c \
+    "[ $rc -eq 64 ] && grep -q -- '-i 0: the interval must be at least 1ms' '$T/i0.err'"
+probe i1 udp -i 1ms -c 3 -W 1 127.0.0.1 "$uok"
+check "-i 1ms: the smallest interval, 3 probes, exit 0" sh -c \
+    "[ $rc -eq 0 ] && grep -q '3 probes sent, 3 replies' '$T/i1.out'"
 finish

@@ -5,13 +5,14 @@
 # there (a stateful reflector does not count them) or on the way back
 # (counted, not answered), so the loss split by direction is checked
 # against what really happened; the TTL set with --ttl comes back; an
-# ordinary UDP echo server is not mistaken for a reflector.
+# ordinary UDP echo server is not mistaken for a reflector; an answer
+# whose T3 - T2 exceeds the round trip is not a round trip.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/echoctl-lib.sh"
 
 PEER=${top_srcdir:-$(dirname "$0")/../..}/tests/tools/stamp_peer.py
 command -v python3 >/dev/null || skip_all "python3 not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 21
+plan 24
 
 # reflector NAME ARGS...: a stamp_peer reflector; sets $port.
 reflector() {
@@ -88,7 +89,30 @@ assert set(s["jitter_ms"]) == {"rtt", "forward", "backward"}, s
 assert "synchronization" in s["clocks"]["caveat"], s
 ' "$T/ok.out"
 
-# 5. What is not a STAMP exchange.
+# 5. T3 - T2 longer than the round trip: negative round trips, cast to
+# 2^64 - x for the chart, spun echoctl forever; --json said min < 0.
+reflector res --residence 10 --count 3
+timeout -s KILL 20 "$ECHOCTL" probe stamp -c 2 -i 0.02 -W 1 127.0.0.1 \
+    "$port" >"$T/res.out" 2>"$T/res.err" && rc=0 || rc=$?
+check "T3 - T2 > T4 - T1: ends, exit 1, both answers named inconsistent" \
+    sh -c "[ $rc -eq 1 ] && [ \$(grep -c 'seq=[01]: answer with inconsistent timestamps' '$T/res.out') -eq 2 ]"
+check "inconsistent: counted in the summary, no round trip" sh -c "
+    grep -q '2 packets sent, 0 answers, .* 2 with inconsistent timestamps' '$T/res.out' &&
+    ! grep -q '^round trip min' '$T/res.out' && ! grep -q 'rtt=-' '$T/res.out'"
+reflector resj --residence 10 --count 3
+timeout -s KILL 20 "$ECHOCTL" probe stamp --json -c 2 -i 0.02 -W 1 \
+    127.0.0.1 "$port" >"$T/resj.out" 2>"$T/resj.err" && rc=0 || rc=$?
+check "--json: inconsistent 2, no negative round trip, exit 1" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+s = lines[-1]
+assert s["type"] == "summary" and s["inconsistent"] == 2, s
+assert s["received"] == 0 and s["exit"] == 1 and int(sys.argv[2]) == 1, s
+assert not [l for l in lines if l["type"] == "answer"], lines
+assert "rtt_ms" not in s or s["rtt_ms"]["min"] >= 0, s
+' "$T/resj.out" "$rc"
+
+# 6. What is not a STAMP exchange.
 stamp short -c 1 -s 43 127.0.0.1 9
 check "-s 43: refused (44 octets at least), exit 64" sh -c "[ $rc -eq 64 ] && grep -q 'at least 44 octets' '$T/short.err'"
 stamp csv -c 1 --csv 127.0.0.1 9

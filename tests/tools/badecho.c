@@ -21,6 +21,8 @@
  *                 (as a slow path cuts a line into segments)
  *   -m urgent     TCP: echo correctly, but send the byte at offset -o as
  *                 urgent data (MSG_OOB), in its place
+ *   -m empty      UDP: send an empty datagram before the echo of every
+ *                 Nth datagram
  * Defaults: -n 3 -o 1000 -l 10 -d 500.  Ends on SIGTERM (the test's trap).
  */
 #include "config.h"
@@ -39,7 +41,7 @@
 
 enum badecho_mode {
 	M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP, M_TITLE, M_SPLIT,
-	M_URGENT
+	M_URGENT, M_EMPTY
 };
 
 /* OSC 2: "set the window title" to badecho-title. */
@@ -277,6 +279,9 @@ badecho_udp(const struct badecho *b, int fd)
 			memcpy(buf, badecho_osc, osc);
 			len += osc;
 		}
+		if (hit && b->mode == M_EMPTY)
+			(void)sendto(fd, buf, 0, 0, (struct sockaddr *)&ss,
+			    mh.msg_namelen);
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss,
 		    mh.msg_namelen);
 		if (hit && b->mode == M_DUP)
@@ -340,7 +345,8 @@ static int
 badecho_mode(const char *s, enum badecho_mode *m)
 {
 	static const char *const names[] = { "ok", "drop", "truncate",
-	    "corrupt", "delay", "duplicate", "title", "split", "urgent" };
+	    "corrupt", "delay", "duplicate", "title", "split", "urgent",
+	    "empty" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -373,7 +379,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: badecho -f PORTFILE [-u] [-6] "
 			    "[-m ok|drop|truncate|corrupt|delay|duplicate|"
-			    "title|split|urgent] "
+			    "title|split|urgent|empty] "
 			    "[-n N] [-o OFFSET] [-l LEN] [-d MS]\n");
 			return 64;
 		}

@@ -3,12 +3,14 @@
 packet figures with struct (not from echod's or echoctl's code).
 
   stamp_peer.py reflect PORTFILE [--stateful] [--drop-forward N,...]
-                [--drop-backward N,...] [--count N]
+                [--drop-backward N,...] [--count N] [--residence S]
       A session reflector on 127.0.0.1 (port 0; the port is written to
       PORTFILE).  --drop-forward drops the test packets with these sender
       sequence numbers as if the network had (not counted by a stateful
-      reflector); --drop-backward counts them but sends no answer.  Exits
-      after --count packets (default 1000) or 60 s without traffic.
+      reflector); --drop-backward counts them but sends no answer.
+      --residence claims T3 = T2 + S seconds (answering at once: a
+      reflector whose clock or timestamps are wrong).  Exits after --count
+      packets (default 1000) or 60 s without traffic.
 
   stamp_peer.py send HOST PORT [--count N] [--size N] [--ttl N]
                 [--mode stateless|stateful] [--first N] [--mbz-garbage]
@@ -87,7 +89,8 @@ def reflect(args):
         counter += 1
         if seq in bwd:
             continue
-        t3 = ntp_now()
+        t3 = ntp_now() if args.residence is None else \
+            (t2 + int(args.residence * 2**32)) % 2**64
         out = REFLECTOR.pack(own, t3, 0x0001, t2, seq, t1, err, ttl_of(anc))
         s.sendto(out + bytes(len(data) - 44), peer)
 
@@ -178,6 +181,7 @@ def main():
     r.add_argument("--drop-forward", default="")
     r.add_argument("--drop-backward", default="")
     r.add_argument("--count", type=int, default=1000)
+    r.add_argument("--residence", type=float)
     w = sub.add_parser("send")
     w.add_argument("host")
     w.add_argument("port", type=int)

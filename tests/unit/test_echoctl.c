@@ -1,8 +1,8 @@
 /*
  * test_echoctl: unit tests of echoctl's pure modules: RTT statistics
  * (client_stats), the verify pattern (client_pattern), escaping and hex
- * dumps (term, in the C locale and in a UTF-8 one) and the command line
- * (client_opts).
+ * dumps (term, in the C locale and in a UTF-8 one), the command line
+ * (client_opts) and the rows of the latency chart (bench_hist).
  */
 #include "config.h"
 
@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <locale.h>
 
+#include "client/bench/bench_hist.h"
 #include "client/client_opts.h"
 #include "client/client_pattern.h"
 #include "client/client_stats.h"
@@ -263,6 +265,12 @@ test_opts(void **state)
 	    "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "sctp", "h",
 	    "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0",
+	    "udp", "h", "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0ms",
+	    "stamp", "h", "1", NULL), -1);
+	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-i", "0.5ms",
+	    "udp", "h", "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "-s", "23",
 	    "udp", "h", "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_PROBE, &o, "probe", "--reconnect",
@@ -271,6 +279,43 @@ test_opts(void **state)
 	    "tcp", "h", "1", NULL), -1);
 	assert_int_equal(parse(CLIENT_MODE_VERIFY, &o, "verify", "--tos",
 	    "256", "tcp", "h", "1", NULL), -1);
+}
+
+/* Every uint64 value gets its row, and the rows end: a round trip that
+ * went negative, cast, is near UINT64_MAX, and the steps' arithmetic
+ * wrapped there and never reached it (echoctl spun at 100% CPU). */
+static void
+test_hist_rows_any_value(void **state)
+{
+	const uint64_t v[][2] = {
+		{ UINT64_MAX, UINT64_MAX }, { UINT64_MAX - 1, UINT64_MAX },
+		{ 18446744073609551616ull, UINT64_MAX }, { 1, UINT64_MAX },
+		{ 10000000000000000000ull, 10000000000000000000ull },
+		{ 1000000, 18000000000000000000ull }, { 1, 1 },
+	};
+	uint64_t bound[BENCH_HIST_ROWS_MAX + 1], rows[BENCH_HIST_ROWS_MAX];
+
+	alarm(10);	/* a loop that does not end fails, not hangs */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct bench_hist h;
+		uint64_t sum = 0;
+		int n;
+
+		bench_hist_init(&h);
+		bench_hist_record(&h, v[i][0]);
+		bench_hist_record(&h, v[i][1]);
+		n = bench_hist_rows(&h, bound, rows);
+		assert_true(n >= 1 && n <= BENCH_HIST_ROWS_MAX);
+		for (int r = 0; r < n; r++) {
+			assert_true(bound[r] < bound[r + 1]);
+			sum += rows[r];
+		}
+		/* the slowest is in the chart, or past its last row's bound
+		 * when the rows ran out (that row holds it, below) */
+		assert_true(v[i][1] <= bound[n] || n == BENCH_HIST_ROWS_MAX);
+		assert_int_equal(sum, 2);
+	}
+	alarm(0);
 }
 
 int
@@ -288,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_term_stream),
 		cmocka_unit_test(test_term_hex),
 		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_hist_rows_any_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,33 +110,44 @@ bench_hist_mean(const struct bench_hist *h)
 static const unsigned hist_coarse[] = { 10, 20, 50 };
 static const unsigned hist_fine[] = { 10, 12, 15, 20, 25, 30, 40, 50, 60, 80 };
 
-/* The step after v in the series (x10 per decade); v >= 1. */
+/* The step after v in the series (x10 per decade); v >= 1.  Near
+ * UINT64_MAX the next step does not fit: then UINT64_MAX, which is not
+ * above v when v is UINT64_MAX, so the callers' loops stop there (a
+ * decade * 10 or v * 10 that wrapped made them run forever). */
 static uint64_t
 hist_step_next(uint64_t v, const unsigned *m, size_t nm)
 {
-	uint64_t decade = 1;
+	uint64_t decade = 1, step;
 
-	while (decade * 10 <= v)
+	while (decade <= v / 10)
 		decade *= 10;
-	for (size_t i = 0; i < nm; i++)
-		if (v * 10 < m[i] * decade)
-			return m[i] * decade / 10 > v ? m[i] * decade / 10 : v + 1;
-	return 10 * decade;
+	for (size_t i = 0; i < nm; i++) {
+		if (__builtin_mul_overflow((uint64_t)m[i], decade, &step))
+			return UINT64_MAX;
+		/* v * 10 < step, without the product */
+		if (v < step / 10 + (step % 10 != 0))
+			return step / 10 > v ? step / 10 : v + 1;
+	}
+	return decade > UINT64_MAX / 10 ? UINT64_MAX : 10 * decade;
 }
 
-/* Bounds from the step at or below lo to the first above hi; rows. */
+/* Bounds from the step at or below lo to the first above hi (or to
+ * UINT64_MAX, which the last row then holds); rows. */
 static int
 hist_series(uint64_t lo, uint64_t hi, const unsigned *m, size_t nm,
     uint64_t *b)
 {
-	uint64_t v = 1;
+	uint64_t v = 1, next;
 	int n = 0;
 
-	while (hist_step_next(v, m, nm) <= lo)
-		v = hist_step_next(v, m, nm);
+	while ((next = hist_step_next(v, m, nm)) <= lo && next > v &&
+	    next != UINT64_MAX)		/* a row above b[0], even for lo = max */
+		v = next;
 	b[n++] = v;
 	while (b[n - 1] <= hi && n <= BENCH_HIST_ROWS_MAX) {
-		v = hist_step_next(v, m, nm);
+		if ((next = hist_step_next(v, m, nm)) == v)
+			break;
+		v = next;
 		b[n++] = v;
 	}
 	return n - 1;
