@@ -29,6 +29,7 @@
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_TIMEOUT 30.0	/* a reload may take a while; echoctl waits */
+#define CTL_NOFD_RETRY 0.5	/* accept paused after EMFILE/ENFILE, as TCP's */
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -53,6 +54,7 @@ struct ctl {
 	char *path;
 	int fd;
 	ev_io io;
+	ev_timer retry;			/* re-arm io after running out of fds */
 	struct ctl_client *clients;
 	size_t nclients;
 	struct log_ratelimit rl;	/* refused peers */
@@ -275,6 +277,15 @@ ctl_accept_one(struct ctl *c, int fd)
 }
 
 static void
+ctl_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ctl *c = t->data;
+
+	(void)revents;
+	ev_io_start(loop, &c->io);
+}
+
+static void
 ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl *c = w->data;
@@ -284,10 +295,25 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_warn(c->log, "control: accept: %s",
-				    strerror(errno));
+			int err = errno;
+			uint64_t suppressed = 0;
+
+			if (err == EAGAIN || err == EWOULDBLOCK ||
+			    err == EINTR || err == ECONNABORTED)
+				return;
+			/* The peer stays queued and the socket readable: a
+			 * level-triggered watcher would fire again at once
+			 * (seen: a core and a million log lines a second). */
+			ev_io_stop(loop, w);
+			/* set again: a one-shot timer restarted as is fires
+			 * at once (libev keeps what was left of its delay) */
+			ev_timer_set(&c->retry, CTL_NOFD_RETRY, 0.);
+			ev_timer_start(loop, &c->retry);
+			if (log_ratelimit_ok(&c->rl, clock_mono(), &suppressed))
+				log_warn(c->log, "control: accept: %s, pausing "
+				    "%.1fs suppressed=%llu", strerror(err),
+				    CTL_NOFD_RETRY,
+				    (unsigned long long)suppressed);
 			return;
 		}
 		ctl_accept_one(c, fd);
@@ -386,6 +412,8 @@ ctl_new(struct ev_loop *loop, struct logger *log, const char *path,
 	}
 	ev_io_init(&c->io, ctl_accept_cb, c->fd, EV_READ);
 	c->io.data = c;
+	ev_timer_init(&c->retry, ctl_retry_cb, CTL_NOFD_RETRY, 0.);
+	c->retry.data = c;
 	ev_io_start(c->loop, &c->io);
 	log_info(log, "control socket listening on %s", path);
 	return c;
@@ -399,6 +427,7 @@ ctl_free(struct ctl *c)
 	while (c->clients != NULL)
 		ctl_client_free(c->clients);
 	ev_io_stop(c->loop, &c->io);
+	ev_timer_stop(c->loop, &c->retry);
 	close(c->fd);
 	unlink(c->path);
 	free(c->path);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Out of file descriptors: when accept fails with EMFILE echod pauses
 # accepting briefly instead of spinning, logs it, keeps serving the
-# connections it has, and accepts again once descriptors are free.
+# connections it has, and accepts again once descriptors are free.  The
+# control socket too (seen before: its accept spun the main thread at a
+# core and logged a million lines a second, unthrottled).
 . "$(dirname "$0")/lib.sh"
 
 # valgrind keeps descriptors of its own and closes accepted ones above its
@@ -13,14 +15,14 @@ HOLD=80
 P=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
-control_socket = "";
+control_socket = "$T/ctl";
 workers = 1;
 listeners = (
 	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
 );
 CONF
 
-plan 7
+plan 9
 # Only echod gets the low limit (echoprobe raises its own back).
 ulimit -S -n "$LIMIT" || skip_all "cannot lower the descriptor limit"
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
@@ -34,6 +36,10 @@ holder=$BG_PID
 check "echod runs out of descriptors and logs the accept error" \
 	log_wait "event=limit.*(Too many open files|EMFILE)" 20
 check "echod is still alive" echod_running
+: "${ECHOCTL:=$top_builddir/src/echoctl}"
+bg ctlping "$ECHOCTL" ping --socket "$T/ctl" --timeout 4
+check "the control socket's accept fails too, and says it pauses" \
+	log_wait "control: accept: Too many open files, pausing" 10
 
 # A spinning accept loop would burn the whole 2 s window.
 t0=$(cpu_ticks "$ECHOD_PID")
@@ -42,6 +48,9 @@ t1=$(cpu_ticks "$ECHOD_PID")
 diag "echod CPU ticks in 2 s at EMFILE: $((t1 - t0))"
 check "echod does not spin on EMFILE (< 0.5 s CPU in 2 s)" \
 	test $((t1 - t0)) -lt "$(($(getconf CLK_TCK) / 2))"
+ctl_lines=$(log_count 'control: accept')
+diag "control socket accept errors logged: $ctl_lines"
+check "and logs them rate-limited (at most 10 lines)" test "$ctl_lines" -le 10
 opened=$(log_count 'event=conn_open')
 diag "echod accepted $opened connections with a limit of $LIMIT descriptors"
 check "echod accepted fewer connections than were offered" \
