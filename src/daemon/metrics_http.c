@@ -2,11 +2,20 @@
  * metrics_http: owns the metrics HTTP server: its libmicrohttpd daemon and
  * listening socket, and the handoff between libmicrohttpd's thread (which
  * asks) and the main loop (which renders); see metrics_http.h.
+ *
+ * The main loop accepts, and hands each connection to libmicrohttpd
+ * (MHD_add_connection): libmicrohttpd 0.9.75's own accept, out of
+ * descriptors with no connection open, retries at once for as long as it
+ * lasts (seen: its thread at a core while echod was at EMFILE); ours
+ * pauses METRICS_HTTP_NOFD_RETRY like the echo listeners.  It also stops
+ * at METRICS_HTTP_CONNS open connections, so further ones wait in the
+ * backlog as they did, and resumes when libmicrohttpd closes one.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,6 +33,11 @@ struct metrics_http {
 	metrics_http_render_fn *render;
 	void *ctx;
 	struct MHD_Daemon *mhd;
+	int fd;				/* the listening socket */
+	ev_io accept_io;
+	ev_timer retry;			/* re-arm accept_io after EMFILE */
+	ev_async resume;		/* HTTP thread -> main: one closed */
+	unsigned started, closed;	/* connections; atomic */
 	pthread_mutex_t mu;		/* guards what follows */
 	pthread_cond_t done;		/* main -> HTTP thread: rendered */
 	uint64_t asked, answered;	/* request generations */
@@ -151,6 +165,81 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    METRICS_CONTENT_TYPE);
 }
 
+static unsigned
+open_conns(struct metrics_http *h)
+{
+	return __atomic_load_n(&h->started, __ATOMIC_ACQUIRE) -
+	    __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
+}
+
+/* libmicrohttpd's thread (and ours, inside MHD_add_connection). */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct metrics_http *h = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		__atomic_add_fetch(&h->started, 1, __ATOMIC_ACQ_REL);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		__atomic_add_fetch(&h->closed, 1, __ATOMIC_ACQ_REL);
+		ev_async_send(h->loop, &h->resume);
+	}
+}
+
+static void
+on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct metrics_http *h = w->data;
+	struct sockaddr_storage ss;
+
+	(void)revents;
+	for (int i = 0; i < METRICS_HTTP_CONNS; i++) {
+		socklen_t len = sizeof(ss);
+		int fd;
+
+		if (open_conns(h) >= METRICS_HTTP_CONNS) {
+			ev_io_stop(loop, w);	/* on_resume starts it */
+			return;
+		}
+		fd = accept4(h->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				ev_io_stop(loop, w);
+				ev_timer_set(&h->retry, METRICS_HTTP_NOFD_RETRY, 0.);
+				ev_timer_start(loop, &h->retry);
+			}
+			return;
+		}
+		/* libmicrohttpd owns fd from here, and closes it on failure
+		 * (the per-address limit, no memory). */
+		(void)MHD_add_connection(h->mhd, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
+static void
+on_retry(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct metrics_http *h = t->data;
+
+	(void)revents;
+	ev_io_start(loop, &h->accept_io);
+}
+
+static void
+on_resume(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct metrics_http *h = w->data;
+
+	(void)revents;
+	if (!ev_is_active(&h->retry) && open_conns(h) < METRICS_HTTP_CONNS)
+		ev_io_start(loop, &h->accept_io);
+}
+
 static int
 listen_on(const struct addr *a, char *err, size_t errlen)
 {
@@ -197,15 +286,24 @@ metrics_http_start(struct ev_loop *loop, const struct addr *a,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->done, &ca);
 	pthread_condattr_destroy(&ca);
+	h->fd = fd;
 	ev_async_init(&h->wake, on_wake);
 	h->wake.data = h;
 	ev_async_start(loop, &h->wake);
+	ev_async_init(&h->resume, on_resume);
+	h->resume.data = h;
+	ev_async_start(loop, &h->resume);
+	ev_io_init(&h->accept_io, on_accept, fd, EV_READ);
+	h->accept_io.data = h;
+	ev_timer_init(&h->retry, on_retry, METRICS_HTTP_NOFD_RETRY, 0.);
+	h->retry.data = h;
 	/* Its thread takes no signal: they belong to the main loop. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	h->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL,
+	h->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC, 0, NULL, NULL,
 	    on_request, h,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_CONNS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT,
@@ -214,11 +312,10 @@ metrics_http_start(struct ev_loop *loop, const struct addr *a,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (h->mhd == NULL) {
 		snprintf(err, errlen, "metrics_listen: libmicrohttpd did not start");
-		close(fd);
-		h->mhd = NULL;
 		metrics_http_stop(h);
 		return NULL;
 	}
+	ev_io_start(loop, &h->accept_io);
 	return h;
 }
 
@@ -231,8 +328,13 @@ metrics_http_stop(struct metrics_http *h)
 	h->stopping = 1;
 	pthread_cond_broadcast(&h->done);
 	pthread_mutex_unlock(&h->mu);
+	ev_io_stop(h->loop, &h->accept_io);
+	ev_timer_stop(h->loop, &h->retry);
 	if (h->mhd != NULL)
-		MHD_stop_daemon(h->mhd);	/* joins its thread, closes the socket */
+		MHD_stop_daemon(h->mhd);	/* joins its thread, closes the
+						 * connections */
+	close(h->fd);
+	ev_async_stop(h->loop, &h->resume);
 	ev_async_stop(h->loop, &h->wake);
 	pthread_cond_destroy(&h->done);
 	pthread_mutex_destroy(&h->mu);

@@ -9,7 +9,8 @@
  * METRICS_HTTP_RENDER_WAIT seconds (then 503), so the snapshot is taken
  * where every other status snapshot is.  Bounded by libmicrohttpd's
  * options: METRICS_HTTP_CONNS connections (METRICS_HTTP_PER_IP from one
- * address; further ones wait in the listen backlog), METRICS_HTTP_MEMORY bytes of request per connection (longer
+ * address; further ones wait in the listen backlog), METRICS_HTTP_MEMORY
+ * bytes of request per connection (longer
  * request lines or headers get 431/414), METRICS_HTTP_TIMEOUT seconds of
  * inactivity.  Only GET and HEAD of /metrics are served (405, 404
  * otherwise); a request body is refused (413).
@@ -27,6 +28,7 @@
 #define METRICS_HTTP_MEMORY (16 * 1024)
 #define METRICS_HTTP_TIMEOUT 10
 #define METRICS_HTTP_RENDER_WAIT 5
+#define METRICS_HTTP_NOFD_RETRY 0.5	/* accept paused after EMFILE */
 
 struct metrics_http;
 

@@ -3,26 +3,31 @@
 # accepting briefly instead of spinning, logs it, keeps serving the
 # connections it has, and accepts again once descriptors are free.  The
 # control socket too (seen before: its accept spun the main thread at a
-# core and logged a million lines a second, unthrottled).
+# core and logged a million lines a second, unthrottled), and the metrics
+# port (seen before: libmicrohttpd's thread at a core).
 . "$(dirname "$0")/lib.sh"
 
 # valgrind keeps descriptors of its own and closes accepted ones above its
 # limit itself: under a wrapper this would test the wrapper.
 [ -z "$ECHOD_WRAPPER" ] || skip_all "descriptor limits under ECHOD_WRAPPER"
 
+need_cmd curl
+
 LIMIT=48
 HOLD=80
 P=$(free_port)
+M=$(free_port)
 cat >"$T/echod.conf" <<CONF
 log_level = "info";
 control_socket = "$T/ctl";
+metrics_listen = "127.0.0.1:$M";
 workers = 1;
 listeners = (
 	{ name = "tcp-main"; protocol = "tcp"; address = "127.0.0.1"; port = $P; }
 );
 CONF
 
-plan 9
+plan 10
 # Only echod gets the low limit (echoprobe raises its own back).
 ulimit -S -n "$LIMIT" || skip_all "cannot lower the descriptor limit"
 start_echod "$T/echod.conf" "tcp:127.0.0.1:$P" || bail "echod did not start"
@@ -38,6 +43,7 @@ check "echod runs out of descriptors and logs the accept error" \
 check "echod is still alive" echod_running
 : "${ECHOCTL:=$top_builddir/src/echoctl}"
 bg ctlping "$ECHOCTL" ping --socket "$T/ctl" --timeout 4
+bg scrape curl -s -o /dev/null --max-time 4 "http://127.0.0.1:$M/metrics"
 check "the control socket's accept fails too, and says it pauses" \
 	log_wait "control: accept: Too many open files, pausing" 10
 
@@ -62,6 +68,11 @@ served() {
 }
 check "once descriptors are free a new client is served again" \
 	wait_until 20 served
+scraped() {
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+	    "http://127.0.0.1:$M/metrics")" = 200 ]
+}
+check "and the metrics port answers again" wait_until 20 scraped
 # The probe, the first stream, the held ones (those left in the backlog
 # too) and the last stream: each accepted and closed in the end.
 all_closed() {
