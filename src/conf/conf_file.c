@@ -114,6 +114,7 @@ struct scan {
 	const char *incdir;
 	struct diags *d;
 	unsigned files;
+	int too_many;
 	int bad;
 };
 
@@ -143,8 +144,22 @@ scan_include(struct scan *s, const char *name, int line, const char *inc,
 		return;		/* missing: libconfig says so */
 	}
 	close(fd);
-	if (depth >= CONF_INCLUDE_DEPTH || ++s->files > CONF_INCLUDE_FILES)
+	if (depth >= CONF_INCLUDE_DEPTH)
 		return;		/* libconfig stops the chain itself */
+	/* libconfig has no such limit: past it, it would open what was not
+	 * checked (a FIFO blocks the reload), and includes that fan out
+	 * (each file including the next one twenty times) take time without
+	 * bound.  Each @include counts, so the scan is bounded too. */
+	if (++s->files > CONF_INCLUDE_FILES) {
+		if (!s->too_many)
+			diags_add_line(s->d, line, "%s:%d: @include \"%s\": more "
+			    "than %d files included in all (allowed: at most %d "
+			    "@include directives followed per load)", name, line,
+			    inc, CONF_INCLUDE_FILES, CONF_INCLUDE_FILES);
+		s->too_many = 1;
+		s->bad = 1;
+		return;
+	}
 	if ((text = conf_file_read(path, s->d)) == NULL) {
 		s->bad = 1;
 		return;

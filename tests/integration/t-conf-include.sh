@@ -39,8 +39,25 @@ printf '@include "b.inc"\n' >"$T/inc/a.conf"
 printf '# and back\n@include "a.conf"\n' >"$T/inc/b.inc"
 mkfifo "$T/inc/pipe.inc" || bail "mkfifo failed"
 printf 'workers = 1;\n@include "pipe.inc"\n' >"$T/inc/fifo.conf"
+# 256 includes of an empty file, then one that leads to the FIFO (the
+# scan stopped counting at 256 and libconfig opened the FIFO: seen, a
+# reload blocked in open() until something wrote to it); and a fan-out,
+# each of 6 levels including the next 20 times (20^6 includes: seen,
+# echod -t still parsing after 8 s at 5 levels).
+: >"$T/inc/empty.inc"
+{ i=0; while [ $i -lt 256 ]; do echo '@include "empty.inc"'; i=$((i + 1)); done
+  echo '@include "fifo.conf"'; } >"$T/inc/many.conf"
+fan=0
+while [ $fan -lt 6 ]; do
+	i=0
+	while [ $i -lt 20 ]; do echo "@include \"fan$((fan + 1)).inc\""; i=$((i + 1)); done \
+	    >"$T/inc/fan$fan.inc"
+	fan=$((fan + 1))
+done
+: >"$T/inc/fan6.inc"
+cp "$T/inc/fan0.inc" "$T/inc/fan.conf"
 
-plan 22
+plan 28
 DEEP='@include nested too deep \(allowed: at most 10 levels'
 
 "$ECHOD" -t -c "$T/ten/main.conf" >"$T/ten.out" 2>&1
@@ -67,6 +84,13 @@ run_bad fifo "$T/inc/fifo.conf"
 check "fifo: names fifo.conf:2 and what is allowed" \
 	grep -Eq 'fifo\.conf:2: @include "pipe\.inc": not a regular file \(allowed: a regular file' \
 	"$T/fifo-run.out"
+run_bad many "$T/inc/many.conf"
+check "many: the 257th @include is refused, with the limit" \
+	grep -Eq 'many\.conf:257: @include "fifo\.conf": more than 256 files included in all \(allowed: at most 256' \
+	"$T/many-run.out"
+run_bad fan "$T/inc/fan.conf"
+check "fan-out: refused at the 257th @include, in well under the 20 s bound" \
+	grep -q 'more than 256 files included in all' "$T/fan-run.out"
 timeout 20 "$ECHOD" -t -c "$T/inc/pipe.inc" >"$T/pipe-t.out" 2>&1
 is "a config path that is a FIFO: echod -t exits 78 at once" "$?" 78
 
