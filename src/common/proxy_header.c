@@ -230,8 +230,12 @@ v2_fixed(struct proxy_parser *p)
 	if (tr > V2_TR_DGRAM)
 		return fail(p, "PROXY v2 transport unknown");
 	p->left = len;
-	if (cmd == V2_CMD_LOCAL) {
-		/* Family and block are ignored: skip them whatever they are. */
+	/* LOCAL: family and block are ignored.  PROXY for AF_UNSPEC, an
+	 * unsupported family: "the receiver should ignore address
+	 * information", and where it would end (and TLVs begin) is the
+	 * sender's secret, so the whole block goes, as in the spec's sample
+	 * receiver.  Either way: skip it, whatever it is. */
+	if (cmd == V2_CMD_LOCAL || fam == V2_AF_UNSPEC) {
 		p->skip = len;
 		p->left = 0;
 		p->state = S_V2_SKIP;

@@ -425,12 +425,21 @@ test_v2_forms(void **state)
 	assert_false(r.h.has_addr);
 	assert_int_equal(r.used, 56);
 	check_pieces(b, n, PROXY_V2, true);
-	/* PROXY UNSPEC: no addresses, TLVs (here none) walked. */
+	/* PROXY UNSPEC: no addresses. */
 	n = v2(b, 0x21, 0x00, 0, body, 0);
 	r = feed_all(b, n, PROXY_V2, true);
 	assert_int_equal(r.r, PROXY_DONE);
 	assert_false(r.h.has_addr);
 	assert_false(r.h.local);
+	/* PROXY UNSPEC with a block that is not TLVs (an unsupported
+	 * family's addresses): ignored, skipped unread. */
+	n = v2(b, 0x21, 0x00, 40, body, 40);
+	r = feed_all(b, n, PROXY_V2, true);
+	assert_int_equal(r.r, PROXY_DONE);
+	assert_false(r.h.has_addr);
+	assert_false(r.h.local);
+	assert_int_equal(r.used, 56);
+	check_pieces(b, n, PROXY_V2, true);
 	/* AF_UNIX stream: 216 address bytes skipped, then a NOOP TLV. */
 	memcpy(body + 216, "\x04\x00\x01z", 4);
 	n = v2(b, 0x21, 0x31, 220, body, 220);
