@@ -134,7 +134,8 @@ const struct setting settings_echod[] = {
 	  .def = "\"" RUNSTATEDIR "/echod/control.sock\"",
 	  .check = check_socket_path,
 	  .allowed = "a socket path of at most 107 bytes; \"\" = none",
-	  .help = "AF_UNIX socket where echoctl reaches the daemon" },
+	  .help = "AF_UNIX socket where echoctl reaches the daemon; read at "
+	  "start only" },
 	{ .name = "metrics_listen", .scope = SETTING_GLOBAL,
 	  .type = SETTING_STRING, SETTING_STRP(struct conf, metrics_listen),
 	  .def = "\"\"", .check = check_metrics_listen,

@@ -53,9 +53,10 @@ const struct setting settings_guard[] = {
 	  "one host usually owns a whole /64 and could rotate addresses in it" },
 	{ .name = "limit_loopback", LISTENER(SETTING_BOOL, SETTING_ANY),
 	  L(limit_loopback), .def = "false",
-	  .help = "apply per-source limits to 127/8 and ::1 too; off so local "
-	  "health checks and benchmarks are not throttled (they cannot be "
-	  "spoofed from outside: see udp_loopback_only_on_lo)" },
+	  .help = "apply the per-source limits and the UDP totals "
+	  "(udp_total_rate, udp_total_bytes) to 127/8 and ::1 too; off so "
+	  "local health checks and benchmarks are not throttled (they cannot "
+	  "be spoofed from outside: see udp_loopback_only_on_lo)" },
 
 	{ .name = "udp_drop_source_ports", LISTENER(SETTING_INT_LIST, SETTING_UDP),
 	  L(udp_drop_source_ports), .min = 0, .max = 65535, .max_items = 65536,

@@ -419,6 +419,12 @@ ctl_new(struct ev_loop *loop, struct logger *log, const char *path,
 	return c;
 }
 
+const char *
+ctl_path(const struct ctl *c)
+{
+	return c != NULL ? c->path : "";
+}
+
 void
 ctl_free(struct ctl *c)
 {

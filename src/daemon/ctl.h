@@ -27,5 +27,7 @@ typedef int ctl_handler_fn(void *ctx, const struct proto_request *req,
 struct ctl *ctl_new(struct ev_loop *loop, struct logger *log,
     const char *path, ctl_handler_fn *handler, void *ctx);
 void ctl_free(struct ctl *c);
+/* Where it listens; "" for NULL (no control socket). */
+const char *ctl_path(const struct ctl *c);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "daemon/ctl.h"
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/service.h"
@@ -372,6 +373,10 @@ warn_start_only(struct echod *d, const struct conf *nc)
 	if (nc->splice != d->splice_setting)
 		log_warn(&d->log, "%s: splice = %s takes effect at the next "
 		    "start", d->conf_path, nc->splice ? "true" : "false");
+	if (strcmp(nc->control_socket, ctl_path(d->ctl)) != 0)
+		log_warn(&d->log, "%s: control_socket = \"%s\" takes effect "
+		    "at the next start; still on \"%s\"", d->conf_path,
+		    nc->control_socket, ctl_path(d->ctl));
 }
 
 /* Why a reload cannot start now, into out and the log; 0 if it can. */

@@ -14,7 +14,7 @@ conf=$T/echod.conf
 write_conf() {
 	cat >"$conf.new" <<CONF
 log_level = "info";
-control_socket = "";
+control_socket = "${CTL:-}";
 ${3:-}
 listeners = (
 	{ name = "tcp-a"; protocol = "tcp"; address = "127.0.0.1"; port = $A; },
@@ -93,16 +93,19 @@ printf 'after failed reload\n' >&3
 check "the session still echoes after the failed reload" \
 	wait_until 10 file_has "$T/session.out" '^after failed reload$'
 
-# workers and io_uring are read at start only: a reload that changes them
-# still applies the rest, and says which settings wait for a restart.
-write_conf "{ name = \"tcp-d\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $D; }" 1000 \
+# workers, io_uring and control_socket are read at start only: a reload
+# that changes them still applies the rest, and says which settings wait
+# for a restart (control_socket was silently ignored before).
+CTL=$T/new.ctl write_conf "{ name = \"tcp-d\"; protocol = \"tcp\"; address = \"127.0.0.1\"; port = $D; }" 1000 \
 	"workers = 3; io_uring = false;"
 kill -HUP "$ECHOD_PID"
 check "a reload that changes workers and io_uring succeeds" \
 	wait_until 10 sh -c '[ "$(grep -c "event=reload_ok" "$0")" -ge 2 ]' "$ECHOD_LOG"
-check "and says both take effect at the next start" \
+check "and says all three take effect at the next start" \
 	sh -c 'grep -q "workers = 3 takes effect at the next start" "$0" &&
-		grep -q "io_uring = false takes effect at the next start" "$0"' "$ECHOD_LOG"
+		grep -q "io_uring = false takes effect at the next start" "$0" &&
+		grep -q "control_socket = \\\\\"$1\\\\\" takes effect at the next start; still on \\\\\"\\\\\"" "$0"' \
+	"$ECHOD_LOG" "$T/new.ctl"
 
 exec 3>&-
 reap "$session" 10
