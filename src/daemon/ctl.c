@@ -29,6 +29,9 @@
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_TIMEOUT 30.0	/* a reload may take a while; echoctl waits */
+/* A request is one short line, sent at once: a client that has not sent
+ * it by then holds one of the CTL_MAX_CLIENTS slots for nothing. */
+#define CTL_REQUEST_TIMEOUT 5.0
 #define CTL_NOFD_RETRY 0.5	/* accept paused after EMFILE/ENFILE, as TCP's */
 
 struct ctl_client {
@@ -267,7 +270,7 @@ ctl_accept_one(struct ctl *c, int fd)
 	c->nclients++;
 	ev_io_init(&cl->io, ctl_client_io_cb, fd, EV_READ);
 	cl->io.data = cl;
-	ev_timer_init(&cl->timer, ctl_client_timeout_cb, CTL_TIMEOUT, 0.);
+	ev_timer_init(&cl->timer, ctl_client_timeout_cb, CTL_REQUEST_TIMEOUT, 0.);
 	cl->timer.data = cl;
 	ev_timer_start(c->loop, &cl->timer);
 	/* A refused peer still gets its request read before the answer, so
