@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/echoctl-lib.sh"
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
-plan 16
+plan 17
 
 says() { sh -c "[ $rc -eq $1 ] && grep -q -- '$3' '$T/$2'"; }
 head -c 100000 /dev/urandom >"$T/in.bin"
@@ -25,6 +25,11 @@ head -c 100 "$T/in.bin" >"$T/in100.bin"
 start_badecho tdu -m duplicate -o 90 -l 10; p=$port
 run_ec du tcp 127.0.0.1 "$p" <"$T/in100.bin"
 check "tcp pipe extra bytes: exit 1, counted" says 1 du.err "the server sent 10 bytes more than were sent"
+# Both wrong and too long ("helllo" for "hello"): the first difference is
+# reported, and the extra byte too (only the extra bytes were).
+start_badecho tdm -m duplicate -o 2 -l 1; p=$port
+run_ec dm tcp -t 2 -m hello 127.0.0.1 "$p"
+check "-m echo wrong and too long: exit 1, the mismatch and the extra byte" says 1 dm.err "echo differs from what was sent at byte offset 4, and the server sent 1 bytes more than were sent"
 
 # Urgent data is data: a byte the server sends with MSG_OOB, in its place,
 # is part of the echo (echoctl reads it in line), and an echo that is
