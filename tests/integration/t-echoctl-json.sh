@@ -55,5 +55,5 @@ check "verify udp --json: keys in order" test "$(keys "$T/vu.out")" = \
 
 run_ec bu bench --json -p "$uok" -c 1 -n 20 -t 10s udp
 check "bench --json: keys in order" test "$(keys "$T/bu.out")" = \
-    'mode,target,client,conns,size,depth,threads,elapsed_s,messages,bytes,msg_per_s,mb_per_s,latency_us{p50,p90,p99,p99.9,max,mean},errors,mismatches,udp_sent,udp_lost,udp_late,udp_blocked,loss_pct,established,client_cpu_s,client_cpu_pct'
+    'mode,target,client,conns,size,depth,threads,elapsed_s,messages,bytes,msg_per_s,mb_per_s,latency_us{p50,p90,p99,p99.9,max,mean},errors,mismatches,udp_sent,udp_lost,udp_late,udp_duplicated,udp_blocked,loss_pct,established,client_cpu_s,client_cpu_pct'
 finish

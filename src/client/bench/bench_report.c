@@ -21,6 +21,7 @@ bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
 	into->udp_sent += from->udp_sent;
 	into->udp_lost += from->udp_lost;
 	into->udp_late += from->udp_late;
+	into->udp_dup += from->udp_dup;
 	into->udp_blocked += from->udp_blocked;
 	into->established += from->established;
 	if (from->elapsed > into->elapsed)
@@ -79,7 +80,8 @@ bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
 	const struct json_u64_member counts[] = {
 		{ "errors", st->errors }, { "mismatches", st->mismatches },
 		{ "udp_sent", st->udp_sent }, { "udp_lost", st->udp_lost },
-		{ "udp_late", st->udp_late }, { "udp_blocked", st->udp_blocked },
+		{ "udp_late", st->udp_late }, { "udp_duplicated", st->udp_dup },
+		{ "udp_blocked", st->udp_blocked },
 	};
 	struct json j;
 
@@ -122,9 +124,11 @@ bench_report_text(const struct bench_opts *o, const struct bench_stats *st,
 	bench_hist_bars(&st->hist, 1e3, "us", "  ", out);
 	if (o->mode == BENCH_UDP)
 		fprintf(out, "  udp         sent %llu, lost %llu (%.2f%%), late %llu,"
-		    " send blocked %llu\n", (unsigned long long)st->udp_sent,
+		    " duplicated %llu, send blocked %llu\n",
+		    (unsigned long long)st->udp_sent,
 		    (unsigned long long)st->udp_lost, f->loss_pct,
 		    (unsigned long long)st->udp_late,
+		    (unsigned long long)st->udp_dup,
 		    (unsigned long long)st->udp_blocked);
 	if (o->mode == BENCH_IDLE)
 		fprintf(out, "  established %llu of %u\n",
@@ -148,7 +152,8 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 		bench_report_json(o, st, &f, target, out);
 	else
 		bench_report_text(o, st, &f, target, out);
-	if (st->errors || st->mismatches)
+	/* An echo server answers each datagram once: more is its fault. */
+	if (st->errors || st->mismatches || st->udp_dup)
 		rc = EXITCODE_LOSS;
 	if (o->mode == BENCH_IDLE ? st->established < o->conns : st->messages == 0)
 		rc = EXITCODE_LOSS;
