@@ -183,11 +183,15 @@ def client_note(results, workloads, kinds):
             if not costs:
                 continue
             s = statistics.median(costs)
-            pc = statistics.median(r['client_cpu_pct'] for r in runs)
+            # null: a run too short for a share (echoctl bench)
+            pcs = [r['client_cpu_pct'] for r in runs
+                   if r.get('client_cpu_pct') is not None]
+            pc = statistics.median(pcs) if pcs else None
             ps = statistics.median(r['server_cpu_s'] / r['elapsed_s'] * 100
                                    for r in runs)
-            busy = busy and pc < 80 and ps < 80
-            parts.append(f'{wl} {c:.1f} vs {s:.1f} µs ({pc:.0f}% vs '
+            busy = busy and (pc is None or pc < 80) and ps < 80
+            pct = f'{pc:.0f}%' if pc is not None else 'n/a'
+            parts.append(f'{wl} {c:.1f} vs {s:.1f} µs ({pct} vs '
                          f'{ps:.0f}% of a core)')
         if parts:
             out.append(f'{klabel}: client vs server CPU per message '

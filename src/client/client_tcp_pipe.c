@@ -221,7 +221,15 @@ pipe_update(void *arg)
 	int all = p->in_eof && p->cmp == p->rd;
 
 	if (p->mismatch || p->extra) {
-		if (p->extra)
+		/* The first difference first: an echo both wrong and too
+		 * long reported only its extra bytes. */
+		if (p->mismatch && p->extra)
+			snprintf(why, sizeof(why), "echo differs from what was "
+			    "sent at byte offset %llu, and the server sent %llu "
+			    "bytes more than were sent",
+			    (unsigned long long)p->mismatch_at,
+			    (unsigned long long)p->extra);
+		else if (p->extra)
 			snprintf(why, sizeof(why), "the server sent %llu bytes "
 			    "more than were sent", (unsigned long long)p->extra);
 		else

@@ -38,6 +38,10 @@ verify_report_udp(const struct verify_result *r, FILE *f)
 		    "bytes)\n", (unsigned long long)r->truncated,
 		    (unsigned long long)r->first_trunc, r->trunc_len,
 		    r->o->size);
+	if (r->oversized)
+		fprintf(f, "  longer than sent %llu (first: datagram %llu, %zu "
+		    "bytes for %zu)\n", (unsigned long long)r->oversized,
+		    (unsigned long long)r->first_long, r->long_len, r->o->size);
 	if (r->corrupt)
 		fprintf(f, "  corrupt %llu (first mismatch at byte offset %llu "
 		    "= datagram %llu byte %llu)\n",
@@ -76,7 +80,7 @@ verify_report_json(const struct verify_result *r)
 		const struct json_u64_member counts[] = {
 			{ "size", r->o->size }, { "intact", r->ok },
 			{ "lost", r->lost }, { "truncated", r->truncated },
-			{ "corrupt", r->corrupt }, { "duplicated", r->dup },
+			{ "oversized", r->oversized }, { "corrupt", r->corrupt }, { "duplicated", r->dup },
 			{ "unidentifiable", r->unknown },
 		};
 

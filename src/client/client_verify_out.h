@@ -23,9 +23,9 @@ struct verify_result {
 	/* TCP */
 	uint64_t total, cmp, extra, mismatch_at;
 	/* UDP */
-	uint64_t ok, lost, truncated, corrupt, dup, unknown, refused;
-	uint64_t first_lost, first_trunc, first_corrupt;
-	size_t trunc_len;
+	uint64_t ok, lost, truncated, oversized, corrupt, dup, unknown, refused;
+	uint64_t first_lost, first_trunc, first_long, first_corrupt;
+	size_t trunc_len, long_len;	/* of first_trunc's, first_long's echo */
 };
 
 /* The first verdict of a run is its result, and ends the run. */

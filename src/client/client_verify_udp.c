@@ -152,11 +152,20 @@ verify_udp_check(struct verify_udp *u, const unsigned char *b, size_t n,
 	verify_udp_build(u, i, want);
 	for (k = 0; k < m && b[k] == want[k]; k++)
 		;
-	if (k < m || n > u->o->size) {
+	if (k < m) {
 		uint64_t off = i * u->o->size + k;
 
 		if (r->corrupt++ == 0 || off < r->first_corrupt)
 			r->first_corrupt = off;
+		verify_udp_bad(u, i);
+	} else if (n > u->o->size) {
+		/* Right as far as it goes, but longer: its first wrong byte
+		 * would be "byte 0 of" the next datagram, which was not
+		 * this one (nor, for the last, sent at all). */
+		if (r->oversized++ == 0 || i < r->first_long) {
+			r->first_long = i;
+			r->long_len = n;
+		}
 		verify_udp_bad(u, i);
 	} else if (n < u->o->size) {
 		if (r->truncated++ == 0 || i < r->first_trunc) {

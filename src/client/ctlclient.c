@@ -68,10 +68,16 @@ ctlclient_options(struct ctlclient *c, int argc, char **argv)
 			c->req.json = true;
 			break;
 		case 't':
+			/* The parser's own words when it refuses (the
+			 * unset timeout said "must be > 0" for "5x"). */
 			if (units_parse_duration(optarg, &c->timeout, err,
-			    sizeof(err)) < 0 || c->timeout <= 0) {
-				fprintf(stderr, "echoctl: --timeout %s: %s\n",
-				    optarg, c->timeout <= 0 ? "must be > 0" : err);
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "echoctl: --timeout: %s\n", err);
+				return -1;
+			}
+			if (c->timeout <= 0) {
+				fprintf(stderr, "echoctl: --timeout %s: must be "
+				    "> 0\n", optarg);
 				return -1;
 			}
 			break;

@@ -102,9 +102,8 @@ json_putf(struct json *j, const char *fmt, ...)
 		json_put(j, tmp, (size_t)n);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+size_t
+json_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len;
 	uint32_t cp;
@@ -161,7 +160,12 @@ json_quote(struct json *j, const char *v, size_t n)
 			else
 				json_putf(j, "\\u%04x", s[i]);
 			i++;
-		} else if ((len = utf8_len(s + i, n - i)) > 0) {
+		} else if ((len = json_utf8_len(s + i, n - i)) == 2 &&
+		    s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			/* C1 (U+0080..U+009F): controls, escaped as C0 */
+			json_putf(j, "\\u%04x", s[i + 1]);
+			i += len;
+		} else if (len > 0) {
 			json_put(j, v + i, len);
 			i += len;
 		} else {

@@ -66,6 +66,9 @@ void json_u64_members(struct json *j, const struct json_u64_member *m,
 void json_num_members(struct json *j, const struct json_num_member *m,
     size_t n, int decimals);
 void json_null(struct json *j, const char *key);
+/* Length of the valid UTF-8 sequence at s[0..n) (1-4; n >= 1), or 0 if it
+ * is not one (overlong, surrogate, above U+10FFFF, cut short). */
+size_t json_utf8_len(const unsigned char *s, size_t n);
 /* A line break (whitespace to JSON) after the next comma, so that
  * line-based transports such as the control protocol keep each line short
  * and every line but the last ends with a comma. */

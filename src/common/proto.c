@@ -183,17 +183,42 @@ out_reserve(struct proto_out *o, size_t n)
 	return true;
 }
 
-/* Append one line, cut at the line limit, control characters flattened. */
+/* Of the text at s[0..n) (n >= 1): the length of its first character when
+ * that is valid UTF-8 and no control (C0, DEL, C1), else 0.  What a reply
+ * line may hold (proto.h). */
+static size_t
+text_char(const unsigned char *s, size_t n)
+{
+	size_t len = json_utf8_len(s, n);
+
+	if (len == 1 && (s[0] < 0x20 || s[0] == 0x7f))
+		return 0;
+	if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+		return 0;	/* U+0080..U+009F */
+	return len;
+}
+
+/* Append one line, cut at the line limit, control characters and bytes
+ * that are not UTF-8 flattened to spaces (a character each). */
 static void
 out_append(struct proto_out *o, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
+
 	if (n > PROTO_LINE_MAX - 1)
 		n = PROTO_LINE_MAX - 1;
 	if (!out_reserve(o, n + 1))
 		return;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		o->buf[o->len++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	for (size_t i = 0, k; i < n; i += k) {
+		if ((k = text_char(u + i, n - i)) == 0) {
+			/* a C1 control is two bytes, one space */
+			k = json_utf8_len(u + i, n - i);
+			k = k > 0 ? k : 1;
+			o->buf[o->len++] = ' ';
+			continue;
+		}
+		memcpy(o->buf + o->len, s + i, k);
+		o->len += k;
 	}
 	o->buf[o->len++] = '\n';
 	o->lines++;
@@ -328,10 +353,15 @@ proto_reply_parse(const char *buf, size_t len, size_t max,
 		n = (size_t)(nl - (buf + pos));
 		if (pos + n + 1 > max)
 			break;
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)buf[pos + i] < 0x20)
+		/* Only text: DEL and C1 (U+009B is CSI) drive a terminal
+		 * as C0 does, and echod writes none of them, nor bytes
+		 * that are not UTF-8. */
+		for (size_t i = 0, k; i < n; i += k)
+			if ((k = text_char((const unsigned char *)buf + pos + i,
+			    n - i)) == 0)
 				return reply_fail(err, errlen,
-				    "control character in reply");
+				    "control character or invalid UTF-8 in "
+				    "reply");
 		if (pos == 0) {
 			if (reply_status(buf, n, rep, err, errlen) < 0)
 				return -1;

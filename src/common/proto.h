@@ -17,6 +17,9 @@
  * (echoctl: PROTO_REPLY_MAX) with a clear error, and parses incrementally,
  * so reading a large reply costs linear time.
  *
+ * A line is UTF-8 text without control characters (C0, DEL, C1): the
+ * writer replaces them and bytes that are not UTF-8 with spaces, and the
+ * reader refuses a reply that has any, so echoctl can print it as is.
  * With "json" the body is one JSON object (common/json.h) spread over
  * lines (one per member or listener, so no line hits the limit).  Values
  * never contain LF or other control characters (the writer replaces

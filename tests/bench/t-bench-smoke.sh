@@ -67,7 +67,7 @@ run_bench() {	# name, then bench arguments
 	timeout 60 "$ECHOCTL" bench --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-echo "1..27"
+echo "1..29"
 
 # The reference server, on free ports (retry if someone took them).
 tries=0
@@ -323,6 +323,23 @@ if [ "$rc" -eq 2 ] && [ "${err:-0}" -ge 1 ]; then
 	ok "connection refused is an error ($err errors, exit 2)"
 else
 	not_ok "refused: rc=$rc errors=$err"
+fi
+# A run that short (refused at once) has no CPU share to speak of: it said
+# "1330% of one core" with one thread.  Under 10 ms of load it is null.
+el=$(json_num "$tmp/refused.out" elapsed_s)
+pct=$(sed -n 's/.*"client_cpu_pct":\([^,}]*\).*/\1/p' "$tmp/refused.out")
+if awk -v e="$el" 'BEGIN { exit !(e != "" && e >= 0.01) }' || [ "$pct" = null ]; then
+	ok "refused: no CPU share from ${el} s of load (client_cpu_pct $pct)"
+else
+	not_ok "refused: client_cpu_pct $pct from ${el} s of load"
+fi
+timeout 60 "$ECHOCTL" bench -q -p "$dport" -c 2 -n 10 -t 2s pingpong >"$tmp/refused-text.out" 2>"$tmp/refused-text.err"
+el=$(sed -n 's/.*thread(s), .* client, \([0-9.]*\) s$/\1/p' "$tmp/refused-text.out")
+if grep -q 'client cpu [0-9.]* s (share of one core n/a: under 10 ms of load)$' "$tmp/refused-text.out" ||
+    { [ "$el" != 0.00 ] && grep -q 'client cpu [0-9.]* s ([0-9]*% of one core)$' "$tmp/refused-text.out"; }; then
+	ok "refused, text: the CPU share is n/a"
+else
+	not_ok "refused, text: $(grep cpu "$tmp/refused-text.out")"
 fi
 
 # A listener whose accept queue is full: the SYNs are dropped, no connect

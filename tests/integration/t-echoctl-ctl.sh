@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/echoctl-lib.sh"
 
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 3
+plan 6
 
 # noaccept PATH: a listener on PATH that never accepts, its backlog filled
 # (the next non-blocking connect fails with EAGAIN); PATH.ready after.
@@ -54,5 +54,17 @@ check "a full backlog: within --timeout (took ${took}s)" [ "$took" -le 3 ]
 ctl_timed fullr reload --socket "$T/full.sock" --timeout 1
 check "a full backlog: reload --timeout 1 too, exit 69" \
     sh -c "[ $rc -eq 69 ] && [ $took -le 3 ]"
+
+# --timeout that does not parse: the parser's reason, exit 64 (both said
+# "must be > 0"); one that parses to 0 is still "must be > 0".
+ctl_timed tx ping --socket "$T/none.sock" --timeout 5x
+check "--timeout 5x: exit 64, the unit is what is wrong" \
+    sh -c "[ $rc -eq 64 ] && grep -q \"^echoctl: --timeout: unknown duration unit 'x' in '5x' (use ms, s, m, h or d)\$\" '$T/tx.err'"
+ctl_timed te ping --socket "$T/none.sock" --timeout 1e300
+check "--timeout 1e300: exit 64, not 'must be > 0'" \
+    sh -c "[ $rc -eq 64 ] && grep -q 'unknown duration unit' '$T/te.err' && ! grep -q 'must be' '$T/te.err'"
+ctl_timed t0 ping --socket "$T/none.sock" --timeout 0
+check "--timeout 0: exit 64, must be > 0" \
+    sh -c "[ $rc -eq 64 ] && grep -q '^echoctl: --timeout 0: must be > 0\$' '$T/t0.err'"
 
 finish

@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/echoctl-lib.sh"
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
-plan 16
+plan 19
 
 says() { sh -c "[ $rc -eq $1 ] && grep -q -- '$3' '$T/$2'"; }
 head -c 100000 /dev/urandom >"$T/in.bin"
@@ -25,6 +25,11 @@ head -c 100 "$T/in.bin" >"$T/in100.bin"
 start_badecho tdu -m duplicate -o 90 -l 10; p=$port
 run_ec du tcp 127.0.0.1 "$p" <"$T/in100.bin"
 check "tcp pipe extra bytes: exit 1, counted" says 1 du.err "the server sent 10 bytes more than were sent"
+# Both wrong and too long ("helllo" for "hello"): the first difference is
+# reported, and the extra byte too (only the extra bytes were).
+start_badecho tdm -m duplicate -o 2 -l 1; p=$port
+run_ec dm tcp -t 2 -m hello 127.0.0.1 "$p"
+check "-m echo wrong and too long: exit 1, the mismatch and the extra byte" says 1 dm.err "echo differs from what was sent at byte offset 4, and the server sent 1 bytes more than were sent"
 
 # Urgent data is data: a byte the server sends with MSG_OOB, in its place,
 # is part of the echo (echoctl reads it in line), and an echo that is
@@ -54,11 +59,20 @@ start_badecho udr -u -m drop -n 3; p=$port
 seq 1 6 >"$T/six.txt"
 run_ec u2 udp -v -t 0.3 127.0.0.1 "$p" <"$T/six.txt"
 check "udp pipe drop: exit 1, 2 lost" sh -c "[ $rc -eq 1 ] && grep -q 'sent 6 datagrams, echoed 4, lost 2' '$T/u2.err'"
+start_badecho udu -u -m duplicate -n 1
 start_badecho uco -u -m corrupt -n 2 -o 0; p=$port
 run_ec u3 udp -t 0.3 127.0.0.1 "$p" <"$T/six.txt"
 check "udp pipe corrupt: exit 1, echo matches nothing sent" says 1 u3.err "matches no datagram sent"
 run_ec u4 udp -t 0.3 -m hello 127.0.0.1 "$(cat "$T/udr.port")"
 check "udp -m answered: exit 0" says 0 u4.out "^hello\$"
+
+# bench udp against a server that answers every datagram twice: the second
+# answers are duplicates, not late replies (they were), and the run is not
+# clean (it exited 0).
+run_ec bd bench -p "$(cat "$T/udu.port")" -c 1 -n 200 -t 10s udp
+check "bench udp, every datagram twice: duplicated, none late, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'late 0, duplicated [1-9]' '$T/bd.out'"
+run_ec bdj bench --json -p "$(cat "$T/udu.port")" -c 1 -n 200 -t 10s udp
+check "bench udp --json: udp_duplicated, udp_late 0, exit 1" sh -c "[ $rc -eq 1 ] && grep -q '\"udp_late\":0,\"udp_duplicated\":[1-9]' '$T/bdj.out'"
 
 # Backpressure: the server takes one chunk and then stalls for 100 s.  With
 # a regular file on stdin, its offset is exactly what echoctl has read.

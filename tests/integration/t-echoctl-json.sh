@@ -51,9 +51,9 @@ check "verify tcp --json: the first mismatch is at the corrupted byte" \
 
 run_ec vu verify udp --json --seed 1 -c 10 127.0.0.1 "$uok"
 check "verify udp --json: keys in order" test "$(keys "$T/vu.out")" = \
-    'type,proto,peer,seed,result,time_ms,datagrams,size,intact,lost,truncated,corrupt,duplicated,unidentifiable'
+    'type,proto,peer,seed,result,time_ms,datagrams,size,intact,lost,truncated,oversized,corrupt,duplicated,unidentifiable'
 
 run_ec bu bench --json -p "$uok" -c 1 -n 20 -t 10s udp
 check "bench --json: keys in order" test "$(keys "$T/bu.out")" = \
-    'mode,target,client,conns,size,depth,threads,elapsed_s,messages,bytes,msg_per_s,mb_per_s,latency_us{p50,p90,p99,p99.9,max,mean},errors,mismatches,udp_sent,udp_lost,udp_late,udp_blocked,loss_pct,established,client_cpu_s,client_cpu_pct'
+    'mode,target,client,conns,size,depth,threads,elapsed_s,messages,bytes,msg_per_s,mb_per_s,latency_us{p50,p90,p99,p99.9,max,mean},errors,mismatches,udp_sent,udp_lost,udp_late,udp_duplicated,udp_blocked,loss_pct,established,client_cpu_s,client_cpu_pct'
 finish

@@ -6,7 +6,7 @@
 
 [ -x "$BADECHO" ] || skip_all "badecho not built"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-plan 17
+plan 19
 
 verify() { n=$1; shift; run_ec "$n" verify "$@"; }
 says() { sh -c "[ $rc -eq $1 ] && grep -q -- '$3' '$T/$2.out'"; }
@@ -47,6 +47,12 @@ check "udp truncate: count, first datagram and length" says 1 u3 "truncated 4 (f
 start_badecho uco -u -m corrupt -n 5 -o 100; p=$port
 verify u4 udp -c 20 -t 0.3 127.0.0.1 "$p"
 check "udp corrupt: first mismatch offset in the stream" says 1 u4 "corrupt 4 (first mismatch at byte offset 4196 = datagram 4 byte 100)"
+# An echo right as far as it goes but longer: the datagram named, not a
+# "mismatch at byte 0 of datagram 1" (with -c 1 there is none).
+start_badecho upa -u -m pad -n 1 -l 100; p=$port
+verify u7 udp -c 1 -t 0.3 127.0.0.1 "$p"
+check "udp echo longer than sent: datagram and lengths, exit 1" says 1 u7 "longer than sent 1 (first: datagram 0, 1124 bytes for 1024)"
+check "udp echo longer than sent: not called corrupt" sh -c "! grep -q corrupt '$T/u7.out'"
 start_badecho udu -u -m duplicate -n 5; p=$port
 verify u5 udp -c 20 -t 0.3 127.0.0.1 "$p"
 check "udp duplicate: reported, exit 1" says 1 u5 "duplicated [1-9]"

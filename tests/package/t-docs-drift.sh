@@ -2,11 +2,12 @@
 # The docs follow the programs: every option of `echod -h` is in echod(8),
 # every command of `echoctl --help` and every option of each command's
 # --help is in echoctl(1), and debian/changelog carries the program's version.
+# echoctl(1)'s exit statuses are the code's for a closing server.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$ECHOD" ] || hard_error "$ECHOD not built"
 [ -x "$ECHOCTL" ] || hard_error "$ECHOCTL not built"
-plan 4
+plan 5
 
 # Options in a help text: -x and --long-name tokens.
 options_of() {
@@ -81,5 +82,21 @@ if [ -s "$tmp/echoctl.opts" ] && [ ! -s "$tmp/miss" ]; then
 else
 	not_ok "echoctl.1 documents every option of every command"
 	sed 's/^/# missing: /' "$tmp/miss"
+fi
+
+# 5. A TCP server that closes with nothing echoed: pipe, probe and verify
+# exit 1 (t-echoctl-faults, -probe, -verify), and echoctl --help's 2 is
+# "connection failed"; echoctl(1) listed "closed by the server" under 2.
+exit_para() {	# the text of the first ".B $1" entry under EXIT STATUS
+	awk -v st=".B $1" '/^\.SH EXIT STATUS/ { x = 1; next } x && /^\.SH/ { x = 0 }
+	    x && $0 == st { p = 1; next } p && /^\.(TP|PP)/ { exit } p' "$tmp/echoctl.1.txt"
+}
+if exit_para 1 | grep -q 'closes the connection before it has echoed everything' &&
+    ! exit_para 2 | grep -qi 'close' && grep -q ' 2 connection failed' "$tmp/echoctl.help"; then
+	ok "echoctl.1: a server closing early is exit 1, not 2, as the code and --help"
+else
+	not_ok "echoctl.1: a server closing early is exit 1, not 2, as the code and --help"
+	exit_para 1 | sed 's/^/# 1: /'
+	exit_para 2 | sed 's/^/# 2: /'
 fi
 tap_done

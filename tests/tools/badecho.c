@@ -23,6 +23,7 @@
  *                 urgent data (MSG_OOB), in its place
  *   -m empty      UDP: send an empty datagram before the echo of every
  *                 Nth datagram
+ *   -m pad        UDP: every Nth datagram's echo gets -l bytes 'X' appended
  * Defaults: -n 3 -o 1000 -l 10 -d 500.  Ends on SIGTERM (the test's trap).
  */
 #include "config.h"
@@ -41,7 +42,7 @@
 
 enum badecho_mode {
 	M_OK, M_DROP, M_TRUNCATE, M_CORRUPT, M_DELAY, M_DUP, M_TITLE, M_SPLIT,
-	M_URGENT, M_EMPTY
+	M_URGENT, M_EMPTY, M_PAD
 };
 
 /* OSC 2: "set the window title" to badecho-title. */
@@ -279,6 +280,13 @@ badecho_udp(const struct badecho *b, int fd)
 			memcpy(buf, badecho_osc, osc);
 			len += osc;
 		}
+		if (hit && b->mode == M_PAD) {
+			size_t z = b->len < sizeof(buf) - len ? b->len :
+			    sizeof(buf) - len;
+
+			memset(buf + len, 'X', z);
+			len += z;
+		}
 		if (hit && b->mode == M_EMPTY)
 			(void)sendto(fd, buf, 0, 0, (struct sockaddr *)&ss,
 			    mh.msg_namelen);
@@ -346,7 +354,7 @@ badecho_mode(const char *s, enum badecho_mode *m)
 {
 	static const char *const names[] = { "ok", "drop", "truncate",
 	    "corrupt", "delay", "duplicate", "title", "split", "urgent",
-	    "empty" };
+	    "empty", "pad" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -379,7 +387,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: badecho -f PORTFILE [-u] [-6] "
 			    "[-m ok|drop|truncate|corrupt|delay|duplicate|"
-			    "title|split|urgent|empty] "
+			    "title|split|urgent|empty|pad] "
 			    "[-n N] [-o OFFSET] [-l LEN] [-d MS]\n");
 			return 64;
 		}

@@ -318,6 +318,45 @@ test_hist_rows_any_value(void **state)
 	alarm(0);
 }
 
+/* Each sample is counted in the row whose printed bounds contain it, also
+ * when its bucket straddles a bound: probe's RTTs of 200.3 and 201.1 ms
+ * were in the "100 - 200" row (the bucket's midpoint is 199.2 ms). */
+static void
+test_hist_rows_exact_bounds(void **state)
+{
+	const uint64_t v[][6] = {
+		{ 150000000, 199900000, 200000000, 200300000, 201100000, 450000000 },
+		{ 11999, 12000, 12001, 14999, 15000, 19999 },
+		{ 999999, 1000000, 1000001, 1999999, 2000000, 5000001 },
+		{ 24999, 25000, 29999, 30000, 39999, 40000 },
+	};
+	uint64_t bound[BENCH_HIST_ROWS_MAX + 1], rows[BENCH_HIST_ROWS_MAX];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct bench_hist h;
+		int n;
+
+		bench_hist_init(&h);
+		for (size_t j = 0; j < 6; j++)
+			bench_hist_record(&h, v[i][j]);
+		n = bench_hist_rows(&h, bound, rows);
+		assert_true(n >= 1);
+		for (int r = 0; r < n; r++) {
+			uint64_t want = 0;
+
+			for (size_t j = 0; j < 6; j++)
+				want += v[i][j] >= bound[r] &&
+				    v[i][j] < bound[r + 1];
+			if (want != rows[r])
+				fail_msg("set %zu row %llu - %llu: %llu, not %llu",
+				    i, (unsigned long long)bound[r],
+				    (unsigned long long)bound[r + 1],
+				    (unsigned long long)rows[r],
+				    (unsigned long long)want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -334,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_term_hex),
 		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_hist_rows_any_value),
+		cmocka_unit_test(test_hist_rows_exact_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,6 +90,14 @@ test_escaping(void **state)
 	assert_parses(json_text(&j));
 	json_free(&j);
 
+	/* C1 controls (U+0080..U+009F: U+009B is CSI) are escaped like C0;
+	 * U+00A0 is text. */
+	json_init(&j, 4096);
+	json_str(&j, NULL, "a\302\233" "2J\302\205b\302\240");
+	assert_string_equal(json_text(&j), "\"a\\u009b2J\\u0085b\302\240\"");
+	assert_parses(json_text(&j));
+	json_free(&j);
+
 	/* Keys are escaped too; embedded NULs with json_strn. */
 	json_init(&j, 4096);
 	json_object_begin(&j, NULL);

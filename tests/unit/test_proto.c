@@ -163,12 +163,43 @@ static void
 test_reply_bad(void **state)
 {
 	const char *bad[] = { "YES\n\n", "ERR 42 short\n\n", "ERR abc x\n\n",
-	    "\n", "OK\nk=\001\n\n" };
+	    "\n", "OK\nk=\001\n\n",
+	    /* DEL, C1 CSI as UTF-8 and as a byte, 0xff, a cut sequence */
+	    "OK\nk=\177\n\n", "OK\nk=\302\2332J\n\n", "OK\nk=\2332J\n\n",
+	    "OK\nk=\377\n\n", "OK\nk=\303\n\n", "ERR 500 \302\233\n\n" };
 	struct proto_reply rep;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_all(bad[i], strlen(bad[i]),
 		    PROTO_REPLY_MAX, &rep), -1);
+}
+
+/* Replies are text: DEL, C1 controls and bytes that are not UTF-8 are
+ * flattened by the writer (so echod's replies parse), refused by the
+ * reader (they reached the terminal raw: only bytes below 0x20 were), and
+ * UTF-8 text is neither. */
+static void
+test_reply_text_only(void **state)
+{
+	const char *body = "k=a b c d e\nname=caf\303\251 \344\275\240 \302\240\n";
+	const char *utf8 = "OK\nname=caf\303\251 \344\275\240 \302\240\n\n";
+	struct proto_out o;
+	struct proto_reply rep;
+	char *buf;
+	size_t len;
+
+	proto_out_init(&o);
+	proto_out_ok(&o);
+	proto_out_kv(&o, "k", "%s", "a\177b\302\233c\377d\233e");
+	proto_out_kv(&o, "name", "%s", "caf\303\251 \344\275\240 \302\240");
+	proto_out_end(&o);
+	assert_non_null(buf = proto_out_take(&o, &len));
+	assert_int_equal(parse_all(buf, len, len, &rep), 1);
+	assert_int_equal(rep.bodylen, strlen(body));
+	assert_memory_equal(buf + rep.bodyoff, body, rep.bodylen);
+	free(buf);
+	assert_int_equal(parse_all(utf8, strlen(utf8), PROTO_REPLY_MAX, &rep),
+	    1);
 }
 
 /* 100,000 lines (far past the old 2,048-line ceiling) written, then read
@@ -332,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_reply_bad),
 		cmocka_unit_test(test_reply_large_incremental),
 		cmocka_unit_test(test_reply_limits),
+		cmocka_unit_test(test_reply_text_only),
 		cmocka_unit_test(test_reply_json),
 	};
 

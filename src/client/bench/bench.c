@@ -61,8 +61,8 @@ bench_usage(FILE *f)
 "                         (TCP: a send per message, a recv per readable\n"
 "                         event; UDP: a send and a recv per datagram), no\n"
 "                         io_uring, no sendmmsg/recvmmsg\n"
-"exit: 0 ok, 1 errors, mismatched bytes or incomplete run, 2 nothing\n"
-"echoed (connection failed), 64 usage\n");
+"exit: 0 ok, 1 errors, mismatched bytes, duplicated datagrams or\n"
+"incomplete run, 2 nothing echoed (connection failed), 64 usage\n");
 }
 
 static int

@@ -1,8 +1,12 @@
 /*
  * bench_hist: log-linear histogram.  Bucket i < 32 holds the value i; above,
  * each power of two [2^e, 2^(e+1)) is split into 32 equal buckets.  The
- * text chart puts each bucket in the row of its midpoint: a row's count is
- * exact to within the 3% width of a bucket at its bounds.
+ * text chart's row bounds are steps of one series (hist_fine, which holds
+ * hist_coarse); a bucket is at most 1/32 wide and the steps at least 20%
+ * apart, so a bucket holds at most one step inside it, and each bucket
+ * also counts its samples below that step: every sample is charted in the
+ * row whose bounds contain it (a bucket's midpoint put 200.3 ms in the
+ * "100 - 200" row).
  */
 #include "config.h"
 
@@ -42,6 +46,8 @@ bench_hist_value(unsigned idx)
 	return ((uint64_t)(SUB + sub) << (e - BENCH_HIST_SUB_BITS)) + width / 2;
 }
 
+static uint64_t hist_split(unsigned idx);
+
 void
 bench_hist_init(struct bench_hist *h)
 {
@@ -52,7 +58,11 @@ bench_hist_init(struct bench_hist *h)
 void
 bench_hist_record(struct bench_hist *h, uint64_t v)
 {
-	h->buckets[bench_hist_index(v)]++;
+	unsigned idx = bench_hist_index(v);
+
+	h->buckets[idx]++;
+	if (v < hist_split(idx))
+		h->below[idx]++;
 	h->count++;
 	h->sum += (double)v;
 	if (v < h->min)
@@ -66,8 +76,10 @@ bench_hist_merge(struct bench_hist *into, const struct bench_hist *from)
 {
 	unsigned i;
 
-	for (i = 0; i < BENCH_HIST_BUCKETS; i++)
+	for (i = 0; i < BENCH_HIST_BUCKETS; i++) {
 		into->buckets[i] += from->buckets[i];
+		into->below[i] += from->below[i];
+	}
 	into->count += from->count;
 	into->sum += from->sum;
 	if (from->min < into->min)
@@ -131,6 +143,36 @@ hist_step_next(uint64_t v, const unsigned *m, size_t nm)
 	return decade > UINT64_MAX / 10 ? UINT64_MAX : 10 * decade;
 }
 
+/* The step of hist_fine strictly inside bucket idx (above its lowest
+ * value, at most its highest), or 0 when there is none: buckets below SUB
+ * hold one value, and the last one (saturated) is charted by its midpoint. */
+static uint64_t
+hist_split(unsigned idx)
+{
+	uint64_t lo, width, step;
+	unsigned e;
+
+	if (idx < SUB || idx >= BENCH_HIST_BUCKETS - 1)
+		return 0;
+	e = (idx >> BENCH_HIST_SUB_BITS) + BENCH_HIST_SUB_BITS - 1;
+	width = 1ull << (e - BENCH_HIST_SUB_BITS);
+	lo = (uint64_t)(SUB + (idx & (SUB - 1))) << (e - BENCH_HIST_SUB_BITS);
+	step = hist_step_next(lo, hist_fine, sizeof(hist_fine) / sizeof(hist_fine[0]));
+	return step - lo < width ? step : 0;
+}
+
+/* The row of bounds b[0..n] that holds v: the first when v is below it,
+ * the last when above (the rows ran out). */
+static int
+hist_row(const uint64_t *b, int n, uint64_t v)
+{
+	int r = 0;
+
+	while (r < n - 1 && v >= b[r + 1])
+		r++;
+	return r;
+}
+
 /* Bounds from the step at or below lo to the first above hi (or to
  * UINT64_MAX, which the last row then holds); rows. */
 static int
@@ -168,24 +210,29 @@ int
 bench_hist_rows(const struct bench_hist *h,
     uint64_t bound[BENCH_HIST_ROWS_MAX + 1], uint64_t rows[BENCH_HIST_ROWS_MAX])
 {
-	int n, r = 0;
+	int n;
 
 	if (h->count == 0)
 		return 0;
 	n = hist_bounds(h->min, h->max, bound);
 	memset(rows, 0, sizeof(rows[0]) * BENCH_HIST_ROWS_MAX);
 	for (unsigned i = 0; i < BENCH_HIST_BUCKETS; i++) {
-		uint64_t v;
+		uint64_t v, split;
 
 		if (h->buckets[i] == 0)
 			continue;
+		if ((split = hist_split(i)) != 0) {
+			/* no other bound inside: all of those below the
+			 * step are in the row of split - 1, the rest in
+			 * the row of split */
+			rows[hist_row(bound, n, split - 1)] += h->below[i];
+			rows[hist_row(bound, n, split)] +=
+			    h->buckets[i] - h->below[i];
+			continue;
+		}
 		v = bench_hist_value(i);
 		v = v < h->min ? h->min : v > h->max ? h->max : v;
-		while (r > 0 && v < bound[r])
-			r--;
-		while (r < n - 1 && v >= bound[r + 1])
-			r++;
-		rows[r] += h->buckets[i];
+		rows[hist_row(bound, n, v)] += h->buckets[i];
 	}
 	return n;
 }

@@ -1,7 +1,7 @@
 /*
  * bench_hist: a log-linear latency histogram (HdrHistogram-like): 32 linear
  * sub-buckets per power of two, so every recorded value is kept to within
- * about 3% using 11 KiB and no allocation.  Values are nanoseconds.
+ * about 3% using 22 KiB and no allocation.  Values are nanoseconds.
  */
 #ifndef ECHOD_BENCH_HIST_H
 #define ECHOD_BENCH_HIST_H
@@ -18,6 +18,9 @@ struct bench_hist {
 	uint64_t min, max;
 	double sum;
 	uint64_t buckets[BENCH_HIST_BUCKETS];
+	/* Of buckets[i], those below the chart's row bound inside bucket i
+	 * (bench_hist_rows), for the buckets that hold one. */
+	uint64_t below[BENCH_HIST_BUCKETS];
 };
 
 void bench_hist_init(struct bench_hist *h);

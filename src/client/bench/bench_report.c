@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "common/addr.h"
@@ -21,6 +22,7 @@ bench_report_merge(struct bench_stats *into, const struct bench_stats *from)
 	into->udp_sent += from->udp_sent;
 	into->udp_lost += from->udp_lost;
 	into->udp_late += from->udp_late;
+	into->udp_dup += from->udp_dup;
 	into->udp_blocked += from->udp_blocked;
 	into->established += from->established;
 	if (from->elapsed > into->elapsed)
@@ -37,8 +39,14 @@ bench_client_kind(const struct bench_opts *o)
 	return o->io_uring || o->mode == BENCH_UDP ? "batching" : "no-io-uring";
 }
 
+/* Below this much load time the CPU share is not printed: the CPU times
+ * are charged by the clock tick (10 ms at HZ=100), and a run refused at
+ * once said "1330% of one core" with one thread. */
+#define BENCH_CPU_MIN_S 0.01
+
 struct bench_figures {
-	double rate, mbps, loss_pct, cpu_s, cpu_pct;
+	double rate, mbps, loss_pct, cpu_s;
+	double cpu_pct;		/* NAN: the run was too short to tell */
 	double p50, p90, p99, p999, max, mean;	/* microseconds */
 };
 
@@ -55,7 +63,8 @@ bench_figures(const struct bench_stats *st, const struct rusage *ru,
 	    100.0 * (double)st->udp_lost / (double)st->udp_sent : 0.0;
 	f->cpu_s = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
 	    (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
-	f->cpu_pct = 100.0 * f->cpu_s / t;
+	f->cpu_pct = st->elapsed >= BENCH_CPU_MIN_S ? 100.0 * f->cpu_s / t :
+	    NAN;		/* JSON: null */
 	f->p50 = (double)bench_hist_quantile(h, 0.50) / 1e3;
 	f->p90 = (double)bench_hist_quantile(h, 0.90) / 1e3;
 	f->p99 = (double)bench_hist_quantile(h, 0.99) / 1e3;
@@ -79,7 +88,8 @@ bench_report_json(const struct bench_opts *o, const struct bench_stats *st,
 	const struct json_u64_member counts[] = {
 		{ "errors", st->errors }, { "mismatches", st->mismatches },
 		{ "udp_sent", st->udp_sent }, { "udp_lost", st->udp_lost },
-		{ "udp_late", st->udp_late }, { "udp_blocked", st->udp_blocked },
+		{ "udp_late", st->udp_late }, { "udp_duplicated", st->udp_dup },
+		{ "udp_blocked", st->udp_blocked },
 	};
 	struct json j;
 
@@ -122,16 +132,23 @@ bench_report_text(const struct bench_opts *o, const struct bench_stats *st,
 	bench_hist_bars(&st->hist, 1e3, "us", "  ", out);
 	if (o->mode == BENCH_UDP)
 		fprintf(out, "  udp         sent %llu, lost %llu (%.2f%%), late %llu,"
-		    " send blocked %llu\n", (unsigned long long)st->udp_sent,
+		    " duplicated %llu, send blocked %llu\n",
+		    (unsigned long long)st->udp_sent,
 		    (unsigned long long)st->udp_lost, f->loss_pct,
 		    (unsigned long long)st->udp_late,
+		    (unsigned long long)st->udp_dup,
 		    (unsigned long long)st->udp_blocked);
 	if (o->mode == BENCH_IDLE)
 		fprintf(out, "  established %llu of %u\n",
 		    (unsigned long long)st->established, o->conns);
-	fprintf(out, "  errors %llu, mismatched bytes %llu, client cpu %.2f s"
-	    " (%.0f%% of one core)\n", (unsigned long long)st->errors,
-	    (unsigned long long)st->mismatches, f->cpu_s, f->cpu_pct);
+	fprintf(out, "  errors %llu, mismatched bytes %llu, client cpu %.2f s",
+	    (unsigned long long)st->errors,
+	    (unsigned long long)st->mismatches, f->cpu_s);
+	if (isnan(f->cpu_pct))
+		fprintf(out, " (share of one core n/a: under %.0f ms of load)\n",
+		    BENCH_CPU_MIN_S * 1e3);
+	else
+		fprintf(out, " (%.0f%% of one core)\n", f->cpu_pct);
 }
 
 int
@@ -148,7 +165,8 @@ bench_report(const struct bench_opts *o, const struct bench_stats *st,
 		bench_report_json(o, st, &f, target, out);
 	else
 		bench_report_text(o, st, &f, target, out);
-	if (st->errors || st->mismatches)
+	/* An echo server answers each datagram once: more is its fault. */
+	if (st->errors || st->mismatches || st->udp_dup)
 		rc = EXITCODE_LOSS;
 	if (o->mode == BENCH_IDLE ? st->established < o->conns : st->messages == 0)
 		rc = EXITCODE_LOSS;

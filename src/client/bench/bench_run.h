@@ -52,6 +52,7 @@ struct bench_stats {
 	uint64_t udp_sent;
 	uint64_t udp_lost;	/* unanswered within loss_timeout */
 	uint64_t udp_late;	/* answers after they were declared lost */
+	uint64_t udp_dup;	/* answers to a datagram already answered */
 	uint64_t udp_blocked;	/* send refused with EAGAIN/ENOBUFS */
 	uint64_t established;	/* idle: connections open and answering */
 	double elapsed;		/* seconds of measured load */

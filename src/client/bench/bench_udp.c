@@ -6,7 +6,9 @@
  * by pattern bytes derived from the socket id and sequence, all printable,
  * so every answer is matched to what was sent and checked byte for byte.
  * An answer not back within loss_timeout is lost and its slot reused; one
- * that arrives after that is counted late.  Sending and receiving are
+ * that arrives after that is counted late, and a second answer to the same
+ * datagram duplicated (each socket remembers which of its last
+ * UDP_SEEN_BITS datagrams were answered).  Sending and receiving are
  * batched (sendmmsg/recvmmsg) to stay cheaper than the server under test;
  * a plain client (--plain) makes a send and a recv per datagram instead.
  */
@@ -28,6 +30,10 @@
 #define UDP_BATCH 64
 #define UDP_SLACK 64		/* room to notice an over-long answer */
 #define UDP_SWEEP_NS 10000000ull
+/* How many of a socket's latest sequence numbers it knows answered or not:
+ * an answer to an older one is counted late (a duplicate comes within a
+ * round trip, thousands of datagrams sooner). */
+#define UDP_SEEN_BITS 8192u
 
 struct udp_slot {
 	uint64_t seq;
@@ -41,7 +47,20 @@ struct udp_sock {
 	uint32_t busy;
 	uint64_t next_seq;
 	struct udp_slot *slots;
+	uint64_t answered[UDP_SEEN_BITS / 64];	/* by seq % UDP_SEEN_BITS */
 };
+
+/* Whether seq was answered before; marks it answered. */
+static int
+udp_seen(struct udp_sock *s, uint64_t seq)
+{
+	uint64_t *w = &s->answered[(seq % UDP_SEEN_BITS) / 64];
+	uint64_t bit = 1ull << (seq % 64);
+	int was = (*w & bit) != 0;
+
+	*w |= bit;
+	return was;
+}
 
 struct udp_ctx {
 	struct bench_share *sh;
@@ -155,8 +174,13 @@ udp_fill(struct udp_ctx *x, struct udp_sock *s)
 			n = 0;
 		}
 		for (k = 0; k < n; k++) {
+			uint64_t seq = s->next_seq - nb + (uint64_t)k;
+
+			/* its bit last stood for seq - UDP_SEEN_BITS */
+			s->answered[(seq % UDP_SEEN_BITS) / 64] &=
+			    ~(1ull << (seq % 64));
 			s->slots[idx[k]].busy = 1;
-			s->slots[idx[k]].seq = s->next_seq - nb + (uint64_t)k;
+			s->slots[idx[k]].seq = seq;
 			s->slots[idx[k]].sent_at = x->now;
 			s->busy++;
 		}
@@ -205,9 +229,14 @@ udp_answer(struct udp_ctx *x, struct udp_sock *s, const uint8_t *d,
 		return;
 	}
 	if (!s->slots[i].busy || s->slots[i].seq != seq) {
-		st->udp_late++;
+		/* Its copies after it are duplicates too. */
+		if (s->next_seq - seq <= UDP_SEEN_BITS && udp_seen(s, seq))
+			st->udp_dup++;
+		else
+			st->udp_late++;
 		return;
 	}
+	(void)udp_seen(s, seq);
 	s->slots[i].busy = 0;
 	s->busy--;
 	bench_hist_record(&st->hist, x->now - s->slots[i].sent_at);
