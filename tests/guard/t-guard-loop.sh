@@ -45,35 +45,9 @@ stat() {
 	"$ECHOCTL" stats --socket "$T/ctl" | sed -n "s/^listener\.$1\.$2=//p"
 }
 
-# Debian's python: nobody may not read a python installed under /root.
-PY3=/usr/bin/python3
-[ -x "$PY3" ] || PY3=$(command -v python3)
-# steal PORT: as nobody, bind 127.0.0.1:PORT with SO_REUSEADDR and see
-# whether a datagram sent there arrives; prints "refused" or "stolen".
-steal() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$PY3" - "$1" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", port))
-except OSError:
-    print("refused")
-    sys.exit(0)
-s.settimeout(2)
-c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-c.sendto(b"x" * 44, ("127.0.0.1", port))
-try:
-    s.recvfrom(100)
-    print("stolen")
-except socket.timeout:
-    print("bound, nothing arrived")
-PY
-}
 is "another user cannot take a UDP echo port's datagrams (bind on 127.0.0.1)" \
-    "$(steal "$U1")" refused
-is "nor a STAMP port's" "$(steal "$S1")" refused
+    "$(udp_steal "$U1")" refused
+is "nor a STAMP port's" "$(udp_steal "$S1")" refused
 
 # spoof SPORT DPORT: one datagram of 44 zero octets (a STAMP test packet's
 # size) from 127.0.0.1:SPORT to 127.0.0.1:DPORT, by a raw socket.

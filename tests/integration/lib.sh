@@ -251,6 +251,35 @@ need_cmd() {
 	done
 }
 
+# udp_steal PORT: as nobody (setpriv), bind 127.0.0.1:PORT with SO_REUSEADDR
+# beside whatever holds the port, and send a datagram there; prints
+# "refused" (the bind failed: the port is exclusive), "stolen" (the
+# datagram arrived at the thief) or "bound, nothing arrived".  Debian's
+# python: nobody may not read one installed under /root.
+udp_steal() {
+	_py3=/usr/bin/python3
+	[ -x "$_py3" ] || _py3=$(command -v python3)
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$_py3" - "$1" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", port))
+except OSError:
+    print("refused")
+    sys.exit(0)
+s.settimeout(2)
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.sendto(b"x" * 44, ("127.0.0.1", port))
+try:
+    s.recvfrom(100)
+    print("stolen")
+except socket.timeout:
+    print("bound, nothing arrived")
+PY
+}
+
 # ---- network namespaces -------------------------------------------------
 
 # veth_peer [MTU]: a second network namespace, the other host, joined to
