@@ -172,7 +172,8 @@ open_conns(struct metrics_http *h)
 	    __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE);
 }
 
-/* libmicrohttpd's thread (and ours, inside MHD_add_connection). */
+/* Called by libmicrohttpd, on its thread or inside MHD_add_connection on
+ * ours: hence the atomics. */
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
